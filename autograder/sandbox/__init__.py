@@ -1,0 +1,1 @@
+"""Run untrusted submission code in forked, isolated children; report measurements, never verdicts."""

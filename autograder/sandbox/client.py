@@ -1,0 +1,186 @@
+"""The grader's side of the sandbox: start a supervisor for one submission and send it ops.
+
+Every op names the submission names it needs; only the closure of those names is defined in the
+child that runs it. Training results may be memoised on disk (ResultCache), keyed by everything
+that can change them, so the same code with the same seed is trained once.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder import __file__ as _package_file
+from autograder.extract import Extracted
+from autograder.sandbox import protocol
+from autograder.sandbox.isolation import Policy
+
+_RUNTIME_FILES = ("sandbox/child.py", "sandbox/ops.py", "sandbox/supervisor.py", "sandbox/isolation.py",
+                  "training/loop.py", "training/specs.py", "training/subsets.py")
+
+
+class GraderError(Exception):
+    """The grader itself failed (not the submission): reported as such, never as a zero."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The outcome of one op."""
+
+    ok: bool
+    result: dict | None = None
+    error: dict | None = None
+    """kind: 'exception' | 'timeout' | 'died' | 'missing'; phase: 'load' | 'op'; type, message,
+    traceback (student frames only), unit (where a definition failed), seconds (time limit)."""
+    output: str = ""
+    """What the submission printed (head and tail, capped)."""
+    cached: bool = False
+
+
+def runtime_version() -> str:
+    """Hash of the code that runs inside the sandbox: results cached by another version are ignored."""
+    root = Path(_package_file).parent
+    h = hashlib.sha256()
+    for rel in _RUNTIME_FILES:
+        h.update((root / rel).read_bytes())
+    return h.hexdigest()[:16]
+
+
+class ResultCache:
+    """Training results on disk, one JSON file per key."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> dict | None:
+        path = self._path(key)
+        try:
+            return protocol.decode(path.read_bytes())
+        except (OSError, protocol.ProtocolError):
+            return None
+
+    def put(self, key: str, value: dict) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(protocol.encode(value)[4:])
+        os.replace(tmp, path)
+
+
+@dataclass
+class Sandbox:
+    """One submission's supervisor. Use as a context manager."""
+
+    extracted: Extracted
+    policy: Policy
+    data_dirs: dict[str, str | None]
+    """Data set name -> folder of its public .npy arrays (None where the data set is missing)."""
+    data_fingerprints: dict[str, str] = field(default_factory=dict)
+    device: str = "cpu"
+    load_timeout: float = 20.0
+    cache: ResultCache | None = None
+    isolation_notes: list[str] = field(default_factory=list)
+    namespaces: bool = False
+    torch_version: str = ""
+
+    def __enter__(self) -> "Sandbox":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        self._log = tempfile.NamedTemporaryFile(prefix="ag-supervisor-", suffix=".log", delete=False)
+        self._home = tempfile.mkdtemp(prefix="ag-supervisor-")
+        env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES") if k in os.environ}
+        threads = str(self.policy.threads)
+        env.update(HOME=self._home, OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads, MPLBACKEND="Agg",
+                   PYTHONDONTWRITEBYTECODE="1")
+        self._proc = subprocess.Popen([sys.executable, "-I", "-m", "autograder.sandbox.supervisor"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+                                      cwd=self._home, env=env)
+        policy = {k: v for k, v in self.policy.__dict__.items()}
+        policy["mask_paths"] = list(self.policy.mask_paths)
+        init = {"units": [u.to_dict() for u in self.extracted.units], "policy": policy, "data": self.data_dirs,
+                "device": self.device, "load_timeout": self.load_timeout}
+        ready = self._exchange(init, timeout=300)
+        if not ready.get("ready"):
+            raise GraderError(f"sandbox did not start: {ready}")
+        self.namespaces, self.torch_version = bool(ready.get("namespaces")), ready.get("torch", "")
+        self._version = runtime_version()
+        self._broken: dict[int, dict] = {}
+
+    def _exchange(self, message: dict, timeout: float) -> dict:
+        try:
+            protocol.send(self._proc.stdin.fileno(), message)
+            return protocol.recv(self._proc.stdout.fileno(), timeout=timeout)
+        except (OSError, protocol.ProtocolError, TimeoutError) as exc:
+            raise GraderError(f"sandbox supervisor failed ({type(exc).__name__}: {exc}); log:\n{self.log_tail()}") from None
+
+    def log_tail(self, n: int = 3000) -> str:
+        try:
+            return Path(self._log.name).read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+    def _indices(self, names) -> list[int]:
+        closure = self.extracted.closure(names)
+        position = {id(u): i for i, u in enumerate(self.extracted.units)}
+        return [position[id(u)] for u in closure]
+
+    def cache_key(self, names, op: str, args: dict) -> str:
+        parts = {"code": Extracted.digest(self.extracted.closure(names)), "op": op, "args": args,
+                 "device": self.device, "threads": self.policy.threads, "torch": self.torch_version,
+                 "runtime": self._version, "data": self.data_fingerprints}
+        return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+    def run(self, names, op: str, args: dict | None = None, *, timeout: float, cacheable: bool = False) -> Reply:
+        """Run op in the child that holds the closure of names. Never raises for student faults."""
+        args = args or {}
+        missing = [n for n in names if not self.extracted.defines(n)]
+        if missing:
+            return Reply(False, error={"kind": "missing", "missing": missing[0], "phase": "load"})
+        key = self.cache_key(names, op, args) if cacheable and self.cache else None
+        if key and (hit := self.cache.get(key)) is not None:
+            return Reply(True, result=hit, cached=True)
+        units = self._indices(names)
+        reply = self._exchange({"cmd": "op", "units": units, "op": op, "args": args, "timeout": timeout},
+                               timeout=timeout + self.load_timeout + 60)
+        if reply.get("grader_error"):
+            raise GraderError(reply["grader_error"])
+        self.isolation_notes = reply.get("isolation_notes") or self.isolation_notes
+        result = Reply(bool(reply.get("ok")), reply.get("result"), reply.get("error"), reply.get("output") or "")
+        if key and result.ok:
+            self.cache.put(key, result.result)
+        return result
+
+    def release(self, names) -> None:
+        """Stop the child holding names (its memory is freed; a later op starts a new one)."""
+        self._exchange({"cmd": "release", "units": self._indices(names)}, timeout=60)
+
+    def close(self) -> None:
+        proc = getattr(self, "_proc", None)
+        if proc is None:
+            return
+        try:
+            protocol.send(proc.stdin.fileno(), {"cmd": "shutdown"})
+            proc.stdin.close()
+            proc.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
+        finally:
+            proc.stdout.close()
+            self._proc = None
+            self._log.close()
+            os.unlink(self._log.name)
+            os.rmdir(self._home) if os.path.isdir(self._home) and not os.listdir(self._home) else None

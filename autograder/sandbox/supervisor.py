@@ -1,0 +1,295 @@
+"""The supervisor: imports torch and the data once, then forks one isolated child per part.
+
+It never runs submission code. It relays ops from the grader to the right child with a deadline,
+captures (and caps) what the child prints, kills children that overrun, and remembers which unit
+hung or crashed while being defined, so that every later closure holding that unit fails at once:
+a hang at import costs one time limit, not one per test.
+
+Run as ``python -I -m autograder.sandbox.supervisor``; requests on stdin, replies on stdout.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import select
+import shutil
+import signal
+import struct
+import sys
+import time
+import uuid
+
+PROTO_IN, PROTO_OUT = os.dup(0), os.dup(1)
+os.dup2(2, 1)  # stray prints (ours or a library's) must never reach the protocol pipe
+sys.stdout = sys.stderr
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402,F401  (imported once here, shared by every forked child)
+
+from autograder.sandbox import child as child_main, isolation, ops, protocol  # noqa: E402,F401
+
+HEAD_BYTES, TAIL_BYTES = 3000, 1000
+MAX_LIVE_CHILDREN = 2
+
+
+class Capture:
+    """What a child printed during one request: the head and tail, and how much was dropped."""
+
+    def __init__(self):
+        self.head, self.tail, self.total = bytearray(), bytearray(), 0
+
+    def add(self, data: bytes) -> None:
+        self.total += len(data)
+        room = HEAD_BYTES - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        if data:
+            self.tail = (self.tail + data)[-TAIL_BYTES:]
+
+    def text(self) -> str:
+        dropped = self.total - len(self.head) - len(self.tail)
+        middle = f"\n… [{dropped} bytes of output omitted] …\n" if dropped > 0 else ""
+        return (bytes(self.head) + middle.encode() + bytes(self.tail)).decode("utf-8", "replace")
+
+
+class ChildGone(Exception):
+    pass
+
+
+class Child:
+    def __init__(self, pid, req_w, resp_r, out_r):
+        self.pid, self.req_w, self.resp_r, self.out_r = pid, req_w, resp_r, out_r
+        self.buffer, self.messages, self.capture = bytearray(), [], Capture()
+        self.uid, self.work, self.current_unit, self.status = None, None, None, None
+
+    def pump(self, deadline: float) -> dict | None:
+        """Next message from the child, or None at the deadline. Output is captured meanwhile."""
+        while not self.messages:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            fds = [self.resp_r] + ([self.out_r] if self.out_r is not None else [])
+            for fd in select.select(fds, [], [], left)[0]:
+                data = os.read(fd, 1 << 16)
+                if fd == self.out_r:
+                    if data:
+                        self.capture.add(data)
+                    else:
+                        self.out_r = None
+                elif not data:
+                    raise ChildGone
+                else:
+                    self.buffer += data
+                    self._parse()
+        return self.messages.pop(0)
+
+    def _parse(self):
+        while len(self.buffer) >= 4:
+            (length,) = struct.unpack(">I", self.buffer[:4])
+            if length > protocol.MAX_MESSAGE_BYTES:
+                raise ChildGone
+            if len(self.buffer) < 4 + length:
+                return
+            body, self.buffer = bytes(self.buffer[4:4 + length]), self.buffer[4 + length:]
+            try:
+                message = protocol.decode(body)
+            except protocol.ProtocolError:
+                raise ChildGone from None
+            if isinstance(message, dict):
+                self.messages.append(message)
+
+    def kill(self):
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        if self.uid is not None:
+            isolation.kill_uid(self.uid)
+        self.reap(block=True)
+        for fd in (self.req_w, self.resp_r, self.out_r):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        if self.work and os.path.basename(self.work).startswith("ag-work-"):  # not in a private tmpfs
+            shutil.rmtree(self.work, ignore_errors=True)
+
+    def reap(self, block=False):
+        if self.status is None:
+            try:
+                pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
+                if pid:
+                    self.status = status
+            except ChildProcessError:
+                self.status = 0
+        return self.status
+
+
+def _exit_text(status) -> str:
+    if status is None:
+        return "the process ended"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        return f"the process was killed by signal {signal.Signals(sig).name}"
+    return f"the process exited with code {os.WEXITSTATUS(status)}"
+
+
+class Supervisor:
+    def __init__(self, init: dict):
+        self.units = init["units"]
+        self.policy = isolation.Policy(**{**init["policy"], "mask_paths": tuple(init["policy"]["mask_paths"])})
+        self.device = init["device"]
+        self.load_timeout = init["load_timeout"]
+        self.data = {}
+        for name, folder in init["data"].items():
+            if folder:
+                self.data[name] = {k: np.load(os.path.join(folder, f"{k}.npy")) for k in ("train_x", "train_y", "test_x")}
+        self.children: dict[tuple, Child] = {}
+        self.broken: dict[int, dict] = {}
+        self.serial = 0
+
+    def spawn(self, key: tuple) -> Child:
+        while len(self.children) >= MAX_LIVE_CHILDREN:
+            self.children.pop(next(iter(self.children))).kill()
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        out_r, out_w = os.pipe()
+        self.serial += 1
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: fixed descriptors 0-4, nothing else of ours stays open
+            try:
+                high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in (os.open(os.devnull, os.O_RDONLY), out_w, req_r, resp_w)]
+                for target, fd in zip((0, 1, 2, 3, 4), (high[0], high[1], high[1], high[2], high[3])):
+                    os.dup2(fd, target)
+                os.closerange(5, 65536)
+                child_main.main(3, 4, [self.units[i] for i in key], self.policy, self.serial, self.data, self.device)
+            finally:
+                os._exit(4)
+        for fd in (req_r, resp_w, out_w):
+            os.close(fd)
+        child = Child(pid, req_w, resp_r, out_r)
+        self.children[key] = child
+        return child
+
+    def _unit_label(self, index) -> str:
+        unit = self.units[index]
+        return f"{unit['names'][0]} ({unit['origin']}:{unit['lineno']})"
+
+    def _load(self, key: tuple) -> tuple[Child | None, dict | None]:
+        """Spawn and define the units; (child, None) or (None, failure reply)."""
+        child = self.spawn(key)
+        deadline = time.monotonic() + self.load_timeout
+        try:
+            while True:
+                message = child.pump(deadline)
+                if message is None:
+                    failure = {"kind": "timeout", "phase": "load", "seconds": self.load_timeout}
+                    break
+                if "isolated" in message:
+                    child.uid, child.work = message["isolated"]["uid"], message["isolated"]["work"]
+                    self.isolation_notes = message["isolated"]["notes"]
+                elif "setup_error" in message:
+                    child.kill()
+                    self.children.pop(key, None)
+                    return None, {"ok": False, "grader_error": f"sandbox setup failed: {message['setup_error']}"}
+                elif "progress" in message:
+                    child.current_unit = key[int(message["progress"])]
+                elif "load_error" in message:
+                    error = message["load_error"]
+                    failure = {"kind": "exception", "phase": "load", **{k: error.get(k) for k in
+                                                                        ("type", "message", "traceback", "missing")}}
+                    child.current_unit = key[int(error["unit"])]
+                    break
+                elif message.get("loaded"):
+                    return child, None
+        except ChildGone:
+            failure = {"kind": "died", "phase": "load", "message": _exit_text(child.reap(block=True))}
+        child.kill()
+        self.children.pop(key, None)
+        if child.current_unit is not None:
+            failure["unit"] = self._unit_label(child.current_unit)
+            self.broken[child.current_unit] = failure
+        return None, {"ok": False, "error": failure, "output": child.capture.text()}
+
+    def handle_op(self, request: dict) -> dict:
+        key = tuple(request["units"])
+        broken = [self.broken[u] for u in key if u in self.broken]
+        if broken:
+            return {"ok": False, "error": {**broken[0], "repeated": True}, "output": ""}
+        child = self.children.get(key)
+        if child is not None and child.reap() is not None:
+            child.kill()
+            self.children.pop(key)
+            child = None
+        load_output = ""
+        if child is None:
+            child, failure = self._load(key)
+            if failure:
+                return failure
+            load_output = child.capture.text()
+        self.children[key] = self.children.pop(key)  # most recently used last
+        child.capture = Capture()
+        nonce = uuid.uuid4().hex
+        protocol.send(child.req_w, {"id": nonce, "op": request["op"], "args": request.get("args", {})})
+        deadline = time.monotonic() + request["timeout"]
+        try:
+            while True:
+                message = child.pump(deadline)
+                if message is None:
+                    error = {"kind": "timeout", "phase": "op", "seconds": request["timeout"]}
+                    break
+                if message.get("id") == nonce:
+                    reply = {k: message.get(k) for k in ("ok", "result", "error")}
+                    if reply["error"]:
+                        reply["error"] = {"kind": "exception", "phase": "op", **reply["error"]}
+                    reply["output"] = load_output + child.capture.text()
+                    return reply
+        except ChildGone:
+            error = {"kind": "died", "phase": "op", "message": _exit_text(child.reap(block=True))}
+        child.kill()
+        self.children.pop(key, None)
+        return {"ok": False, "error": error, "output": load_output + child.capture.text()}
+
+    def release(self, units) -> None:
+        child = self.children.pop(tuple(units), None)
+        if child:
+            child.kill()
+
+    def shutdown(self) -> None:
+        for child in list(self.children.values()):
+            child.kill()
+        self.children.clear()
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    init = protocol.recv(PROTO_IN)
+    supervisor = Supervisor(init)
+    supervisor.isolation_notes = []
+    protocol.send(PROTO_OUT, {"ready": True, "torch": torch.__version__,
+                              "namespaces": isolation.can_use_namespaces() and supervisor.policy.namespaces})
+    try:
+        while True:
+            try:
+                request = protocol.recv(PROTO_IN)
+            except protocol.ProtocolError:
+                break
+            command = request.get("cmd")
+            if command == "op":
+                reply = supervisor.handle_op(request)
+                reply["isolation_notes"] = supervisor.isolation_notes
+                protocol.send(PROTO_OUT, reply)
+            elif command == "release":
+                supervisor.release(request["units"])
+                protocol.send(PROTO_OUT, {"ok": True})
+            else:
+                break
+    finally:
+        supervisor.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""One short, readable training loop that keeps the data on the device (airbench style).
+
+train_and_predict(model, arrays, spec, seed=..., device=...) trains a freshly built model with the
+handout's optimiser and loss and returns its predictions on the test images. Accuracy is computed
+by the caller, who holds the labels.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from autograder.training.specs import CIFAR_NORM, MNIST_NORM, TrainSpec
+from autograder.training.subsets import pixel_permutation, test_indices, train_indices
+
+# Captured before any submission code runs, so that patching these names later changes nothing here.
+_ADAM, _SGD = torch.optim.Adam, torch.optim.SGD
+_LOSSES = {"nll": F.nll_loss, "cross_entropy": F.cross_entropy}
+_MAX_LOSS_POINTS = 200
+
+
+@dataclass
+class TrainOutcome:
+    """What one training check measured (sent to the grader; it holds the test labels)."""
+
+    predictions: np.ndarray
+    """uint8 (n_test,): predicted class of each evaluated test image, in test_indices order."""
+    losses: list[float] = field(default_factory=list)
+    """Training loss, averaged over windows of loss_window steps (at most 200 points)."""
+    loss_window: int = 1
+    steps: int = 0
+    images_seen: int = 0
+    train_seconds: float = 0.0
+    eval_seconds: float = 0.0
+    diverged_at: int | None = None
+    """Step at which the loss stopped being finite (training stops there), or None."""
+
+
+@dataclass
+class DeviceData:
+    """A data set's tensors, normalised where that is cheap, resident on the device."""
+
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    test_x: torch.Tensor
+    uint8_images: bool
+    """CIFAR stays uint8 (normalised per batch, after augmentation); MNIST is normalised once."""
+
+
+def _normalize(x: torch.Tensor, norm) -> torch.Tensor:
+    mean = torch.tensor(norm[0], device=x.device).view(1, -1, 1, 1)
+    std = torch.tensor(norm[1], device=x.device).view(1, -1, 1, 1)
+    return (x.float() / 255.0 - mean) / std
+
+
+def to_device(arrays: dict[str, np.ndarray], dataset: str, device: torch.device) -> DeviceData:
+    """arrays: train_x, train_y, test_x as uint8 numpy arrays -> DeviceData on device."""
+    tx = torch.from_numpy(np.ascontiguousarray(arrays["train_x"])).to(device)
+    vx = torch.from_numpy(np.ascontiguousarray(arrays["test_x"])).to(device)
+    ty = torch.from_numpy(arrays["train_y"].astype(np.int64)).to(device)
+    if dataset == "mnist":
+        return DeviceData(_normalize(tx.unsqueeze(1), MNIST_NORM), ty, _normalize(vx.unsqueeze(1), MNIST_NORM), False)
+    return DeviceData(tx, ty, vx, True)
+
+
+def permute(data: DeviceData, seed: int, perm_fn: Callable | None) -> DeviceData:
+    """Pixel-permute MNIST with the lab's perm_pixel(data, perm) (the student's or the handout's)."""
+    perm = torch.from_numpy(pixel_permutation(seed)).to(data.train_x.device)
+    fn = perm_fn or (lambda x, p: x.reshape(-1, 784)[:, p].reshape(-1, 1, 28, 28))
+
+    def apply(x):
+        return torch.cat([fn(x[i:i + 10000], perm) for i in range(0, len(x), 10000)])
+
+    return DeviceData(apply(data.train_x), data.train_y, apply(data.test_x), data.uint8_images)
+
+
+def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Random crop (4 pixels of zero padding) and random horizontal flip, for a whole batch."""
+    n, c = x.shape[:2]
+    flip = torch.rand(n, device=x.device, generator=gen) < 0.5
+    x = torch.where(flip.view(-1, 1, 1, 1), x.flip(3), x)
+    padded = F.pad(x, (4, 4, 4, 4))  # (n, c, 40, 40)
+    dy = torch.randint(0, 9, (n,), device=x.device, generator=gen)
+    dx = torch.randint(0, 9, (n,), device=x.device, generator=gen)
+    offsets = torch.arange(32, device=x.device)
+    rows = (dy.view(-1, 1) + offsets).view(n, 1, 32, 1).expand(n, c, 32, 40)
+    cols = (dx.view(-1, 1) + offsets).view(n, 1, 1, 32).expand(n, c, 32, 32)
+    return padded.gather(2, rows).gather(3, cols)
+
+
+def _batches(n: int, batch_size: int, gen: torch.Generator, device: torch.device):
+    order = torch.randperm(n, generator=gen, device="cpu").to(device)
+    for i in range(0, n, batch_size):
+        yield order[i:i + batch_size]
+
+
+def _window_means(losses: list[float]) -> tuple[list[float], int]:
+    window = max(1, math.ceil(len(losses) / _MAX_LOSS_POINTS))
+    means = [float(np.mean(losses[i:i + window])) for i in range(0, len(losses), window)]
+    return means, window
+
+
+def train_and_predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec, *, seed: int,
+                      device: torch.device) -> TrainOutcome:
+    """Train model (already built, seeded and on device) per spec; predict the test images.
+
+    Shapes: MNIST batches (B, 1, 28, 28) float32, CIFAR batches (B, 3, 32, 32) float32
+    (channels_last if the spec says so); model outputs (B, 10); predictions uint8 (n_test,).
+    """
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    aug_gen = torch.Generator(device=device).manual_seed(seed + 1)
+    norm = CIFAR_NORM if spec.dataset == "cifar10" else MNIST_NORM
+    memory_format = torch.channels_last if spec.channels_last else torch.contiguous_format
+    model = model.to(device=device, memory_format=memory_format)
+    params = list(model.parameters())
+    optimizer = (_ADAM(params, lr=spec.lr) if spec.optimizer == "adam"
+                 else _SGD(params, lr=spec.lr, momentum=spec.momentum))
+    loss_fn = _LOSSES[spec.loss]
+    train_idx = torch.from_numpy(train_indices(len(data.train_x), spec.train_subset, seed)).to(device)
+
+    def prepare(x):
+        if data.uint8_images:
+            x = _normalize(x, norm)
+        return x.contiguous(memory_format=memory_format)
+
+    outcome = TrainOutcome(predictions=np.zeros(0, np.uint8))
+    losses = []
+    start = time.perf_counter()
+    model.train()
+    for _ in range(spec.epochs):
+        for batch in _batches(len(train_idx), spec.batch_size, gen, device):
+            rows = train_idx[batch]
+            x = data.train_x[rows]
+            if spec.augment:
+                x = _augment(x, aug_gen)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=spec.bf16):
+                out = model(prepare(x))
+            loss = loss_fn(out.float(), data.train_y[rows])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.detach())
+            outcome.steps += 1
+            outcome.images_seen += len(rows)
+            if outcome.steps % 20 == 0 and not torch.isfinite(torch.stack(losses[-20:])).all():
+                outcome.diverged_at = outcome.steps
+                break
+        if outcome.diverged_at is not None:
+            break
+    loss_values = torch.stack(losses).float().cpu().tolist() if losses else []
+    outcome.losses, outcome.loss_window = _window_means(loss_values)
+    outcome.train_seconds = time.perf_counter() - start
+
+    start = time.perf_counter()
+    outcome.predictions = predict(model, data, spec, device)
+    outcome.eval_seconds = time.perf_counter() - start
+    return outcome
+
+
+def predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec, device: torch.device) -> np.ndarray:
+    """Class predictions (uint8) for the spec's test images, in test_indices order."""
+    idx = torch.from_numpy(test_indices(len(data.test_x), spec.test_subset)).to(device)
+    norm = CIFAR_NORM if spec.dataset == "cifar10" else MNIST_NORM
+    memory_format = torch.channels_last if spec.channels_last else torch.contiguous_format
+    preds = []
+    model.eval()
+    with torch.inference_mode(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=spec.bf16):
+        for i in range(0, len(idx), spec.eval_batch_size):
+            x = data.test_x[idx[i:i + spec.eval_batch_size]]
+            if data.uint8_images:
+                x = _normalize(x, norm)
+            preds.append(model(x.contiguous(memory_format=memory_format)).float().argmax(1).to(torch.uint8))
+    return torch.cat(preds).cpu().numpy()

@@ -1,0 +1,76 @@
+"""Training-check knobs, one dict per device kind. Calibration and grading both read these.
+
+Units: lr per optimizer step; epochs over the (sub)set; subsets in images. The CPU budget is set
+so that one whole submission trains in well under a minute on 2 cores; CUDA trains full epochs.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+MNIST_NORM = ((0.1307,), (0.3081,))
+CIFAR_NORM = ((0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010))  # the handout's values
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """How the grader trains one model: the handout's optimiser, our data pipeline."""
+
+    dataset: str
+    """'mnist' or 'cifar10'."""
+    loss: str
+    """'nll' for models returning log-probabilities, 'cross_entropy' for raw scores."""
+    optimizer: str
+    """'adam' or 'sgd'."""
+    lr: float
+    momentum: float = 0.0
+    batch_size: int = 64
+    epochs: int = 1
+    train_subset: int | None = None
+    """Train on this many images (a fixed seeded subset); None: all."""
+    test_subset: int | None = None
+    """Evaluate on this many test images (a fixed, class-balanced-in-expectation subset); None: all."""
+    augment: bool = False
+    """Random crop (padding 4) and horizontal flip, done on whole batches."""
+    bf16: bool = False
+    """bf16 autocast for forward and loss."""
+    channels_last: bool = False
+    eval_batch_size: int = 1000
+    permute_pixels: bool = False
+    """Train and test on pixel-permuted images (the lab-2 experiment)."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainSpec":
+        return cls(**data)
+
+
+_MNIST_SGD = TrainSpec(dataset="mnist", loss="nll", optimizer="sgd", lr=0.01, momentum=0.5, batch_size=64)
+
+#: check name -> (model constructor name, constructor args, spec), per device kind.
+TRAINING_CHECKS: dict[str, dict[str, tuple[str, tuple, TrainSpec]]] = {
+    "cpu": {
+        "LeNet5": ("LeNet5", (), TrainSpec(dataset="mnist", loss="cross_entropy", optimizer="adam", lr=1e-3,
+                                            batch_size=64)),
+        "FC2Layer": ("FC2Layer", (784, 8, 10), _MNIST_SGD),
+        "FC2Layer_perm": ("FC2Layer", (784, 8, 10), replace(_MNIST_SGD, permute_pixels=True)),
+        "CNN": ("CNN", (784, 6, 10), _MNIST_SGD),
+        "CNN_perm": ("CNN", (784, 6, 10), replace(_MNIST_SGD, permute_pixels=True)),
+        "VGG": ("VGG", (), TrainSpec(dataset="cifar10", loss="cross_entropy", optimizer="adam", lr=1e-3,
+                                      batch_size=128, train_subset=6400, test_subset=2000, bf16=True,
+                                      channels_last=True, eval_batch_size=500)),
+    },
+    "cuda": {
+        "LeNet5": ("LeNet5", (), TrainSpec(dataset="mnist", loss="cross_entropy", optimizer="adam", lr=1e-3,
+                                            batch_size=64, eval_batch_size=10000)),
+        "FC2Layer": ("FC2Layer", (784, 8, 10), replace(_MNIST_SGD, eval_batch_size=10000)),
+        "FC2Layer_perm": ("FC2Layer", (784, 8, 10), replace(_MNIST_SGD, permute_pixels=True,
+                                                             eval_batch_size=10000)),
+        "CNN": ("CNN", (784, 6, 10), replace(_MNIST_SGD, eval_batch_size=10000)),
+        "CNN_perm": ("CNN", (784, 6, 10), replace(_MNIST_SGD, permute_pixels=True, eval_batch_size=10000)),
+        "VGG": ("VGG", (), TrainSpec(dataset="cifar10", loss="cross_entropy", optimizer="adam", lr=1e-3,
+                                      batch_size=128, augment=True, bf16=True, channels_last=True,
+                                      eval_batch_size=2000)),
+    },
+}
