@@ -75,6 +75,23 @@ def python_paths() -> list[str]:
     return sorted(os.path.realpath(p) for p in paths if p and os.path.isdir(p))
 
 
+def blocking_ancestors(paths) -> list[str]:
+    """Ancestors of paths that other users cannot traverse (e.g. /root, mode 700): the child, once
+    unprivileged, reaches the Python installation only if these are masked and it is bound back."""
+    blocked = set()
+    for path in paths:
+        parts = path.strip("/").split("/")
+        for i in range(1, len(parts)):
+            ancestor = "/" + "/".join(parts[:i])
+            try:
+                if not os.stat(ancestor).st_mode & 0o001:
+                    blocked.add(ancestor)
+                    break
+            except OSError:
+                break
+    return sorted(blocked)
+
+
 def _under(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
@@ -98,7 +115,7 @@ def _apply_namespaces(policy: Policy, uid: int) -> str:
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     keeps = python_paths()
-    masks, _ = plan_masks(policy.mask_paths, keeps)
+    masks, _ = plan_masks(tuple(policy.mask_paths) + tuple(blocking_ancestors(keeps)), keeps)
     stage = tempfile.mkdtemp(prefix="ag-stage-")
     staged = []
     for i, keep in enumerate(keeps):

@@ -85,11 +85,11 @@ class _Recorder(TorchFunctionMode):
 
 
 class Ops:
-    """The op table of one child. Objects it builds live in self.objects under integer handles."""
+    """The op table of one child. Models it builds are kept per spec in self.objects."""
 
     def __init__(self, namespace: dict, data: dict, device: str):
         self.ns, self.data, self.device = namespace, data, torch.device(device)
-        self.objects: dict[int, object] = {}
+        self.objects: dict[str, object] = {}
         self.device_data: dict[str, loop.DeviceData] = {}
 
     def dispatch(self, op: str, args: dict):
@@ -103,25 +103,28 @@ class Ops:
             raise MissingName(name)
         return self.ns[name]
 
-    def _model(self, handle: int):
-        return self.objects[handle]
+    def _build(self, model: dict):
+        """model: {"name", "args", "seed"} -> a fresh object (seeded)."""
+        _manual_seed(model.get("seed", 0))
+        return self._lookup(model["name"])(*model.get("args", ()))
 
-    def op_build(self, name: str, args=(), seed: int = 0, device: str | None = None):
-        _manual_seed(seed)
-        obj = self._lookup(name)(*args)
-        if device and _isinstance(obj, _Module):
-            obj = obj.to(device)
-        handle = _len(self.objects)
-        self.objects[handle] = obj
-        return {"handle": handle, **describe(obj)}
+    def _model(self, model: dict):
+        """The object for a model spec, built once per child (for ops that do not change it)."""
+        key = repr(sorted(model.items()))
+        if key not in self.objects:
+            self.objects[key] = self._build(model)
+        return self.objects[key]
 
-    def op_attr(self, handle: int, attr: str):
-        value = _getattr(self._model(handle), attr, None)
+    def op_build(self, model: dict):
+        return describe(self._model(model))
+
+    def op_attr(self, model: dict, attr: str):
+        value = _getattr(self._model(model), attr, None)
         return {"value": _plain(value)}
 
-    def op_trace(self, handle: int, shape, seed: int = 0):
+    def op_trace(self, model: dict, shape, seed: int = 0):
         """Forward a seeded random input, recording torch calls and leaf-module inputs/outputs."""
-        model = self._model(handle)
+        model = self._model(model)
         events, stack, hooks = [], [], []
         recorder = _Recorder(events, stack)
         for qualname, module in _named_modules(model):
@@ -144,9 +147,9 @@ class Ops:
                 h.remove()
         return result
 
-    def op_forward(self, handle: int, x=None, shape=None, seed: int = 0, train: bool = False):
+    def op_forward(self, model: dict, x=None, shape=None, seed: int = 0, train: bool = False):
         """Output values for a given input array, or for a seeded randn of the given shape."""
-        model = self._model(handle)
+        model = self._model(model)
         if x is None:
             _manual_seed(seed)
             x = _randn(*shape)
@@ -159,9 +162,9 @@ class Ops:
             return {"type": _type(out).__name__}
         return {"type": "Tensor", "output": to_array(out)}
 
-    def op_grads(self, handle: int, shape, seed: int = 0):
+    def op_grads(self, model: dict, shape, seed: int = 0):
         """Gradient norm of every parameter after backpropagating a random projection of the output."""
-        model = self._model(handle)
+        model = self._build(model)  # fresh: gradients and train mode must not leak into other ops
         _set_train(model, True)
         _manual_seed(seed)
         x = _randn(*shape)
@@ -173,8 +176,10 @@ class Ops:
             grads.append([name, None if p.grad is None else _float(_norm(_detach(p.grad)))])
         return {"grads": grads}
 
-    def op_call(self, name: str, args=(), device: str | None = None):
-        """Call a submission function. Tensor args: {'tensor': array}; model args: {'handle': h}."""
+    def op_call(self, name: str, args=(), device: str | None = None, call_id: int | None = None):
+        """Call a submission function. Tensor args: {'tensor': array}; model args: {'model': spec}
+        (a submission class) or {'linear_stack': [[in, out], ...]} (an nn.Sequential of Linear
+        layers built here, whose parameter count the grader knows)."""
         fn = self._lookup(name)
         real, before = [], []
         for a in args:
@@ -182,8 +187,11 @@ class Ops:
                 t = _to(_from_numpy(np.array(a["tensor"])), device or "cpu")
                 real.append(t)
                 before.append((t, _clone(t)))
-            elif _isinstance(a, dict) and "handle" in a:
-                real.append(self._model(a["handle"]))
+            elif _isinstance(a, dict) and "model" in a:
+                real.append(self._build(a["model"]))
+            elif _isinstance(a, dict) and "linear_stack" in a:
+                _manual_seed(0)
+                real.append(torch.nn.Sequential(*[torch.nn.Linear(i, o) for i, o in a["linear_stack"]]))
             else:
                 real.append(a)
         value = fn(*real)

@@ -1,0 +1,76 @@
+"""Train the reference solution over many seeds, through the same sandbox path as grading."""
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from autograder.calibrate.table import table_path
+from autograder.calibrate.thresholds import summarize
+from autograder.config import GradingConfig
+from autograder.extract import extract_submission
+from autograder.sandbox.client import ResultCache, Sandbox
+from autograder.sandbox.isolation import Policy
+from autograder.suites.runner import prepare_data, private_paths
+from autograder.training.specs import TRAINING_CHECKS
+from autograder.training.subsets import test_indices
+
+SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
+LESSON = "perm_lesson"
+
+
+def lesson_gap(acc: dict) -> float:
+    """How much more the CNN loses than the MLP when pixels are permuted (percentage points)."""
+    return (acc["CNN"] - acc["CNN_perm"]) - (acc["FC2Layer"] - acc["FC2Layer_perm"])
+
+
+def measure(config: GradingConfig, seeds: list[int], solutions: Path = SOLUTIONS, quiet: bool = False) -> dict:
+    """check -> {"accuracy": [...], "seconds": [...]} for every training check and seed."""
+    dirs, prints, labels, errors = prepare_data(config)
+    if errors:
+        raise SystemExit("calibration needs both data sets: " + "; ".join(errors.values()))
+    extracted = extract_submission(solutions)
+    policy = Policy(memory_bytes=None if config.device_kind == "cuda" else int(config.memory_limit_gb * 1024 ** 3),
+                    namespaces=config.namespaces, mask_paths=(), threads=config.threads)
+    checks = TRAINING_CHECKS[config.device_kind]
+    out = {name: {"accuracy": [], "seconds": []} for name in checks}
+    cache = ResultCache(config.cache_dir / "results") if config.result_cache else None
+    with Sandbox(extracted, policy, dirs, prints, device=config.device, cache=cache) as sandbox:
+        for seed in tqdm(seeds, desc="calibrating (seeds)", disable=quiet):
+            for name, (ctor, args, spec) in checks.items():
+                names = [ctor] + (["perm_pixel"] if spec.permute_pixels else [])
+                reply = sandbox.run(names, "train", {"name": ctor, "args": list(args), "spec": spec.to_dict(),
+                                                     "seed": seed, "perm_fn": "perm_pixel" if spec.permute_pixels else None},
+                                    timeout=3600, cacheable=True)
+                if not reply.ok:
+                    raise SystemExit(f"the reference failed {name} (seed {seed}): {reply.error}")
+                y = labels[spec.dataset][test_indices(len(labels[spec.dataset]), spec.test_subset)]
+                out[name]["accuracy"].append(float(100 * (np.asarray(reply.result["predictions"]) == y).mean()))
+                out[name]["seconds"].append(float(reply.result["train_seconds"]))
+            tqdm.write(" ".join(f"{k}={v['accuracy'][-1]:.2f}" for k, v in out.items())) if not quiet else None
+    return out
+
+
+def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_version: str = "") -> dict:
+    checks = {}
+    for name, m in measured.items():
+        checks[name] = {**summarize(m["accuracy"]), "train_seconds_mean": round(float(np.mean(m["seconds"])), 2)}
+    per_seed = [{k: measured[k]["accuracy"][i] for k in measured} for i in range(len(seeds))]
+    checks[LESSON] = {**summarize([lesson_gap(a) for a in per_seed]), "train_seconds_mean": 0.0}
+    return {"device": config.device_kind, "threads": config.threads, "seeds": seeds,
+            "created": datetime.date.today().isoformat(), "torch": torch_version, "checks": checks}
+
+
+def main(*, config: GradingConfig, n_seeds: int = 20, first_seed: int = 100, out: Path | None = None,
+         quiet: bool = False) -> Path:
+    """Calibrate every training check on config.device and write the table the suites read."""
+    import torch
+
+    seeds = list(range(first_seed, first_seed + n_seeds))
+    table = build_table(config, seeds, measure(config, seeds, quiet=quiet), torch.__version__)
+    path = Path(out) if out else table_path(config.device_kind)
+    path.write_text(json.dumps(table, indent=1) + "\n")
+    return path

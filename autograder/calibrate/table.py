@@ -1,0 +1,61 @@
+"""The committed calibration tables (one JSON file per device kind) and their reader."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+TABLE_DIR = Path(__file__).parent
+
+
+def table_path(device_kind: str) -> Path:
+    return TABLE_DIR / f"thresholds_{device_kind}.json"
+
+
+class NotCalibrated(Exception):
+    """No calibration table for this device kind (an instructor setup problem, not a student's)."""
+
+
+@dataclass(frozen=True)
+class CheckCalibration:
+    """What the reference solution scored on one training check over n seeds."""
+
+    name: str
+    n: int
+    mean: float
+    std: float
+    min: float
+    max: float
+    threshold: float
+    """A submission passes at or above this value."""
+    false_fail: float
+    """Estimated probability that the reference fails this check, one retry included."""
+    train_seconds: float
+    """Mean training time of the reference (sets the check's time limit)."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    device_kind: str
+    checks: dict
+
+    def __getitem__(self, name: str) -> CheckCalibration:
+        return self.checks[name]
+
+    def time_limit(self, name: str, factor: float, minimum: float) -> float:
+        check = self.checks.get(name)
+        return max(minimum, factor * check.train_seconds) if check else minimum * 5
+
+
+def load(device_kind: str) -> Calibration:
+    path = table_path(device_kind)
+    if not path.is_file():
+        raise NotCalibrated(f"no calibration table for device '{device_kind}' ({path}); "
+                            f"run: python -m autograder calibrate --device {device_kind}")
+    raw = json.loads(path.read_text())
+    checks = {}
+    for name, c in raw["checks"].items():
+        checks[name] = CheckCalibration(name=name, n=c["n"], mean=c["mean"], std=c["std"], min=c["min"], max=c["max"],
+                                        threshold=c["threshold"], false_fail=c["false_fail_with_retry"],
+                                        train_seconds=c.get("train_seconds_mean", 0.0))
+    return Calibration(device_kind, checks)

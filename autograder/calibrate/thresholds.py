@@ -1,0 +1,30 @@
+"""Thresholds from the reference's scores over n seeds, with an estimated false-fail probability.
+
+threshold = mean - K_SIGMA * std (predictive std, inflated for n), rounded down to 0.01. A correct
+submission fails only if its first run and its retry (an independent seed) both fall below it:
+false_fail_with_retry = p_single ** 2, estimated under a normal model of seed-to-seed variation.
+Training checks only need to separate models that learn from models that cannot; subtle faults are
+caught by behavioural checks, so the margin is generous.
+"""
+from __future__ import annotations
+
+import math
+from statistics import NormalDist, fmean, stdev
+
+K_SIGMA = 4.0
+MIN_SEEDS = 20
+TARGET_FALSE_FAIL = 1e-3
+
+
+def summarize(values: list[float], *, retry: bool = True) -> dict:
+    if len(values) < 2:
+        raise ValueError("need at least two seeds")
+    n, mean, std = len(values), fmean(values), stdev(values)
+    predictive = max(std, 1e-6) * math.sqrt(1 + 1 / n)
+    threshold = math.floor((mean - K_SIGMA * predictive) * 100) / 100
+    p_single = NormalDist(mean, predictive).cdf(threshold)
+    return {"n": n, "mean": round(mean, 4), "std": round(std, 4), "min": round(min(values), 4),
+            "max": round(max(values), 4), "threshold": threshold, "k_sigma": K_SIGMA,
+            "false_fail_single": p_single, "false_fail_with_retry": p_single ** 2 if retry else p_single,
+            "meets_target": (p_single ** 2 if retry else p_single) <= TARGET_FALSE_FAIL,
+            "values": [round(v, 4) for v in values]}

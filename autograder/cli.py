@@ -1,0 +1,95 @@
+"""The command line: `python -m autograder <verb> ...`. Each verb calls verbs.<verb>.main."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from autograder.config import PARTS, GradingConfig
+
+EXAMPLES = """examples:
+  python -m autograder grade solutions assignments --out out/          # reference and stubs
+  python -m autograder grade class/*/ --out out/ --jobs 2              # a folder of student clones
+  python -m autograder grade class/*/ --out out/shard1 --shard 1/4     # one slice of a large class
+  python -m autograder calibrate --seeds 20                            # thresholds for this device
+  python -m autograder stubs --check                                   # stubs still match solutions?
+"""
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        index, count = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("use I/N, e.g. 2/4") from None
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError("need 1 <= I <= N")
+    return index, count
+
+
+def _grading_options(p: argparse.ArgumentParser) -> None:
+    d = GradingConfig()
+    p.add_argument("--data-dir", type=Path, default=d.data_dir,
+                   help="folder with MNIST and CIFAR-10 (default: $COURSE_DATA_DIR, else download)")
+    p.add_argument("--cache-dir", type=Path, default=d.cache_dir, help=f"decoded data and results cache (default: {d.cache_dir})")
+    p.add_argument("--seed", type=int, default=d.seed, help="base seed of every random choice (recorded in results)")
+    p.add_argument("--device", default=d.device, help="cpu or cuda")
+    p.add_argument("--jobs", type=int, default=d.jobs, help="submissions graded in parallel (threads are divided)")
+    p.add_argument("--timeout", type=float, default=d.timeout, help="time limit (s) of one data-free check")
+    p.add_argument("--memory-limit", type=float, default=d.memory_limit_gb, help="memory cap per child, GiB")
+    p.add_argument("--no-cache", action="store_true", help="retrain even identical code")
+    p.add_argument("--no-isolation", action="store_true", help="no namespaces/uid drop (debugging only)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or table")
+
+
+def _config(args, **extra) -> GradingConfig:
+    return GradingConfig(data_dir=args.data_dir, cache_dir=args.cache_dir, seed=args.seed, device=args.device,
+                         jobs=args.jobs, timeout=args.timeout, memory_limit_gb=args.memory_limit,
+                         result_cache=not args.no_cache, namespaces=not args.no_isolation, **extra)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description="Week 2 (CNN) autograder",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES)
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    p = verbs.add_parser("grade", help="grade submissions with the hidden suites")
+    p.add_argument("submissions", nargs="+", type=Path, help=".py files, .ipynb notebooks or folders")
+    p.add_argument("--out", type=Path, required=True, help="output folder (results.json per submission, grades.csv)")
+    p.add_argument("--shard", type=_shard, help="grade only slice I of N (by name); join with `merge`")
+    p.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="grade only these parts")
+    p.add_argument("--no-training", action="store_true", help="data-free checks only")
+    _grading_options(p)
+
+    p = verbs.add_parser("calibrate", help="train the reference over many seeds; write the thresholds table")
+    p.add_argument("--seeds", type=int, default=20, help="number of seeds (>= 20 for the committed table)")
+    p.add_argument("--first-seed", type=int, default=100)
+    p.add_argument("--out", type=Path, help="where to write the table (default: the package's table)")
+    _grading_options(p)
+
+    p = verbs.add_parser("stubs", help="derive assignments/ from solutions/ (--check: fail on drift)")
+    p.add_argument("--check", action="store_true")
+    return parser
+
+
+def run(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.verb == "grade":
+        from autograder.verbs import grade
+        config = _config(args, parts=tuple(args.parts), training=not args.no_training)
+        return grade.main(submissions=args.submissions, out=args.out, config=config, shard=args.shard, quiet=args.quiet)
+    if args.verb == "calibrate":
+        from autograder.verbs import calibrate
+        return calibrate.main(config=_config(args), seeds=args.seeds, first_seed=args.first_seed, out=args.out,
+                              quiet=args.quiet)
+    if args.verb == "stubs":
+        from autograder.verbs import stubs
+        return stubs.main(check=args.check)
+    raise AssertionError(args.verb)
+
+
+def main(argv=None) -> None:
+    try:
+        code = run(argv)
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

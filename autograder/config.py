@@ -1,0 +1,80 @@
+"""Settings of a grading run, each default defined once here."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PARTS = ("LeNet5", "FC2Layer", "CNN", "perm_pixel", "VGG")
+"""The graded parts, in the handout's order (the columns of grades.csv)."""
+RUN_ORDER = ("perm_pixel", "FC2Layer", "CNN", "LeNet5", "VGG")
+"""Order in which parts are graded: the CNN's permutation check reads perm_pixel's and FC2Layer's results."""
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("AUTOGRADER_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "week2-autograder"
+
+
+def default_data_dir() -> Path | None:
+    env = os.environ.get("COURSE_DATA_DIR")
+    return Path(env) if env else None
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class GradingConfig:
+    """How to grade. Times in seconds, memory in GiB."""
+
+    data_dir: Path | None = field(default_factory=default_data_dir)
+    """Folder with the data sets (the course's layout or torchvision's); None: download."""
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    """Decoded data sets and memoised training results."""
+    seed: int = 0
+    """Base seed of every random choice in grading; recorded in each result."""
+    device: str = "cpu"
+    jobs: int = 1
+    """Submissions graded in parallel; threads are divided between them."""
+    timeout: float = 30.0
+    """Time limit of one data-free check (a forward pass, a parameter count...)."""
+    load_timeout: float = 20.0
+    """Time limit for defining a part's code (imports, classes, functions)."""
+    training_time_factor: float = 5.0
+    """A training check may take this many times the reference's calibrated time..."""
+    training_min_timeout: float = 60.0
+    """...but never less than this."""
+    memory_limit_gb: float = 6.0
+    """Address-space cap of a CPU child (importing torch alone reserves ~3.2 GiB)."""
+    namespaces: bool = True
+    """Network/mount namespaces and a uid drop (used when running as root on Linux)."""
+    result_cache: bool = True
+    """Reuse training results of identical code (same seed, device, threads and data)."""
+    retry: bool = True
+    """Retry a failed training check once with another seed (counted in the false-fail estimate)."""
+    suite: str = "hidden"
+    """'hidden' (the graded suites) or 'public' (the students' checks)."""
+    parts: tuple[str, ...] = PARTS
+    training: bool = True
+    """Run the training checks (False: data-free checks only)."""
+    extra_masks: tuple[str, ...] = ()
+    """More folders to hide from submission code (besides outputs, caches and the batch)."""
+
+    @property
+    def threads(self) -> int:
+        return max(1, available_cores() // max(1, self.jobs))
+
+    @property
+    def device_kind(self) -> str:
+        return "cuda" if self.device.startswith("cuda") else "cpu"
+
+    def with_(self, **changes) -> "GradingConfig":
+        return replace(self, **changes)

@@ -1,0 +1,1 @@
+"""The hidden suites: graded by `python -m autograder grade`, never shipped to students."""

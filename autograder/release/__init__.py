@@ -1,0 +1,1 @@
+"""Source -> release: student stubs derived from the reference solutions (and, later, notebooks)."""

@@ -1,0 +1,1 @@
+"""Result files: Gradescope results.json, grades.csv, feedback."""

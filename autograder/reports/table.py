@@ -1,0 +1,35 @@
+"""grades.csv (one row per submission, one column per part) and a printed score table."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from autograder.config import PARTS
+from autograder.results.model import SubmissionResult
+
+COLUMNS = ("submission",) + PARTS + ("total", "max_score", "status")
+
+
+def rows(results: list[SubmissionResult]) -> list[dict]:
+    out = []
+    for r in sorted(results, key=lambda r: r.submission):
+        parts = r.part_scores()
+        row = {"submission": r.submission, **{p: f"{parts[p][0]:g}" for p in PARTS},
+               "total": f"{r.score:g}", "max_score": f"{r.max_score:g}",
+               "status": "grader_error" if r.grader_error else "graded"}
+        out.append(row)
+    return out
+
+
+def write_csv(results: list[SubmissionResult], path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows(results))
+
+
+def format_table(results: list[SubmissionResult]) -> str:
+    table = rows(results)
+    widths = {c: max(len(c), *(len(r[c]) for r in table)) if table else len(c) for c in COLUMNS}
+    line = lambda r: "  ".join(str(r[c]).ljust(widths[c]) for c in COLUMNS)  # noqa: E731
+    return "\n".join([line({c: c for c in COLUMNS})] + [line(r) for r in table])

@@ -1,0 +1,97 @@
+"""Student-facing text: what went wrong, in the student's terms (Chinese, short English gloss).
+
+Code names, shapes and numbers stay exactly as in the handout.
+"""
+from __future__ import annotations
+
+
+def shape(s) -> str:
+    return "(" + ", ".join(str(int(d)) for d in s) + ")" if s is not None else "?"
+
+
+def count(n: int) -> str:
+    return f"{int(n):,}"
+
+
+def call_text(name: str, args=()) -> str:
+    return f"{name}({', '.join(map(str, args))})"
+
+
+def failure(error: dict, doing: str) -> str:
+    """A sandbox failure (reply.error) as one message. doing: e.g. 'LeNet5() 的 forward'."""
+    kind = error.get("kind")
+    unit = error.get("unit")
+    where = f"（{unit}）" if unit else ""
+    if kind == "missing":
+        return f"提交中没有找到 {error['missing']} 的定义 ({error['missing']} is not defined in the submission)。"
+    if kind == "timeout":
+        seconds = error.get("seconds")
+        if error.get("phase") == "load":
+            text = (f"定义代码时超出时间限制 {seconds:g} 秒{where}：类或函数定义处可能有死循环 "
+                    f"(time limit exceeded while defining the code)。")
+        else:
+            text = (f"{doing}超出时间限制 {seconds:g} 秒：可能有死循环，或计算量远超讲义的网络 "
+                    f"(time limit exceeded)。")
+    elif kind == "died":
+        text = (f"{doing}时评分进程意外结束{where}：{error.get('message', '')}。不要调用 sys.exit()/os._exit()，"
+                f"也不要申请过多内存 (the grading process ended while running your code)。")
+    elif error.get("phase") == "load":
+        text = f"定义代码时出错{where}: {error.get('type')}: {error.get('message')}"
+    else:
+        text = f"{doing}时出错: {error.get('type')}: {error.get('message')}"
+        if error.get("type") == "MemoryError":
+            text += "（超出内存限制 memory limit exceeded）"
+    if error.get("traceback"):
+        text += "\n" + error["traceback"].rstrip()
+    if error.get("repeated"):
+        text += "\n（这段代码此前已失败，未再次运行 / failed earlier, not run again）"
+    return text
+
+
+def not_run(prerequisite: str, reason: str = "") -> str:
+    tail = f"：{reason}" if reason else ""
+    return f"未运行：前置检查 {prerequisite} 未通过{tail} (not run: prerequisite {prerequisite} failed)。"
+
+
+STAGE_HINTS = {
+    "conv1": "是否按讲义设置了 padding=2？",
+    "pool1": "池化应为 MaxPool2d(kernel_size=2, stride=2)。",
+    "conv2": "conv2 应为 Conv2d(6, 16, kernel_size=5)，不加 padding。",
+    "pool2": "池化应为 MaxPool2d(kernel_size=2, stride=2)。",
+    "flatten": "展平后应为 16*5*5 = 400：view(-1, 16*5*5) 或 flatten(1)。",
+    "fc1": "fc1 应为 Linear(400, 120)。",
+    "fc2": "fc2 应为 Linear(120, 84)。",
+    "fc3": "fc3 应为 Linear(84, 10)。",
+}
+
+
+def stage_mismatch(label: str, module: str, got, expected, hint: str = "") -> str:
+    name = f"{label}（{module}）" if module and module != label else label
+    return f"{name} → {shape(got)}；应为 {shape(expected)}" + (f" —— {hint}" if hint else "")
+
+
+def missing_stage(label: str, expected, hint: str = "") -> str:
+    return f"没有找到 {label}（应输出 {shape(expected)}）" + (f" —— {hint}" if hint else "")
+
+
+def param_count(call: str, got: int, expected: int, hint: str = "") -> str:
+    diff = got - expected
+    return (f"{call} 有 {count(got)} 个参数；应为 {count(expected)}（相差 {diff:+,}）"
+            + (f" —— {hint}" if hint else ""))
+
+
+def negative_input(layer: str, previous: str, value: float) -> str:
+    return (f"{layer} 的输入含负值（最小值 {value:.3g}）：{previous} 之后缺少 ReLU？"
+            f"讲义中每个卷积层和隐藏全连接层之后都有 ReLU (missing nonlinearity)。")
+
+
+def no_gradient(names: list[str]) -> str:
+    shown = ", ".join(names[:6]) + (" …" if len(names) > 6 else "")
+    return (f"这些参数没有收到梯度：{shown} —— 是否设置了 requires_grad=False，或在 forward 里用了 detach()/.data？"
+            f"(parameters receive no gradient)")
+
+
+def accuracy_below(what: str, attempts: list[tuple[int, float]], threshold: float, reference: float) -> str:
+    tried = "；".join(f"seed {seed}: {acc:.2f}%" for seed, acc in attempts)
+    return (f"{what}的测试准确率低于阈值 {threshold:.2f}%（{tried}；参考实现平均 {reference:.2f}%）。"
+            f"模型可能无法学习：输出是否恒定、层是否被冻结、损失是否匹配 (accuracy below the calibrated threshold)。")

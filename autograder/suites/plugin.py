@@ -1,0 +1,134 @@
+"""pytest plugin for the grading suites: markers carry the metadata, a fixture gives the submission.
+
+Markers: points(n), visibility(v), training (needs data; skipped by data-free runs), depends(*names)
+(fail fast with the prerequisite's reason). Each test's function name starts with its part.
+Only messages of CheckFailed / SubmissionError / NotRun reach the student; any other exception
+is the grader's own failure and is reported to the instructor instead.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass
+
+import pytest
+
+from autograder.config import PARTS, RUN_ORDER
+from autograder.results.model import VISIBILITIES, TestResult
+from autograder.suites.errors import CheckFailed, NotRun, SubmissionError
+from autograder.suites import messages
+
+MAX_OUTPUT_CHARS = 4000
+PART_PREFIXES = tuple(f"{p}_" for p in PARTS)
+MARKERS = (
+    "points(n): points the test is worth",
+    "visibility(v): Gradescope visibility (visible, hidden, after_due_date, after_published)",
+    "training: trains a model on real data (left out of data-free runs)",
+    "depends(*tests): fail fast, without running, when one of these tests failed",
+)
+
+
+@dataclass(frozen=True)
+class TestMeta:
+    """What the markers of one test say."""
+
+    name: str
+    part: str
+    points: float
+    visibility: str
+    training: bool
+    depends: tuple[str, ...]
+
+
+def evaluate_meta(item: pytest.Item, default_visibility: str) -> TestMeta:
+    """Read a test's markers (or raise ValueError if the suite itself is malformed)."""
+    name = item.name
+    part = next((p for p in PARTS if name.startswith(f"{p}_")), None)
+    points = item.get_closest_marker("points")
+    if part is None or points is None:
+        raise ValueError(f"suite error: {name} needs a part prefix and @pytest.mark.points")
+    visibility = item.get_closest_marker("visibility")
+    visibility = visibility.args[0] if visibility else default_visibility
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"suite error: {name} has visibility {visibility!r}")
+    depends = item.get_closest_marker("depends")
+    return TestMeta(name, part, float(points.args[0]), visibility, item.get_closest_marker("training") is not None,
+                    tuple(depends.args) if depends else ())
+
+
+class GradingPlugin:
+    """Collects one TestResult per test for one submission."""
+
+    def __init__(self, submission, *, parts=PARTS, training: bool = True, default_visibility: str = "visible"):
+        self.submission = submission
+        self.parts, self.training, self.default_visibility = tuple(parts), training, default_visibility
+        self.results: dict[str, TestResult] = {}
+        self.grader_errors: list[str] = []
+        self._started: dict[str, float] = {}
+
+    @pytest.fixture(scope="session")
+    def sub(self):
+        """The submission under test (measurements via the sandbox)."""
+        return self.submission
+
+    @pytest.fixture(scope="session")
+    def outcomes(self):
+        """Results so far, by test name (tests of earlier parts are already in)."""
+        return self.results
+
+    def pytest_configure(self, config):
+        for line in MARKERS:
+            config.addinivalue_line("markers", line)
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        kept = []
+        for item in items:
+            try:
+                item.stash[_META] = meta = evaluate_meta(item, self.default_visibility)
+            except ValueError as exc:
+                self.grader_errors.append(str(exc))
+                continue
+            if meta.part in self.parts and (self.training or not meta.training):
+                kept.append(item)
+        kept.sort(key=lambda it: RUN_ORDER.index(it.stash[_META].part))
+        items[:] = kept
+
+    def pytest_runtest_setup(self, item):
+        self.submission.output.clear()
+        self.submission.record.clear()
+        self._started[item.name] = time.perf_counter()
+        for dep in item.stash[_META].depends:
+            result = self.results.get(dep)
+            if result is not None and not result.passed:
+                first_line = result.output.split("\n", 1)[0]
+                raise NotRun(messages.not_run(dep, first_line))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if call.when == "teardown" or (call.when == "setup" and report.passed) or item.name in self.results:
+            return
+        meta = item.stash[_META]
+        message = ""
+        if call.excinfo is not None:
+            exc = call.excinfo.value
+            if isinstance(exc, (CheckFailed, SubmissionError, NotRun)):
+                message = str(exc)
+            elif isinstance(exc, AssertionError):
+                message = "检查未通过 (check failed)。"
+                self.grader_errors.append(f"{meta.name}: bare assert in a suite: {exc!r}")
+            else:
+                message = "评分程序内部错误，教师会处理 (internal grader error; your instructor has been told)。"
+                self.grader_errors.append(f"{meta.name}: {''.join(traceback.format_exception(exc))}")
+        passed = call.excinfo is None
+        printed = "\n".join(self.submission.output).strip()
+        text = (message if not passed else "通过 (passed)") + (f"\n--- 你的代码的输出 (your output) ---\n{printed}" if printed else "")
+        self.results[meta.name] = TestResult(
+            name=meta.name, part=meta.part, score=meta.points if passed else 0.0, max_score=meta.points,
+            status="passed" if passed else "failed", output=text[:MAX_OUTPUT_CHARS], visibility=meta.visibility,
+            seconds=round(time.perf_counter() - self._started.get(item.name, time.perf_counter()), 3),
+            data=dict(self.submission.record))
+
+
+_META = pytest.StashKey[TestMeta]()

@@ -1,0 +1,96 @@
+"""Grade one submission: extract -> sandbox -> suites -> SubmissionResult.
+
+Runs in a grader worker process (trusted code only); submission code runs in the sandbox's
+children. pytest runs here, so nothing the submission does can reach pytest or the verdicts.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import autograder.calibrate.table as calibration_table
+from autograder.calibrate.table import NotCalibrated
+from autograder.config import PARTS, GradingConfig
+from autograder.data import DataNotFound, load_arrays
+from autograder.extract import extract_submission
+from autograder.results.model import SubmissionResult
+from autograder.sandbox.client import GraderError, ResultCache, Sandbox
+from autograder.sandbox.isolation import Policy
+from autograder.suites.plugin import GradingPlugin
+from autograder.suites.submission import Submission
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+SUITE_DIRS = {"hidden": PACKAGE_DIR / "hidden", "public": PACKAGE_DIR / "public"}
+DEFAULT_VISIBILITY = {"hidden": "after_due_date", "public": "visible"}
+DATASETS = ("mnist", "cifar10")
+
+
+def private_paths(config: GradingConfig) -> list[str]:
+    """Folders submission code must not see: the grader's code and home, data with test labels,
+    caches, plus what the caller adds (outputs, the other submissions of the batch)."""
+    repo = PACKAGE_DIR.parent
+    code = repo if (repo / "solutions").is_dir() or (repo / ".git").exists() else PACKAGE_DIR
+    paths = [str(code), os.path.expanduser("~"), str(config.cache_dir), *config.extra_masks]
+    if config.data_dir:
+        paths.append(str(config.data_dir))
+    return paths
+
+
+def prepare_data(config: GradingConfig):
+    """(public folders, fingerprints, test labels, 'data not found' messages) per data set."""
+    dirs, prints, labels, errors = {}, {}, {}, {}
+    for name in DATASETS:
+        try:
+            arrays = load_arrays(name, data_dir=config.data_dir, cache_dir=config.cache_dir)
+        except DataNotFound as exc:
+            dirs[name], errors[name] = None, str(exc)
+            continue
+        dirs[name], prints[name], labels[name] = str(arrays.public_dir), arrays.fingerprint, arrays.load("test_y")
+    return dirs, prints, labels, errors
+
+
+def pytest_args(suite_dir: Path) -> list[str]:
+    return [str(suite_dir), "-c", os.devnull, "--rootdir", str(suite_dir), "-p", "no:cacheprovider", "-q",
+            "--capture=sys", "-o", "python_files=test_*.py", "-o", "python_classes=",
+            "-o", "python_functions=" + " ".join(f"{p}_*" for p in PARTS)]
+
+
+def grade_submission(path: Path, name: str, config: GradingConfig) -> SubmissionResult:
+    """Grade one submission. Raises GraderError only for the grader's own failures."""
+    started = time.perf_counter()
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    sys.dont_write_bytecode = True
+    extracted = extract_submission(path)
+    dirs, prints, labels, data_errors = prepare_data(config)
+    calibration = None
+    if config.training:
+        try:
+            calibration = calibration_table.load(config.device_kind)
+        except NotCalibrated as exc:
+            raise GraderError(str(exc)) from None
+    policy = Policy(memory_bytes=None if config.device_kind == "cuda" else int(config.memory_limit_gb * 1024 ** 3),
+                    namespaces=config.namespaces, mask_paths=tuple(private_paths(config)), threads=config.threads)
+    cache = ResultCache(config.cache_dir / "results") if config.result_cache else None
+    with Sandbox(extracted, policy, dirs, prints, device=config.device, load_timeout=config.load_timeout,
+                 cache=cache) as sandbox:
+        submission = Submission(sandbox, config, calibration, labels, data_errors)
+        plugin = GradingPlugin(submission, parts=config.parts, training=config.training,
+                               default_visibility=DEFAULT_VISIBILITY[config.suite])
+        log = io.StringIO()
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            code = pytest.main(pytest_args(SUITE_DIRS[config.suite]), plugins=[plugin])
+        environment = {"torch": sandbox.torch_version, "threads": config.threads, "namespaces": sandbox.namespaces,
+                       "isolation_notes": sandbox.isolation_notes}
+    grader_error = "\n".join(plugin.grader_errors) or None
+    if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        grader_error = f"pytest exited with {code!r}:\n{log.getvalue()[-3000:]}"
+    notes = list(extracted.notes) + list(data_errors.values())
+    return SubmissionResult(submission=name, tests=tuple(plugin.results.values()), seed=config.seed,
+                            device=config.device, notes=tuple(notes), grader_error=grader_error,
+                            seconds=round(time.perf_counter() - started, 2), environment=environment)

@@ -1,0 +1,181 @@
+"""What a suite sees of a submission: measurements taken in the sandbox, each at most once.
+
+Tests call build/trace/forward/grads/call/attr/train and assert on plain data. A failure to run
+the student's code raises SubmissionError with a message for the student; the test fails with it.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from autograder.calibrate.table import Calibration
+from autograder.config import GradingConfig
+from autograder.sandbox.client import Reply, Sandbox
+from autograder.suites import messages
+from autograder.suites.analysis import Trace
+from autograder.suites.errors import CheckFailed, SubmissionError
+from autograder.training.specs import TRAINING_CHECKS
+from autograder.training.subsets import test_indices
+
+RETRY_SEED_STEP = 1000
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """One training run of a check."""
+
+    check: str
+    seed: int
+    accuracy: float
+    """Percent correct on the evaluated test images."""
+    losses: list
+    loss_window: int
+    train_seconds: float
+    per_class: list
+    """Percent correct per class (10 values)."""
+    cached: bool = False
+
+
+@dataclass
+class TrainingCheck:
+    """A training check with its retries: passed if any attempt reached the threshold."""
+
+    check: str
+    attempts: list[TrainResult]
+    threshold: float
+    reference_mean: float
+    passed: bool
+
+    @property
+    def best(self) -> TrainResult:
+        return max(self.attempts, key=lambda a: a.accuracy)
+
+
+@dataclass
+class Submission:
+    sandbox: Sandbox
+    config: GradingConfig
+    calibration: Calibration | None
+    labels: dict
+    """Data set name -> test labels (uint8), held by the grader only."""
+    data_errors: dict = field(default_factory=dict)
+    """Data set name -> 'data not found' message, for data sets that are unavailable."""
+    output: list = field(default_factory=list)
+    """What the submission printed during the current test (reset per test by the plugin)."""
+    record: dict = field(default_factory=dict)
+    """Measurements of the current test, kept for reports (reset per test by the plugin)."""
+    _memo: dict = field(default_factory=dict)
+    _calls: itertools.count = field(default_factory=itertools.count)
+
+    def run(self, names, op: str, args: dict, doing: str, *, timeout: float | None = None,
+            cacheable: bool = False) -> dict:
+        key = json.dumps([sorted(names), op, args], sort_keys=True, default=_array_digest)
+        reply = self._memo.get(key)
+        if reply is None:
+            reply = self._memo[key] = self.sandbox.run(names, op, args, timeout=timeout or self.config.timeout,
+                                                       cacheable=cacheable)
+            if reply.output.strip():
+                self.output.append(reply.output)
+        if not reply.ok:
+            raise SubmissionError(messages.failure(reply.error, doing))
+        return reply.result
+
+    @staticmethod
+    def model(name: str, args=(), seed: int = 0) -> dict:
+        return {"name": name, "args": list(args), "seed": seed}
+
+    def build(self, name: str, args=()) -> dict:
+        built = self.run([name], "build", {"model": self.model(name, args)}, f"构造 {messages.call_text(name, args)} ")
+        if not built.get("is_module"):
+            raise CheckFailed(f"{messages.call_text(name, args)} 返回的是 {built.get('type')}，应为 nn.Module 的子类。")
+        return built
+
+    def trace(self, name: str, args, shape, seed: int = 0) -> Trace:
+        self.build(name, args)
+        result = self.run([name], "trace", {"model": self.model(name, args), "shape": list(shape), "seed": seed},
+                          f"{messages.call_text(name, args)} 的 forward（输入 {messages.shape(shape)}）")
+        return Trace(result)
+
+    def forward(self, name: str, args=(), *, x: np.ndarray | None = None, shape=None, seed: int = 0) -> np.ndarray:
+        self.build(name, args)
+        shown = messages.shape(x.shape if x is not None else shape)
+        result = self.run([name], "forward", {"model": self.model(name, args), "x": x, "shape": shape, "seed": seed},
+                          f"{messages.call_text(name, args)} 的 forward（输入 {shown}）")
+        if result.get("type") != "Tensor":
+            raise CheckFailed(f"{name}.forward 返回的是 {result.get('type')}，应为 torch.Tensor。")
+        return result["output"]
+
+    def grads(self, name: str, args, shape) -> list:
+        self.build(name, args)
+        return self.run([name], "grads", {"model": self.model(name, args), "shape": list(shape), "seed": 0},
+                        f"{messages.call_text(name, args)} 的反向传播 (backward)")["grads"]
+
+    def attr(self, name: str, args, attr: str):
+        self.build(name, args)
+        return self.run([name], "attr", {"model": self.model(name, args), "attr": attr},
+                        f"读取 {name}().{attr}")["value"]
+
+    def call(self, name: str, args, *, names=None, doing: str | None = None, fresh: bool = False,
+             device: str | None = None) -> dict:
+        """Call a submission function; fresh=True calls it again even with the same arguments."""
+        payload = {"name": name, "args": list(args), "device": device}
+        if fresh:
+            payload["call_id"] = next(self._calls)
+        return self.run(names or [name], "call", payload, doing or f"调用 {name}")
+
+    # -- training -------------------------------------------------------------------------------
+    def _train_once(self, check: str, seed: int, perm_fn: str | None) -> TrainResult:
+        ctor, args, spec = TRAINING_CHECKS[self.config.device_kind][check]
+        if spec.dataset in self.data_errors:
+            raise CheckFailed(self.data_errors[spec.dataset])
+        names = [ctor] + ([perm_fn] if perm_fn else [])
+        limit = (self.calibration.time_limit(check, self.config.training_time_factor, self.config.training_min_timeout)
+                 if self.calibration else self.config.training_min_timeout * 5)
+        result = self.run(names, "train", {"name": ctor, "args": list(args), "spec": spec.to_dict(), "seed": seed,
+                                           "perm_fn": perm_fn},
+                          f"训练 {messages.call_text(ctor, args)}", timeout=limit, cacheable=self.config.result_cache)
+        labels = self.labels[spec.dataset][test_indices(len(self.labels[spec.dataset]), spec.test_subset)]
+        predictions = np.asarray(result["predictions"])
+        if predictions.shape != labels.shape:
+            raise CheckFailed("训练结果的预测数量不对 (wrong number of predictions)。")
+        correct = predictions == labels
+        per_class = [float(100 * correct[labels == c].mean()) if (labels == c).any() else 0.0 for c in range(10)]
+        return TrainResult(check, seed, float(100 * correct.mean()), list(result["losses"]), int(result["loss_window"]),
+                           float(result["train_seconds"]), per_class)
+
+    def seeds(self) -> list[int]:
+        """The grading seed, then the retry seed (when retries are on)."""
+        return [self.config.seed] + ([self.config.seed + RETRY_SEED_STEP] if self.config.retry else [])
+
+    def train_run(self, check: str, seed: int, perm_fn: str | None = None) -> TrainResult:
+        key = ("train", check, seed, perm_fn)
+        if key not in self._memo:
+            self._memo[key] = self._train_once(check, seed, perm_fn)
+        return self._memo[key]
+
+    def train(self, check: str, *, perm_fn: str | None = None) -> TrainingCheck:
+        """Train per the check's spec with the grading seed; once more with the retry seed if it fails."""
+        if self.calibration is None:
+            raise CheckFailed("没有校准表，无法判定训练结果 (no calibration table: run `python -m autograder calibrate`).")
+        calib = self.calibration[check]
+        attempts = []
+        for seed in self.seeds():
+            attempts.append(self.train_run(check, seed, perm_fn))
+            if attempts[-1].accuracy >= calib.threshold:
+                break
+        return TrainingCheck(check, attempts, calib.threshold, calib.mean,
+                             passed=attempts[-1].accuracy >= calib.threshold)
+
+    def reference(self, check: str) -> float:
+        """The reference's mean on a check (used where the student's own model cannot stand in)."""
+        return self.calibration[check].mean
+
+
+def _array_digest(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array:{value.dtype}:{value.shape}:{hashlib.sha256(value.tobytes()).hexdigest()}"
+    return str(value)

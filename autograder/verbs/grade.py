@@ -1,0 +1,118 @@
+"""`grade`: grade submissions (files, notebooks or folders) into an output directory.
+
+Writes DIR/<name>/results.json (Gradescope's schema), DIR/grades.csv and DIR/summary.json, all
+after every sandbox child is gone, so nothing a submission wrote can stand in for them.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from tqdm import tqdm
+
+from autograder.config import GradingConfig
+from autograder.reports import table
+from autograder.reports.gradescope import to_gradescope
+from autograder.results.model import SubmissionResult
+from autograder.suites.runner import prepare_data
+
+EXIT_OK, EXIT_GRADER_ERROR = 0, 2
+
+
+def submission_entries(paths: list[Path]) -> list[tuple[str, Path]]:
+    """(unique name, path) per submission; the name is the file's stem or the folder's name."""
+    entries, used = [], set()
+    for path in paths:
+        path = Path(path)
+        base = path.name if path.is_dir() else path.stem
+        name, k = base, 2
+        while name in used:
+            name, k = f"{base}-{k}", k + 1
+        used.add(name)
+        entries.append((name, path))
+    return entries
+
+
+def shard_of(entries: list, shard: tuple[int, int] | None) -> list:
+    """The I-th of N slices (1-based), by name, so every shard sees the same split."""
+    if not shard:
+        return entries
+    index, count = shard
+    ordered = sorted(entries, key=lambda e: e[0])
+    return ordered[index - 1::count]
+
+
+def _grade_one(name: str, path: str, config: GradingConfig) -> tuple[str, dict | str]:
+    """Runs in a worker process. ('ok', result dict) or ('grader_error', text)."""
+    from autograder.sandbox.client import GraderError
+    from autograder.suites.runner import grade_submission
+
+    try:
+        return "ok", grade_submission(Path(path), name, config).to_dict()
+    except GraderError as exc:
+        return "grader_error", str(exc)
+    except Exception:
+        return "grader_error", traceback.format_exc()
+
+
+def _error_result(name: str, config: GradingConfig, text: str) -> SubmissionResult:
+    return SubmissionResult(submission=name, tests=(), seed=config.seed, device=config.device, grader_error=text)
+
+
+def write_outputs(results: list[SubmissionResult], out: Path, run_info: dict) -> None:
+    for result in results:
+        folder = out / result.submission
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "results.json").write_text(json.dumps(to_gradescope(result), ensure_ascii=False, indent=1))
+        (folder / "result.full.json").write_text(json.dumps(result.to_dict(), ensure_ascii=False))
+    table.write_csv(results, out / "grades.csv")
+    (out / "summary.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=1))
+
+
+def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingConfig(),
+         shard: tuple[int, int] | None = None, quiet: bool = False) -> int:
+    """Grade every submission; return 0 when grading completed (whatever the scores), 2 when the
+    grader itself failed for any submission (those results say so)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    entries = shard_of(submission_entries(submissions), shard)
+    if config.training:
+        prepare_data(config)  # decode once here, not in every worker
+    masks = (str(out.resolve()), *(str(Path(p).resolve()) for _, p in entries))
+    config = config.with_(extra_masks=tuple(config.extra_masks) + masks)
+    results: dict[str, SubmissionResult] = {}
+    errors: dict[str, str] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, config.jobs), mp_context=context) as pool, \
+            tqdm(total=len(entries), desc="grading", unit="submission", disable=quiet) as bar:
+        futures = {pool.submit(_grade_one, name, str(path), config): name for name, path in entries}
+        for future in as_completed(futures):
+            name = futures[future]
+            try:
+                status, payload = future.result()
+            except Exception as exc:  # the worker process itself died: a grader failure
+                status, payload = "grader_error", f"worker failed: {exc!r}"
+            if status == "ok":
+                results[name] = SubmissionResult.from_dict(payload)
+                if results[name].grader_error:
+                    errors[name] = results[name].grader_error
+            else:
+                errors[name] = payload
+                results[name] = _error_result(name, config, payload)
+            bar.set_postfix_str(name)
+            bar.update(1)
+    ordered = [results[name] for name, _ in entries]
+    environment = next((r.environment for r in ordered if r.environment), {})
+    run_info = {"seed": config.seed, "device": config.device, "jobs": config.jobs, "threads": config.threads,
+                "shard": list(shard) if shard else None, "submissions": [n for n, _ in entries],
+                "environment": environment, "grader_errors": errors}
+    write_outputs(ordered, out, run_info)
+    if not quiet:
+        print(table.format_table(ordered))
+        for name, text in errors.items():
+            print(f"\nGRADER ERROR for {name}:\n{text}")
+    return EXIT_GRADER_ERROR if errors else EXIT_OK
