@@ -11,6 +11,7 @@ EXAMPLES = """examples:
   python -m autograder grade solutions assignments --out out/          # reference and stubs
   python -m autograder grade class/*/ --out out/ --jobs 2              # a folder of student clones
   python -m autograder grade class/*/ --out out/shard1 --shard 1/4     # one slice of a large class
+  python -m autograder check assignments/ --train                      # a student's own check
   python -m autograder calibrate --seeds 20                            # thresholds for this device
   python -m autograder stubs --check                                   # stubs still match solutions?
 """
@@ -58,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shard", type=_shard, help="grade only slice I of N (by name); join with `merge`")
     p.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="grade only these parts")
     p.add_argument("--no-training", action="store_true", help="data-free checks only")
+    p.add_argument("--no-feedback", action="store_true", help="skip feedback.md, plots and the class summary")
+    _grading_options(p)
+
+    p = verbs.add_parser("check", help="students: run the public checks on your work (no hidden tests)")
+    p.add_argument("path", type=Path, help="your notebook, .py file or folder")
+    p.add_argument("--train", action="store_true", help="also run the training checks (about a minute on CPU)")
+    p.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="check only these parts")
     _grading_options(p)
 
     p = verbs.add_parser("calibrate", help="train the reference over many seeds; write the thresholds table")
@@ -76,7 +84,12 @@ def run(argv=None) -> int:
     if args.verb == "grade":
         from autograder.verbs import grade
         config = _config(args, parts=tuple(args.parts), training=not args.no_training)
-        return grade.main(submissions=args.submissions, out=args.out, config=config, shard=args.shard, quiet=args.quiet)
+        return grade.main(submissions=args.submissions, out=args.out, config=config, shard=args.shard, quiet=args.quiet,
+                          feedback=not args.no_feedback)
+    if args.verb == "check":
+        from autograder.verbs import check
+        config = _config(args, parts=tuple(args.parts), training=args.train)
+        return check.main(path=args.path, config=config, quiet=args.quiet)
     if args.verb == "calibrate":
         from autograder.verbs import calibrate
         return calibrate.main(config=_config(args), seeds=args.seeds, first_seed=args.first_seed, out=args.out,
@@ -87,9 +100,23 @@ def run(argv=None) -> int:
     raise AssertionError(args.verb)
 
 
+EXIT_USAGE, EXIT_BUG = 2, 3
+
+
 def main(argv=None) -> None:
+    """Exit status: 0 done (whatever the scores); 2 the grader could not do its job (bad setup,
+    e.g. a cache folder that is a file, or a failure while grading); 3 a bug in the grader."""
     try:
         code = run(argv)
     except KeyboardInterrupt:
         code = 130
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = EXIT_USAGE
+    except Exception:  # a bug: say so plainly, with the details an instructor can report
+        import traceback
+
+        print("internal error in the autograder (a bug, not a student's fault):", file=sys.stderr)
+        traceback.print_exc()
+        code = EXIT_BUG
     sys.exit(code)

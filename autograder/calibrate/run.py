@@ -36,7 +36,7 @@ def measure(config: GradingConfig, seeds: list[int], solutions: Path = SOLUTIONS
     policy = Policy(memory_bytes=None if config.device_kind == "cuda" else int(config.memory_limit_gb * 1024 ** 3),
                     namespaces=config.namespaces, mask_paths=(), threads=config.threads)
     checks = TRAINING_CHECKS[config.device_kind]
-    out = {name: {"accuracy": [], "seconds": []} for name in checks}
+    out = {name: {"accuracy": [], "seconds": [], "losses": [], "per_class": []} for name in checks}
     cache = ResultCache(config.cache_dir / "results") if config.result_cache else None
     with Sandbox(extracted, policy, dirs, prints, device=config.device, cache=cache) as sandbox:
         for seed in tqdm(seeds, desc="calibrating (seeds)", disable=quiet):
@@ -48,16 +48,27 @@ def measure(config: GradingConfig, seeds: list[int], solutions: Path = SOLUTIONS
                 if not reply.ok:
                     raise SystemExit(f"the reference failed {name} (seed {seed}): {reply.error}")
                 y = labels[spec.dataset][test_indices(len(labels[spec.dataset]), spec.test_subset)]
-                out[name]["accuracy"].append(float(100 * (np.asarray(reply.result["predictions"]) == y).mean()))
+                correct = np.asarray(reply.result["predictions"]) == y
+                out[name]["accuracy"].append(float(100 * correct.mean()))
                 out[name]["seconds"].append(float(reply.result["train_seconds"]))
+                out[name]["losses"].append([float(v) for v in reply.result["losses"]])
+                out[name]["per_class"].append([float(100 * correct[y == c].mean()) for c in range(10)])
             tqdm.write(" ".join(f"{k}={v['accuracy'][-1]:.2f}" for k, v in out.items())) if not quiet else None
     return out
+
+
+def _band(curves: list[list[float]]) -> dict:
+    """Pointwise mean, min and max over seeds (curves of equal length)."""
+    arr = np.asarray(curves, dtype=float)
+    return {"mean": np.round(arr.mean(0), 4).tolist(), "lo": np.round(arr.min(0), 4).tolist(),
+            "hi": np.round(arr.max(0), 4).tolist()}
 
 
 def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_version: str = "") -> dict:
     checks = {}
     for name, m in measured.items():
-        checks[name] = {**summarize(m["accuracy"]), "train_seconds_mean": round(float(np.mean(m["seconds"])), 2)}
+        checks[name] = {**summarize(m["accuracy"]), "train_seconds_mean": round(float(np.mean(m["seconds"])), 2),
+                        "loss_band": _band(m["losses"]), "per_class_mean": _band(m["per_class"])["mean"]}
     per_seed = [{k: measured[k]["accuracy"][i] for k in measured} for i in range(len(seeds))]
     checks[LESSON] = {**summarize([lesson_gap(a) for a in per_seed]), "train_seconds_mean": 0.0}
     return {"device": config.device_kind, "threads": config.threads, "seeds": seeds,

@@ -32,6 +32,10 @@ class CheckCalibration:
     """Estimated probability that the reference fails this check, one retry included."""
     train_seconds: float
     """Mean training time of the reference (sets the check's time limit)."""
+    loss_band: dict | None = None
+    """The reference's training-loss curve over seeds: {"mean", "lo", "hi"} per window (for plots)."""
+    per_class_mean: list | None = None
+    """The reference's mean per-class accuracy (CIFAR-10 plot)."""
 
 
 @dataclass(frozen=True)
@@ -57,5 +61,6 @@ def load(device_kind: str) -> Calibration:
     for name, c in raw["checks"].items():
         checks[name] = CheckCalibration(name=name, n=c["n"], mean=c["mean"], std=c["std"], min=c["min"], max=c["max"],
                                         threshold=c["threshold"], false_fail=c["false_fail_with_retry"],
-                                        train_seconds=c.get("train_seconds_mean", 0.0))
+                                        train_seconds=c.get("train_seconds_mean", 0.0), loss_band=c.get("loss_band"),
+                                        per_class_mean=c.get("per_class_mean"))
     return Calibration(device_kind, checks)

@@ -64,14 +64,15 @@ def CNN_loses_more_than_FC2Layer_on_permuted_pixels(sub, outcomes):
     lesson = sub.calibration["perm_lesson"]
     attempts = []
     for seed in sub.seeds():
-        cnn_drop = sub.train_run("CNN", seed).accuracy - sub.train_run("CNN_perm", seed, perm_fn).accuracy
-        if own_mlp:
-            mlp_drop = sub.train_run("FC2Layer", seed).accuracy - sub.train_run("FC2Layer_perm", seed, perm_fn).accuracy
-        else:
-            mlp_drop = sub.reference("FC2Layer") - sub.reference("FC2Layer_perm")
+        acc = {"CNN": sub.train_run("CNN", seed).accuracy, "CNN_perm": sub.train_run("CNN_perm", seed, perm_fn).accuracy}
+        for check in ("FC2Layer", "FC2Layer_perm"):
+            acc[check] = (sub.train_run(check, seed, perm_fn if check.endswith("perm") else None).accuracy
+                          if own_mlp else sub.reference(check))
+        cnn_drop, mlp_drop = acc["CNN"] - acc["CNN_perm"], acc["FC2Layer"] - acc["FC2Layer_perm"]
         attempts.append((seed, cnn_drop, mlp_drop))
-        sub.record["perm_lesson"] = {"attempts": attempts, "threshold": lesson.threshold, "reference_mean": lesson.mean,
-                                     "own_perm_pixel": perm_fn is not None, "own_mlp": own_mlp}
+        sub.record["perm_lesson"] = {"attempts": attempts, "accuracy": acc, "threshold": lesson.threshold,
+                                     "reference_mean": lesson.mean, "own_perm_pixel": perm_fn is not None,
+                                     "own_mlp": own_mlp}
         if cnn_drop - mlp_drop >= lesson.threshold:
             return
     seed, cnn_drop, mlp_drop = attempts[-1]

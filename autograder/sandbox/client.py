@@ -117,7 +117,8 @@ class Sandbox:
             raise GraderError(f"sandbox did not start: {ready}")
         self.namespaces, self.torch_version = bool(ready.get("namespaces")), ready.get("torch", "")
         self._version = runtime_version()
-        self._broken: dict[int, dict] = {}
+        self._hung: dict[tuple, dict] = {}
+        self.peak_rss_mb = 0.0
 
     def _exchange(self, message: dict, timeout: float) -> dict:
         try:
@@ -153,12 +154,17 @@ class Sandbox:
         if key and (hit := self.cache.get(key)) is not None:
             return Reply(True, result=hit, cached=True)
         units = self._indices(names)
+        if tuple(units) in self._hung:  # same code hung before: fail fast instead of waiting again
+            return Reply(False, error={**self._hung[tuple(units)], "repeated": True})
         reply = self._exchange({"cmd": "op", "units": units, "op": op, "args": args, "timeout": timeout},
                                timeout=timeout + self.load_timeout + 60)
         if reply.get("grader_error"):
             raise GraderError(reply["grader_error"])
         self.isolation_notes = reply.get("isolation_notes") or self.isolation_notes
+        self.peak_rss_mb = max(self.peak_rss_mb, float(reply.get("peak_rss_mb") or 0))
         result = Reply(bool(reply.get("ok")), reply.get("result"), reply.get("error"), reply.get("output") or "")
+        if result.error and result.error.get("kind") == "timeout":
+            self._hung[tuple(units)] = result.error
         if key and result.ok:
             self.cache.put(key, result.result)
         return result
@@ -173,9 +179,11 @@ class Sandbox:
             return
         try:
             protocol.send(proc.stdin.fileno(), {"cmd": "shutdown"})
+            stats = protocol.recv(proc.stdout.fileno(), timeout=60)
+            self.peak_rss_mb = max(self.peak_rss_mb, float(stats.get("peak_rss_mb") or 0))
             proc.stdin.close()
             proc.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
+        except (OSError, subprocess.TimeoutExpired, protocol.ProtocolError, TimeoutError):
             proc.kill()
             proc.wait()
         finally:

@@ -29,6 +29,7 @@ import torch  # noqa: E402,F401  (imported once here, shared by every forked chi
 from autograder.sandbox import child as child_main, isolation, ops, protocol  # noqa: E402,F401
 
 HEAD_BYTES, TAIL_BYTES = 3000, 1000
+SUPERVISOR_STATS = {"peak_rss_mb": 0.0}  # largest resident set of any child reaped so far
 MAX_LIVE_CHILDREN = 2
 
 
@@ -61,7 +62,7 @@ class Child:
     def __init__(self, pid, req_w, resp_r, out_r):
         self.pid, self.req_w, self.resp_r, self.out_r = pid, req_w, resp_r, out_r
         self.buffer, self.messages, self.capture = bytearray(), [], Capture()
-        self.uid, self.work, self.current_unit, self.status = None, None, None, None
+        self.uid, self.work, self.current_unit, self.status, self.peak_rss_kb = None, None, None, None, 0
 
     def pump(self, deadline: float) -> dict | None:
         """Next message from the child, or None at the deadline. Output is captured meanwhile."""
@@ -115,13 +116,14 @@ class Child:
                     pass
         if self.work and os.path.basename(self.work).startswith("ag-work-"):  # not in a private tmpfs
             shutil.rmtree(self.work, ignore_errors=True)
+        SUPERVISOR_STATS["peak_rss_mb"] = max(SUPERVISOR_STATS["peak_rss_mb"], self.peak_rss_kb / 1024)
 
     def reap(self, block=False):
         if self.status is None:
             try:
-                pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
+                pid, status, usage = os.wait4(self.pid, 0 if block else os.WNOHANG)
                 if pid:
-                    self.status = status
+                    self.status, self.peak_rss_kb = status, usage.ru_maxrss
             except ChildProcessError:
                 self.status = 0
         return self.status
@@ -281,11 +283,14 @@ def main() -> None:
             if command == "op":
                 reply = supervisor.handle_op(request)
                 reply["isolation_notes"] = supervisor.isolation_notes
+                reply["peak_rss_mb"] = SUPERVISOR_STATS["peak_rss_mb"]
                 protocol.send(PROTO_OUT, reply)
             elif command == "release":
                 supervisor.release(request["units"])
                 protocol.send(PROTO_OUT, {"ok": True})
             else:
+                supervisor.shutdown()
+                protocol.send(PROTO_OUT, {"peak_rss_mb": SUPERVISOR_STATS["peak_rss_mb"]})
                 break
     finally:
         supervisor.shutdown()

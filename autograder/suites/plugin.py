@@ -15,6 +15,7 @@ import pytest
 
 from autograder.config import PARTS, RUN_ORDER
 from autograder.results.model import VISIBILITIES, TestResult
+from autograder.results.redact import redact
 from autograder.suites.errors import CheckFailed, NotRun, SubmissionError
 from autograder.suites import messages
 
@@ -126,7 +127,7 @@ class GradingPlugin:
         text = (message if not passed else "通过 (passed)") + (f"\n--- 你的代码的输出 (your output) ---\n{printed}" if printed else "")
         self.results[meta.name] = TestResult(
             name=meta.name, part=meta.part, score=meta.points if passed else 0.0, max_score=meta.points,
-            status="passed" if passed else "failed", output=text[:MAX_OUTPUT_CHARS], visibility=meta.visibility,
+            status="passed" if passed else "failed", output=redact(text)[:MAX_OUTPUT_CHARS], visibility=meta.visibility,
             seconds=round(time.perf_counter() - self._started.get(item.name, time.perf_counter()), 3),
             data=dict(self.submission.record))
 

@@ -20,6 +20,7 @@ from autograder.config import PARTS, GradingConfig
 from autograder.data import DataNotFound, load_arrays
 from autograder.extract import extract_submission
 from autograder.results.model import SubmissionResult
+from autograder.results.redact import redact
 from autograder.sandbox.client import GraderError, ResultCache, Sandbox
 from autograder.sandbox.isolation import Policy
 from autograder.suites.plugin import GradingPlugin
@@ -77,7 +78,7 @@ def grade_submission(path: Path, name: str, config: GradingConfig) -> Submission
     policy = Policy(memory_bytes=None if config.device_kind == "cuda" else int(config.memory_limit_gb * 1024 ** 3),
                     namespaces=config.namespaces, mask_paths=tuple(private_paths(config)), threads=config.threads)
     cache = ResultCache(config.cache_dir / "results") if config.result_cache else None
-    with Sandbox(extracted, policy, dirs, prints, device=config.device, load_timeout=config.load_timeout,
+    with Sandbox(extracted, policy, dirs, prints, device=config.device, load_timeout=min(config.load_timeout, config.timeout),
                  cache=cache) as sandbox:
         submission = Submission(sandbox, config, calibration, labels, data_errors)
         plugin = GradingPlugin(submission, parts=config.parts, training=config.training,
@@ -87,10 +88,11 @@ def grade_submission(path: Path, name: str, config: GradingConfig) -> Submission
             code = pytest.main(pytest_args(SUITE_DIRS[config.suite]), plugins=[plugin])
         environment = {"torch": sandbox.torch_version, "threads": config.threads, "namespaces": sandbox.namespaces,
                        "isolation_notes": sandbox.isolation_notes}
+    environment["peak_child_rss_mb"] = round(sandbox.peak_rss_mb, 1)  # after close: every child counted
     grader_error = "\n".join(plugin.grader_errors) or None
     if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         grader_error = f"pytest exited with {code!r}:\n{log.getvalue()[-3000:]}"
-    notes = list(extracted.notes) + list(data_errors.values())
+    notes = [redact(n) for n in extracted.notes] + list(data_errors.values())
     return SubmissionResult(submission=name, tests=tuple(plugin.results.values()), seed=config.seed,
                             device=config.device, notes=tuple(notes), grader_error=grader_error,
                             seconds=round(time.perf_counter() - started, 2), environment=environment)

@@ -20,6 +20,7 @@ from autograder.training.subsets import pixel_permutation, test_indices, train_i
 
 # Captured before any submission code runs, so that patching these names later changes nothing here.
 _ADAM, _SGD = torch.optim.Adam, torch.optim.SGD
+_NAMED_PARAMETERS = torch.nn.Module.named_parameters
 _LOSSES = {"nll": F.nll_loss, "cross_entropy": F.cross_entropy}
 _MAX_LOSS_POINTS = 200
 
@@ -117,7 +118,7 @@ def train_and_predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec,
     norm = CIFAR_NORM if spec.dataset == "cifar10" else MNIST_NORM
     memory_format = torch.channels_last if spec.channels_last else torch.contiguous_format
     model = model.to(device=device, memory_format=memory_format)
-    params = list(model.parameters())
+    params = [p for _, p in _NAMED_PARAMETERS(model)]
     optimizer = (_ADAM(params, lr=spec.lr) if spec.optimizer == "adam"
                  else _SGD(params, lr=spec.lr, momentum=spec.momentum))
     loss_fn = _LOSSES[spec.loss]

@@ -14,8 +14,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+import autograder.calibrate.table as calibration_table
+from autograder.calibrate.table import NotCalibrated
 from autograder.config import GradingConfig
 from autograder.reports import table
+from autograder.reports.feedback import write_class_summary, write_feedback
 from autograder.reports.gradescope import to_gradescope
 from autograder.results.model import SubmissionResult
 from autograder.suites.runner import prepare_data
@@ -63,18 +66,29 @@ def _error_result(name: str, config: GradingConfig, text: str) -> SubmissionResu
     return SubmissionResult(submission=name, tests=(), seed=config.seed, device=config.device, grader_error=text)
 
 
-def write_outputs(results: list[SubmissionResult], out: Path, run_info: dict) -> None:
+def write_outputs(results: list[SubmissionResult], out: Path, run_info: dict, *, feedback: bool = True,
+                  device_kind: str = "cpu") -> None:
+    calib = None
+    if feedback:
+        try:
+            calib = calibration_table.load(device_kind)
+        except NotCalibrated:
+            pass
     for result in results:
         folder = out / result.submission
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "results.json").write_text(json.dumps(to_gradescope(result), ensure_ascii=False, indent=1))
         (folder / "result.full.json").write_text(json.dumps(result.to_dict(), ensure_ascii=False))
+        if feedback:
+            write_feedback(result, folder, calib)
     table.write_csv(results, out / "grades.csv")
     (out / "summary.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=1))
+    if feedback and results:
+        write_class_summary(results, out)
 
 
 def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingConfig(),
-         shard: tuple[int, int] | None = None, quiet: bool = False) -> int:
+         shard: tuple[int, int] | None = None, quiet: bool = False, feedback: bool = True) -> int:
     """Grade every submission; return 0 when grading completed (whatever the scores), 2 when the
     grader itself failed for any submission (those results say so)."""
     out = Path(out)
@@ -110,7 +124,7 @@ def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingC
     run_info = {"seed": config.seed, "device": config.device, "jobs": config.jobs, "threads": config.threads,
                 "shard": list(shard) if shard else None, "submissions": [n for n, _ in entries],
                 "environment": environment, "grader_errors": errors}
-    write_outputs(ordered, out, run_info)
+    write_outputs(ordered, out, run_info, feedback=feedback, device_kind=config.device_kind)
     if not quiet:
         print(table.format_table(ordered))
         for name, text in errors.items():

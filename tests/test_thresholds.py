@@ -1,0 +1,31 @@
+import json
+
+from autograder.calibrate import table, thresholds
+from autograder.training.specs import TRAINING_CHECKS
+
+
+def test_summary_statistics_and_false_fail_estimate():
+    values = [97.0, 97.2, 97.4, 97.6, 97.8]
+    s = thresholds.summarize(values)
+    assert s["mean"] == 97.4 and s["min"] == 97.0 and s["max"] == 97.8
+    assert s["threshold"] < 97.0 - 2 * s["std"]
+    assert abs(s["false_fail_with_retry"] - s["false_fail_single"] ** 2) < 1e-15
+    assert s["meets_target"]
+
+
+def test_committed_cpu_table_covers_every_check_with_enough_seeds():
+    raw = json.loads(table.table_path("cpu").read_text())
+    expected = set(TRAINING_CHECKS["cpu"]) | {"perm_lesson"}
+    assert set(raw["checks"]) == expected
+    for name, check in raw["checks"].items():
+        assert check["n"] >= thresholds.MIN_SEEDS and len(check["values"]) == check["n"], name
+        assert check["false_fail_with_retry"] <= thresholds.TARGET_FALSE_FAIL, name
+        assert check["threshold"] < check["min"], name
+    assert len(raw["seeds"]) >= thresholds.MIN_SEEDS
+
+
+def test_thresholds_separate_learning_from_chance():
+    calib = table.load("cpu")
+    for name in ("LeNet5", "FC2Layer", "CNN", "VGG"):
+        assert calib[name].threshold > 15.0, name  # chance is 10 %
+    assert calib["perm_lesson"].threshold > 0  # the CNN must lose more than the MLP
