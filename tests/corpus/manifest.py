@@ -47,9 +47,11 @@ CASES = [
     _wrong("lenet_no_padding", "LeNet5", *(t for t in LENET if t != "LeNet5_parameter_count"),
            why="parameter count unchanged; every forward check fails, training is not attempted"),
     _wrong("lenet_no_relu", "LeNet5", "LeNet5_relu_after_each_hidden_layer",
-           why="trains as well as the reference: only the activation check catches it"),
-    _wrong("lenet_frozen_conv1", "LeNet5", "LeNet5_every_parameter_gets_a_gradient"),
-    _wrong("lenet_softmax_output", "LeNet5", "LeNet5_returns_raw_scores", "LeNet5_trains_on_mnist"),
+           why="97.42 +- 0.06 % (threshold 96.90): only the activation check catches it"),
+    _wrong("lenet_frozen_conv1", "LeNet5", "LeNet5_every_parameter_gets_a_gradient",
+           why="still trains to 97.27 +- 0.20 % (threshold 96.90)"),
+    _wrong("lenet_log_softmax_output", "LeNet5", "LeNet5_returns_raw_scores",
+           why="CrossEntropyLoss(log_softmax(z)) == CrossEntropyLoss(z): trains exactly like the reference"),
     _wrong("lenet_constant_output", "LeNet5", "LeNet5_each_output_depends_on_its_own_input",
            "LeNet5_every_parameter_gets_a_gradient", "LeNet5_trains_on_mnist"),
     _wrong("fc2layer_hardcoded_sizes", "FC2Layer", "FC2Layer_parameter_count_other_sizes"),
@@ -59,7 +61,7 @@ CASES = [
     _wrong("cnn_hardcoded_features", "CNN", "CNN_parameter_count_other_sizes"),
     _wrong("cnn_no_relu", "CNN", "CNN_relu_between_layers"),
     _wrong("cnn_kernel_3", "CNN", "CNN_parameter_count_handout_sizes", "CNN_parameter_count_other_sizes",
-           "CNN_intermediate_shapes"),
+           "CNN_intermediate_shapes", why="a working CNN: 93.8 +- 0.9 % (threshold 92.19)"),
     _wrong("perm_pixel_new_perm_each_call", "perm_pixel", "perm_pixel_matches_handout_formula",
            "perm_pixel_same_perm_same_result"),
     _wrong("perm_pixel_in_place", "perm_pixel", "perm_pixel_does_not_modify_input",
@@ -68,8 +70,11 @@ CASES = [
            "perm_pixel_matches_handout_formula"),
     _wrong("vgg_cfg_order", "VGG", "VGG_cfg_matches_handout", "VGG_conv_bn_relu_pool_sequence",
            why="same parameter count and 512x1x1 features"),
-    _wrong("vgg_no_batchnorm", "VGG", "VGG_parameter_count", "VGG_conv_bn_relu_pool_sequence"),
-    _wrong("vgg_frozen_features", "VGG", "VGG_every_parameter_gets_a_gradient"),
+    _wrong("vgg_no_batchnorm", "VGG", "VGG_parameter_count", "VGG_conv_bn_relu_pool_sequence", "VGG_trains_on_cifar10",
+           why="20.3 +- 1.4 % over 5 seeds against the 23.5 % threshold (reference 35.4 +- 2.9)"),
+    _wrong("vgg_all_frozen", "VGG", "VGG_every_parameter_gets_a_gradient", "VGG_trains_on_cifar10",
+           why="cannot learn at all; (frozen features alone reach 23.9 +- 0.7 %, at the threshold: only the "
+               "gradient check catches those reliably)"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""The feature extractor is frozen: only the classifier learns."""
+"""Every parameter frozen (a fine-tuning snippet gone wrong): the model cannot learn at all."""
 import torch.nn as nn
 
 
@@ -14,9 +14,9 @@ class VGG(nn.Module):
                 layers += [nn.Conv2d(c, x, 3, padding=1), nn.BatchNorm2d(x), nn.ReLU(inplace=True)]
                 c = x
         self.features = nn.Sequential(*layers, nn.AvgPool2d(1, 1))
-        for p in self.features.parameters():
-            p.requires_grad = False
         self.classifier = nn.Linear(512, 10)
+        for p in self.parameters():
+            p.requires_grad = False
 
     def forward(self, x):
         return self.classifier(self.features(x).view(x.size(0), -1))
