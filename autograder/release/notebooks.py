@@ -1,0 +1,193 @@
+"""Build the nbgrader source notebooks (source/week2_cnn/) from narrative files and solutions/.
+
+Each notebook is described by `narrative/<notebook>.md`: cells separated by directive lines
+
+    %%% md                      a read-only Markdown cell (the text below the line)
+    %%% code                    a read-only code cell
+    %%% solution FILE NAME...   the student's cell: NAME's definitions copied verbatim from solutions/FILE,
+                                with their `### BEGIN/END SOLUTION` regions
+    %%% tests PART              the autograded cell of PART: points from the hidden suite, and only a
+                                `### BEGIN/END HIDDEN TESTS` call into `autograder.notebook`
+    %%% answer ID POINTS        a manually graded Markdown answer (the text: a model answer)
+    %%% task ID                 a read-only, 0-point task cell holding a `### BEGIN/END MARK SCHEME` rubric
+
+Everything is deterministic (cell ids included), so `check` can demand byte equality with the
+committed notebooks. solutions/course_data.py is shipped next to the notebooks.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from autograder.config import PARTS
+
+NARRATIVE_DIR = Path(__file__).resolve().parent / "narrative"
+HIDDEN_DIR = Path(__file__).resolve().parents[1] / "hidden"
+NOTEBOOKS = ("lab1_lenet5", "lab2_mlp_vs_cnn", "lab3_vgg", "blog")
+SHIPPED_FILES = ("course_data.py",)
+"""Files of solutions/ copied as they are next to the notebooks (and so into the release)."""
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+DIRECTIVE = re.compile(r"^%%% (md|code|solution|tests|answer|task)\b(.*)$")
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    kind: str
+    args: tuple[str, ...]
+    body: str
+    line: int
+    """Line of the directive in its narrative file (for error messages)."""
+
+
+def parse(text: str, origin: str = "<narrative>") -> list[CellSpec]:
+    """Narrative text -> cell specs, in order. Text before the first directive is an error."""
+    specs: list[CellSpec] = []
+    current: tuple[str, tuple[str, ...], int] | None = None
+    body: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = DIRECTIVE.match(line)
+        if match:
+            if current:
+                specs.append(CellSpec(*current[:2], "\n".join(body).strip("\n"), current[2]))
+            current, body = (match.group(1), tuple(match.group(2).split()), number), []
+        elif current is None and line.strip():
+            raise ValueError(f"{origin}:{number}: text before the first '%%% <kind>' line")
+        else:
+            body.append(line)
+    if current:
+        specs.append(CellSpec(*current[:2], "\n".join(body).strip("\n"), current[2]))
+    return specs
+
+
+def part_points(hidden_dir: Path = HIDDEN_DIR) -> dict[str, float]:
+    """Part -> total points of its hidden tests (`@pytest.mark.points(n)` on functions named '<part>_...')."""
+    totals = {part: 0.0 for part in PARTS}
+    for path in sorted(Path(hidden_dir).glob("test_*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            part = next((p for p in sorted(PARTS, key=len, reverse=True) if node.name.startswith(p + "_")), None)
+            for dec in node.decorator_list:
+                if (part and isinstance(dec, ast.Call) and ast.unparse(dec.func).endswith("mark.points")
+                        and dec.args and isinstance(dec.args[0], ast.Constant)):
+                    totals[part] += float(dec.args[0].value)
+    return totals
+
+
+def definitions(path: Path, names: tuple[str, ...]) -> str:
+    """The exact source text of the top-level definitions `names` of a file, in the order given."""
+    text = Path(path).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    found = {}
+    for node in ast.parse(text).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in names:
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            found[node.name] = "\n".join(lines[start - 1:node.end_lineno])
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise ValueError(f"{path}: no top-level definition of {', '.join(missing)}")
+    return "\n\n\n".join(found[n] for n in names)
+
+
+def _meta(grade_id: str, *, grade=False, solution=False, locked=False, task=False, points=None) -> dict:
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3, "solution": solution,
+            "task": task}
+    if points is not None:
+        meta["points"] = int(points) if float(points).is_integer() else float(points)
+    return {"nbgrader": meta}
+
+
+def tests_source(part: str, points: float) -> str:
+    """An autograded cell: the visible line says what is graded; the hidden lines only call the package."""
+    return (f"# 自动评分 (autograded)：{part}，{points:g} 分。隐藏测试在提交后由评分程序运行 (hidden tests run when grading).\n"
+            "### BEGIN HIDDEN TESTS\n"
+            "from autograder.notebook import grade_part  # needs this repository installed in the kernel: see README\n"
+            f'grade_part("{part}")\n'
+            "### END HIDDEN TESTS")
+
+
+def build(name: str, solutions: Path, narrative_dir: Path = NARRATIVE_DIR,
+          points: dict[str, float] | None = None) -> nbformat.NotebookNode:
+    """The source notebook `name` (one of NOTEBOOKS)."""
+    path = Path(narrative_dir) / f"{name}.md"
+    points = part_points() if points is None else points
+    v4 = nbformat.v4
+    cells = []
+    for index, spec in enumerate(parse(path.read_text(encoding="utf-8"), str(path)), start=1):
+        where = f"{path}:{spec.line}"
+        auto_id = f"{name}-{index:02d}"
+        if spec.kind == "md":
+            cells.append(v4.new_markdown_cell(spec.body, id=auto_id, metadata=_meta(auto_id, locked=True)))
+        elif spec.kind == "code":
+            cells.append(v4.new_code_cell(spec.body, id=auto_id, metadata=_meta(auto_id, locked=True)))
+        elif spec.kind == "solution":
+            if len(spec.args) < 2 or spec.body:
+                raise ValueError(f"{where}: use '%%% solution FILE NAME...' with no text below it")
+            source = definitions(Path(solutions) / spec.args[0], spec.args[1:])
+            cells.append(v4.new_code_cell(source, id=spec.args[1], metadata=_meta(spec.args[1], solution=True)))
+        elif spec.kind == "tests":
+            if len(spec.args) != 1 or spec.args[0] not in PARTS or spec.body:
+                raise ValueError(f"{where}: use '%%% tests PART' (PART one of {', '.join(PARTS)}) with no text below")
+            part = spec.args[0]
+            cells.append(v4.new_code_cell(tests_source(part, points[part]), id=f"test_{part}",
+                                          metadata=_meta(f"test_{part}", grade=True, locked=True, points=points[part])))
+        elif spec.kind == "answer":
+            if len(spec.args) != 2:
+                raise ValueError(f"{where}: use '%%% answer ID POINTS'")
+            cells.append(v4.new_markdown_cell(spec.body, id=spec.args[0], metadata=_meta(
+                spec.args[0], grade=True, solution=True, points=float(spec.args[1]))))
+        else:  # task
+            if len(spec.args) != 1 or "### BEGIN MARK SCHEME" not in spec.body:
+                raise ValueError(f"{where}: use '%%% task ID' followed by text with a ### BEGIN MARK SCHEME region")
+            cells.append(v4.new_markdown_cell(spec.body, id=spec.args[0], metadata=_meta(
+                spec.args[0], locked=True, task=True, points=0)))
+    nb = v4.new_notebook(cells=cells, metadata={"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}})
+    nbformat.validate(nb)
+    return nb
+
+
+def render(nb: nbformat.NotebookNode) -> str:
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def derive(solutions: Path, narrative_dir: Path = NARRATIVE_DIR) -> dict[str, str]:
+    """File name -> text of every file of the assignment's source folder."""
+    points = part_points()
+    files = {f"{name}.ipynb": render(build(name, solutions, narrative_dir, points)) for name in NOTEBOOKS}
+    files.update({name: (Path(solutions) / name).read_text(encoding="utf-8") for name in SHIPPED_FILES})
+    return files
+
+
+def write(solutions: Path, source: Path) -> list[Path]:
+    source.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in derive(solutions).items():
+        target = source / name
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+            written.append(target)
+    return written
+
+
+def check(solutions: Path, source: Path) -> list[str]:
+    """Differences between the committed source folder and what the builder gives (empty: in sync)."""
+    problems = []
+    expected = derive(solutions)
+    present = {p.name for p in Path(source).glob("*") if p.suffix in (".ipynb", ".py")}  # not run outputs
+    for name in sorted(present - set(expected)):
+        problems.append(f"{Path(source) / name}: not built from solutions/ or narrative/")
+    for name, text in expected.items():
+        target = Path(source) / name
+        if not target.exists():
+            problems.append(f"{target}: missing")
+        elif target.read_text(encoding="utf-8") != text:
+            diff = difflib.unified_diff(target.read_text(encoding="utf-8").splitlines(), text.splitlines(),
+                                        str(target), f"built from narrative/ and solutions/ ({name})", lineterm="", n=1)
+            problems.append("\n".join(list(diff)[:40]))
+    return problems
