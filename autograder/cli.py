@@ -14,6 +14,7 @@ EXAMPLES = """examples:
   python -m autograder check assignments/ --train                      # a student's own check
   python -m autograder calibrate --seeds 20                            # thresholds for this device
   python -m autograder stubs --check                                   # stubs still match solutions?
+  python -m autograder notebooks --check                               # nbgrader source notebooks in sync?
 """
 
 
@@ -76,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("stubs", help="derive assignments/ from solutions/ (--check: fail on drift)")
     p.add_argument("--check", action="store_true")
+
+    p = verbs.add_parser("notebooks", help="build source/week2_cnn/ notebooks from solutions/ (--check: fail on drift)")
+    p.add_argument("--check", action="store_true")
     return parser
 
 
@@ -97,6 +101,9 @@ def run(argv=None) -> int:
     if args.verb == "stubs":
         from autograder.verbs import stubs
         return stubs.main(check=args.check)
+    if args.verb == "notebooks":
+        from autograder.verbs import notebooks
+        return notebooks.main(check=args.check)
     raise AssertionError(args.verb)
 
 
