@@ -114,7 +114,8 @@ def test_messages_name_the_fault(corpus):
     shapes = output("lenet_no_padding", "LeNet5_intermediate_shapes")
     assert "conv1" in shapes and "(4, 6, 24, 24)" in shapes and "(4, 6, 28, 28)" in shapes and "padding=2" in shapes
     assert "未运行" in output("lenet_no_padding", "LeNet5_trains_on_mnist")
-    assert "fc1" in output("lenet_no_relu", "LeNet5_relu_after_each_hidden_layer")
+    relu = output("lenet_no_relu", "LeNet5_relu_after_each_hidden_layer")
+    assert "conv2" in relu and "conv1 之后缺少 ReLU" in relu
     counts = output("fc2layer_hardcoded_sizes", "FC2Layer_parameter_count_other_sizes")
     assert "FC2Layer(784, 12, 10)" in counts and "6,442" in counts and "9,706" in counts and "n_hidden" in counts
     assert "修改了输入" in output("perm_pixel_in_place", "perm_pixel_does_not_modify_input")

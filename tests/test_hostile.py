@@ -123,8 +123,9 @@ def test_a_hang_at_definition_costs_one_time_limit(batch):
 
 def test_memory_is_capped(batch):
     assert "MemoryError" in output(batch, "memory_hog", "CNN_output_shape")
-    for name, result in batch.results.items():
-        assert 0 < result["environment"]["peak_child_rss_mb"] < MEMORY_CAP_MB, name
+    for name, result in batch.results.items():  # 0 where no child ever ran (nothing to define)
+        assert result["environment"]["peak_child_rss_mb"] < MEMORY_CAP_MB, name
+    assert batch.results["reference"]["environment"]["peak_child_rss_mb"] > 500
 
 
 def test_exits_are_failures_with_a_reason(batch):
@@ -155,7 +156,7 @@ def test_no_hidden_test_code_anywhere_in_the_output(batch):
         if path.is_file():
             text = path.read_text(errors="replace")
             assert leaks(text) == [], path
-            assert "def LeNet5_" not in text and "test_lenet5.py" not in text, path
+            assert "test_lenet5.py" not in text and "MLP_TRUSTED_WHEN" not in text, path
 
 
 def test_captured_output_is_capped(batch):

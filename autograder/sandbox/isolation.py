@@ -97,16 +97,15 @@ def _under(path: str, root: str) -> bool:
 
 
 def plan_masks(masks, keeps) -> tuple[list[str], list[str]]:
-    """Outermost masks only (never / or a kept folder itself), and notes on what was refused."""
-    notes, chosen = [], []
+    """(outer, inner): outer masks hide whole folders (kept folders below them are bound back);
+    inner masks lie inside a kept folder (e.g. the hidden suites of a package installed in
+    site-packages) and are mounted on top after the bind-back. Never / or a kept folder itself."""
+    outer, inner = [], []
     for m in sorted({os.path.realpath(m) for m in masks if m}, key=len):
-        if m == "/" or not os.path.isdir(m) or any(_under(m, c) for c in chosen):
+        if m == "/" or m in keeps or not os.path.isdir(m) or any(_under(m, c) for c in outer + inner):
             continue
-        if any(_under(m, k) for k in keeps):
-            notes.append(f"cannot hide {m}: it lies inside the Python installation")
-            continue
-        chosen.append(m)
-    return chosen, notes
+        (inner if any(_under(m, k) for k in keeps) else outer).append(m)
+    return outer, inner
 
 
 def _apply_namespaces(policy: Policy, uid: int) -> str:
@@ -115,7 +114,7 @@ def _apply_namespaces(policy: Policy, uid: int) -> str:
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     keeps = python_paths()
-    masks, _ = plan_masks(tuple(policy.mask_paths) + tuple(blocking_ancestors(keeps)), keeps)
+    masks, inner = plan_masks(tuple(policy.mask_paths) + tuple(blocking_ancestors(keeps)), keeps)
     stage = tempfile.mkdtemp(prefix="ag-stage-")
     staged = []
     for i, keep in enumerate(keeps):
@@ -135,6 +134,8 @@ def _apply_namespaces(policy: Policy, uid: int) -> str:
         libc.umount2(spot.encode(), MNT_DETACH)
         os.rmdir(spot)
     os.rmdir(stage)  # it lives in the host's /tmp: leave nothing behind
+    for m in inner:
+        _mount(libc, "tmpfs", m, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=1m,mode=755")
     size = f"size={policy.tmp_bytes},mode=1777"
     _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, size)
     if os.path.isdir("/dev/shm"):

@@ -28,7 +28,8 @@ _TB = torch._C.TensorBase
 _size, _detach, _to, _numpy, _clone, _numel = _TB.size, _TB.detach, _TB.to, _TB.numpy, _TB.clone, _TB.numel
 _min, _norm, _is_floating = _TB.min, _TB.norm, _TB.is_floating_point
 _equal, _randn, _manual_seed, _no_grad, _from_numpy = torch.equal, torch.randn, torch.manual_seed, torch.no_grad, torch.from_numpy
-_backward = torch.autograd.backward
+_ones_like, _sum, _mul = torch.ones_like, torch.sum, torch.mul
+_backward = torch.autograd.backward  # with explicit grad_tensors: no Tensor method (numel...) is consulted
 
 MAX_EVENTS = 400
 _IGNORED_FNS = {"__get__", "__set__", "size", "dim", "numel", "__len__", "__format__", "__repr__", "_has_compatible_shallow_copy_type"}
@@ -170,7 +171,8 @@ class Ops:
         x = _randn(*shape)
         out = model(x)
         weights = _randn(*shape_of(out))
-        _backward((out * weights).sum())
+        loss = _sum(_mul(out, weights))
+        _backward(loss, grad_tensors=_ones_like(loss))
         grads = []
         for name, p in _named_parameters(model):
             grads.append([name, None if p.grad is None else _float(_norm(_detach(p.grad)))])

@@ -36,8 +36,9 @@ def private_paths(config: GradingConfig) -> list[str]:
     """Folders submission code must not see: the grader's code and home, data with test labels,
     caches, plus what the caller adds (outputs, the other submissions of the batch)."""
     repo = PACKAGE_DIR.parent
-    code = repo if (repo / "solutions").is_dir() or (repo / ".git").exists() else PACKAGE_DIR
-    paths = [str(code), os.path.expanduser("~"), str(config.cache_dir), *config.extra_masks]
+    paths = [str(PACKAGE_DIR), os.path.expanduser("~"), str(config.cache_dir), *config.extra_masks]
+    if (repo / "solutions").is_dir() or (repo / ".git").exists():
+        paths.append(str(repo))
     if config.data_dir:
         paths.append(str(config.data_dir))
     return paths

@@ -21,6 +21,7 @@ from autograder.training.subsets import pixel_permutation, test_indices, train_i
 # Captured before any submission code runs, so that patching these names later changes nothing here.
 _ADAM, _SGD = torch.optim.Adam, torch.optim.SGD
 _NAMED_PARAMETERS = torch.nn.Module.named_parameters
+_BACKWARD, _ONES_LIKE = torch.autograd.backward, torch.ones_like
 _LOSSES = {"nll": F.nll_loss, "cross_entropy": F.cross_entropy}
 _MAX_LOSS_POINTS = 200
 
@@ -143,7 +144,7 @@ def train_and_predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec,
                 out = model(prepare(x))
             loss = loss_fn(out.float(), data.train_y[rows])
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            _BACKWARD(loss, grad_tensors=_ONES_LIKE(loss))  # not loss.backward(): Tensor methods can be patched
             optimizer.step()
             losses.append(loss.detach())
             outcome.steps += 1

@@ -127,6 +127,9 @@ def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingC
     write_outputs(ordered, out, run_info, feedback=feedback, device_kind=config.device_kind)
     if not quiet:
         print(table.format_table(ordered))
+        if environment and not environment.get("namespaces"):
+            print("note: submission code ran WITHOUT network and file-system isolation "
+                  f"({'; '.join(environment.get('isolation_notes') or ['switched off with --no-isolation'])}); see README, Threat model")
         for name, text in errors.items():
             print(f"\nGRADER ERROR for {name}:\n{text}")
     return EXIT_GRADER_ERROR if errors else EXIT_OK
