@@ -6,12 +6,17 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+
+
+from corpus.manifest import CASES, build  # noqa: E402  (tests/ is on sys.path above)
 
 
 def shared_data_dir() -> Path | None:
@@ -48,3 +53,48 @@ def read_results(out: Path) -> dict[str, dict]:
 
 def statuses(result: dict) -> dict[str, str]:
     return {t["name"]: t["status"] for t in result["tests"]}
+
+
+SAME_CODE = ("reference", "lenet_no_relu")  # graded again as one .py file and as a notebook
+
+
+@dataclass
+class Graded:
+    returncode: int
+    stdout: str
+    stderr: str
+    out: Path
+    results: dict
+
+
+def as_single_file(folder: Path, target: Path) -> Path:
+    target.write_text("\n\n".join(p.read_text() for p in sorted(folder.glob("*.py"))))
+    return target
+
+
+def as_notebook(folder: Path, target: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 第2周作业")] + [
+        nbformat.v4.new_code_cell(p.read_text()) for p in sorted(folder.glob("*.py"))]
+    nbformat.write(nb, target)
+    return target
+
+
+def grade(paths, out: Path, data_dir: Path, cache_dir: Path, *extra) -> Graded:
+    result = run_cli("grade", *paths, "--out", out, "--data-dir", data_dir, "--cache-dir", cache_dir, "--quiet", *extra)
+    return Graded(result.returncode, result.stdout, result.stderr, out, read_results(out))
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory, data_dir, cache_dir) -> Graded:
+    root = tmp_path_factory.mktemp("corpus")
+    subs = root / "submissions"
+    subs.mkdir()
+    paths = [build(case, subs) for case in CASES]
+    for name in SAME_CODE:
+        folder = subs / name
+        paths.append(as_single_file(folder, subs / f"{name}__file.py"))
+        paths.append(as_notebook(folder, subs / f"{name}__notebook.ipynb"))
+    return grade(paths, root / "out", data_dir, cache_dir)
+
+

@@ -4,59 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder.config import PARTS
 from autograder.results.redact import leaks
-from conftest import read_results, run_cli, statuses
-from corpus.manifest import CASES, build
+from conftest import SAME_CODE, grade, statuses
+from corpus.manifest import CASES
 
 pytestmark = pytest.mark.slow
-SAME_CODE = ("reference", "lenet_no_relu")  # graded again as one .py file and as a notebook
-
-
-@dataclass
-class Graded:
-    returncode: int
-    stdout: str
-    stderr: str
-    out: Path
-    results: dict
-
-
-def as_single_file(folder: Path, target: Path) -> Path:
-    target.write_text("\n\n".join(p.read_text() for p in sorted(folder.glob("*.py"))))
-    return target
-
-
-def as_notebook(folder: Path, target: Path) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# 第2周作业")] + [
-        nbformat.v4.new_code_cell(p.read_text()) for p in sorted(folder.glob("*.py"))]
-    nbformat.write(nb, target)
-    return target
-
-
-def grade(paths, out: Path, data_dir: Path, cache_dir: Path, *extra) -> Graded:
-    result = run_cli("grade", *paths, "--out", out, "--data-dir", data_dir, "--cache-dir", cache_dir, "--quiet", *extra)
-    return Graded(result.returncode, result.stdout, result.stderr, out, read_results(out))
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory, data_dir, cache_dir) -> Graded:
-    root = tmp_path_factory.mktemp("corpus")
-    subs = root / "submissions"
-    subs.mkdir()
-    paths = [build(case, subs) for case in CASES]
-    for name in SAME_CODE:
-        folder = subs / name
-        paths.append(as_single_file(folder, subs / f"{name}__file.py"))
-        paths.append(as_notebook(folder, subs / f"{name}__notebook.ipynb"))
-    return grade(paths, root / "out", data_dir, cache_dir)
 
 
 def failing(result: dict) -> set[str]:
