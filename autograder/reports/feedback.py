@@ -17,13 +17,29 @@ CIFAR_CLASSES = ("plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", 
 TRAINING = {"LeNet5": "LeNet5 · MNIST", "FC2Layer": "FC2Layer · MNIST", "CNN": "CNN · MNIST", "VGG": "VGG · CIFAR-10"}
 
 
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
+             "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "Arial Unicode MS")
+_CJK: list = []
+
+
 def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import font_manager
 
+    if not _CJK:
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        _CJK.append(next((name for name in CJK_FONTS if name in installed), None))
+        if _CJK[0]:
+            plt.rcParams["font.sans-serif"] = [_CJK[0], *plt.rcParams["font.sans-serif"]]
     return plt
+
+
+def _t(zh: str, en: str) -> str:
+    """Chinese with English where a CJK font is installed; English alone where it is not (no boxes)."""
+    return f"{zh} {en}" if _CJK and _CJK[0] else en
 
 
 def _loss_plot(check: str, record: dict, calib: Calibration | None, path: Path) -> None:
@@ -34,12 +50,12 @@ def _loss_plot(check: str, record: dict, calib: Calibration | None, path: Path) 
     band = calib[check].loss_band if calib and check in calib.checks else None
     if band:
         ref_steps = [(i + 1) * window for i in range(len(band["mean"]))]
-        ax.fill_between(ref_steps, band["lo"], band["hi"], color="tab:gray", alpha=0.3, label="参考实现范围 reference (min–max)")
-        ax.plot(ref_steps, band["mean"], color="tab:gray", lw=1, label="参考实现平均 reference mean")
-    ax.plot(steps, record["losses"], color="tab:blue", lw=1.5, label="你的模型 your model")
+        ax.fill_between(ref_steps, band["lo"], band["hi"], color="tab:gray", alpha=0.3, label=_t("参考实现范围", "reference (min–max)"))
+        ax.plot(ref_steps, band["mean"], color="tab:gray", lw=1, label=_t("参考实现平均", "reference mean"))
+    ax.plot(steps, record["losses"], color="tab:blue", lw=1.5, label=_t("你的模型", "your model"))
     ax.set_xlabel("step")
     ax.set_ylabel("training loss")
-    ax.set_title(f"{TRAINING[check]}: {record['accuracy']:.2f}% (阈值 threshold {record['threshold']:.2f}%)")
+    ax.set_title(f"{TRAINING[check]}: {record['accuracy']:.2f}% ({_t('阈值', 'threshold')} {record['threshold']:.2f}%)")
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -50,13 +66,13 @@ def _per_class_plot(record: dict, calib: Calibration | None, path: Path) -> None
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 3.2))
     x = list(range(10))
-    ax.bar([i - 0.2 for i in x], record["per_class"], width=0.4, label="你的 VGG your VGG")
+    ax.bar([i - 0.2 for i in x], record["per_class"], width=0.4, label=_t("你的 VGG", "your VGG"))
     ref = calib["VGG"].per_class_mean if calib and "VGG" in calib.checks else None
     if ref:
-        ax.bar([i + 0.2 for i in x], ref, width=0.4, color="tab:gray", label="参考实现平均 reference mean")
+        ax.bar([i + 0.2 for i in x], ref, width=0.4, color="tab:gray", label=_t("参考实现平均", "reference mean"))
     ax.set_xticks(x, CIFAR_CLASSES, fontsize=8)
     ax.set_ylabel("accuracy (%)")
-    ax.set_title("CIFAR-10 各类别准确率 per-class accuracy")
+    ax.set_title(_t("CIFAR-10 各类别准确率", "CIFAR-10 per-class accuracy"))
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -68,12 +84,12 @@ def _lesson_plot(record: dict, path: Path) -> None:
     acc = record["accuracy"]
     fig, ax = plt.subplots(figsize=(5, 3.2))
     for i, model in enumerate(("FC2Layer", "CNN")):
-        ax.bar(i - 0.2, acc[model], width=0.4, color="tab:blue", label="原始像素 original" if i == 0 else None)
-        ax.bar(i + 0.2, acc[f"{model}_perm"], width=0.4, color="tab:orange", label="打乱像素 permuted" if i == 0 else None)
+        ax.bar(i - 0.2, acc[model], width=0.4, color="tab:blue", label=_t("原始像素", "original pixels") if i == 0 else None)
+        ax.bar(i + 0.2, acc[f"{model}_perm"], width=0.4, color="tab:orange", label=_t("打乱像素", "permuted pixels") if i == 0 else None)
     ax.set_xticks([0, 1], ["MLP (FC2Layer)" + ("" if record.get("own_mlp") else " *"), "CNN"])
     ax.set_ylim(min(70, min(acc.values()) - 5), 100)
     ax.set_ylabel("test accuracy (%)")
-    ax.set_title("打乱像素后 CNN 失去优势 the CNN loses its edge")
+    ax.set_title(_t("打乱像素后 CNN 失去优势", "permuted pixels: the CNN loses its edge"))
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
