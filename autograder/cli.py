@@ -15,6 +15,9 @@ EXAMPLES = """examples:
   python -m autograder calibrate --seeds 20                            # thresholds for this device
   python -m autograder stubs --check                                   # stubs still match solutions?
   python -m autograder notebooks --check                               # nbgrader source notebooks in sync?
+  python -m autograder merge out/shard*/ --out out/all                 # join the slices of a class
+  python -m autograder classroom-template build/template               # GitHub Classroom student repo
+  python -m autograder gradescope-bundle build/autograder.zip          # Gradescope autograder zip
 """
 
 
@@ -80,6 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("notebooks", help="build source/week2_cnn/ notebooks from solutions/ (--check: fail on drift)")
     p.add_argument("--check", action="store_true")
+
+    p = verbs.add_parser("merge", help="join the output folders of `grade --shard I/N` runs into one")
+    p.add_argument("shards", nargs="+", type=Path, help="the shards' --out folders")
+    p.add_argument("--out", type=Path, required=True, help="output folder (as one unsharded `grade` run writes)")
+    p.add_argument("--no-feedback", action="store_true", help="skip feedback.md, plots and the class summary")
+    p.add_argument("--quiet", action="store_true", help="no score table")
+
+    p = verbs.add_parser("classroom-template", help="build the GitHub Classroom template repository (public checks only)")
+    p.add_argument("out", type=Path, help="a new or empty folder")
+    p = verbs.add_parser("gradescope-bundle", help="build the Gradescope autograder zip (holds the hidden suites)")
+    p.add_argument("out", type=Path, help="the zip file to write, e.g. build/autograder.zip")
     return parser
 
 
@@ -104,6 +118,15 @@ def run(argv=None) -> int:
     if args.verb == "notebooks":
         from autograder.verbs import notebooks
         return notebooks.main(check=args.check)
+    if args.verb == "merge":
+        from autograder.verbs import merge
+        return merge.main(shards=args.shards, out=args.out, feedback=not args.no_feedback, quiet=args.quiet)
+    if args.verb == "classroom-template":
+        from autograder.verbs import classroom
+        return classroom.main(out=args.out)
+    if args.verb == "gradescope-bundle":
+        from autograder.verbs import gradescope_bundle
+        return gradescope_bundle.main(out=args.out)
     raise AssertionError(args.verb)
 
 

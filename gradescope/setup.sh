@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, while it builds the autograder image; the zip is unpacked in
+# /autograder/source (https://gradescope-autograders.readthedocs.io/en/latest/specs/).
+# It installs Python packages into a virtual environment, then downloads and decodes MNIST and
+# CIFAR-10 into /autograder/cache, so that no graded run downloads anything.
+set -euo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+SOURCE="$ROOT/source"
+VENV="$ROOT/venv"
+export AUTOGRADER_CACHE_DIR="${AUTOGRADER_CACHE_DIR:-$ROOT/cache}"
+
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+    || { echo "error: Python 3.10+ needed; pick an Ubuntu 22.04 (or newer) base image" >&2; exit 1; }
+if ! python3 -m venv "$VENV" >/dev/null 2>&1; then  # Ubuntu ships venv's pip separately
+    rm -rf "$VENV"
+    apt-get update && apt-get install -y python3-venv
+    python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+# CPU builds of torch/torchvision (the calibrated versions), then the engine and its other dependencies.
+"$VENV/bin/python" -m pip install --no-cache-dir -r "$SOURCE/requirements-torch.txt" \
+    --index-url https://download.pytorch.org/whl/cpu
+"$VENV/bin/python" -m pip install --no-cache-dir -e "$SOURCE"
+"$VENV/bin/python" -m autograder.data.fetch
+# Submission code runs as an unprivileged user; when the container refuses namespaces these modes
+# are what keeps it from the hidden suites and the decoded test labels.
+chmod 700 "$SOURCE/autograder/hidden" "$AUTOGRADER_CACHE_DIR"

@@ -1,0 +1,185 @@
+"""`merge`: N shards joined equal one unsharded run; shards that do not fit together are refused.
+
+The slow test runs the Slurm example (examples/slurm/submit.sh) end to end. There is no Slurm
+here, so a stand-in `sbatch` on PATH runs each job at once, as Slurm would: every array task
+with its SLURM_ARRAY_TASK_* variables, then the dependent merge job. Grading uses --no-training
+(the data-free checks) to keep it to about a minute; sharding and merging do not depend on which
+checks run.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.results.model import SubmissionResult
+from autograder.results.model import TestResult as CheckResult  # not collected as a test class
+from autograder.verbs.grade import write_outputs
+from autograder.verbs.merge import MergeError
+from autograder.verbs.merge import main as merge_main
+from conftest import ROOT, run_cli
+from corpus.manifest import CASES, build
+
+SLURM = ROOT / "examples" / "slurm"
+TIMING = {"seconds", "execution_time", "peak_child_rss_mb"}
+
+FAKE_SBATCH = r"""#!/usr/bin/env bash
+# Stand-in for Slurm's sbatch: runs the job now. --array=1-N runs N tasks in turn.
+array="" parsable=0
+while [[ "$1" == --* ]]; do
+    case "$1" in
+        --array=*) array="${1#--array=}" ;;
+        --parsable) parsable=1 ;;
+    esac
+    shift
+done
+script="$1"; shift
+export SLURM_SUBMIT_DIR="$PWD" SLURM_JOB_ID=$RANDOM
+if [[ -n "$array" ]]; then
+    first="${array%-*}" last="${array#*-}"
+    for ((i = first; i <= last; i++)); do
+        SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_COUNT=$((last - first + 1)) SLURM_ARRAY_TASK_MIN=$first \
+            SLURM_ARRAY_TASK_MAX=$last bash "$script" "$@" >> "$SBATCH_LOG" 2>&1 || echo "task $i exit $?" >> "$SBATCH_LOG"
+    done
+else
+    bash "$script" "$@" >> "$SBATCH_LOG" 2>&1 || echo "job exit $?" >> "$SBATCH_LOG"
+fi
+echo "$SLURM_JOB_ID"
+"""
+
+
+def without_timing(value):
+    """The same result with wall-clock figures left out (they differ from run to run)."""
+    if isinstance(value, dict):
+        return {k: without_timing(v) for k, v in value.items() if k not in TIMING}
+    if isinstance(value, list):
+        return [without_timing(v) for v in value]
+    return value
+
+
+def result(name: str, *, score: float = 1.0, tests=("LeNet5_output_shape",), error: str | None = None) -> SubmissionResult:
+    return SubmissionResult(submission=name, seed=0, device="cpu", grader_error=error, tests=tuple(
+        CheckResult(name=t, part=t.split("_")[0], score=score, max_score=1.0, status="passed" if score else "failed",
+                   output="") for t in tests))
+
+
+def shard_dir(folder: Path, results: list[SubmissionResult], shard=None, seed=0, torch="2.14.1") -> Path:
+    info = {"seed": seed, "device": "cpu", "jobs": 1, "threads": 2, "shard": list(shard) if shard else None,
+            "submissions": [r.submission for r in results], "environment": {"torch": torch}, "grader_errors": {}}
+    write_outputs(results, folder, info, feedback=False)
+    return folder
+
+
+def merge(*shards, out: Path) -> int:
+    return merge_main(shards=list(shards), out=out, feedback=False, quiet=True)
+
+
+def test_disjoint_shards_merge_into_one_table(tmp_path):
+    a = shard_dir(tmp_path / "a", [result("alice"), result("carol", score=0)], (1, 2))
+    b = shard_dir(tmp_path / "b", [result("bob")], (2, 2))
+    assert merge(a, b, out=tmp_path / "all") == 0
+    rows = list(csv.DictReader(open(tmp_path / "all" / "grades.csv", encoding="utf-8")))
+    assert [(r["submission"], r["total"]) for r in rows] == [("alice", "1"), ("bob", "1"), ("carol", "0")]
+    summary = json.loads((tmp_path / "all" / "summary.json").read_text())
+    assert summary["submissions"] == ["alice", "bob", "carol"] and len(summary["merged_from"]) == 2
+    for name in ("alice", "bob", "carol"):
+        assert (tmp_path / "all" / name / "results.json").is_file()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda t: [shard_dir(t / "a", [result("alice")], (1, 2)), shard_dir(t / "b", [result("alice")], (2, 2))],
+     "overlapping shards"),
+    (lambda t: [shard_dir(t / "a", [result("alice")], (1, 2)), shard_dir(t / "b", [result("bob")], (1, 2))],
+     "appears twice"),
+    (lambda t: [shard_dir(t / "a", [result("alice")], (1, 3)), shard_dir(t / "b", [result("bob")], (2, 3))],
+     "3/3 are missing"),
+    (lambda t: [shard_dir(t / "a", [result("alice")], (1, 2)), shard_dir(t / "b", [result("bob")], (2, 2), seed=1)],
+     "different seeds"),
+    (lambda t: [shard_dir(t / "a", [result("alice")], (1, 2)), shard_dir(t / "b", [result("bob")], (2, 2), torch="2.2")],
+     "different torch versions"),
+    (lambda t: [shard_dir(t / "a", [result("alice")], (1, 2)), shard_dir(t / "b", [result("bob")], (1, 3))],
+     "different shard counts"),
+    (lambda t: [shard_dir(t / "a", [result("alice")], (1, 2)),
+                shard_dir(t / "b", [result("bob", tests=("LeNet5_output_shape", "LeNet5_trains_on_mnist"))], (2, 2))],
+     "different checks"),
+    (lambda t: [shard_dir(t / "a", [result("alice")], (1, 2)), t / "empty"], "no summary.json"),
+    (lambda t: [shard_dir(t / "a", [result("alice")], (1, 1)), t / "a"], "given twice"),
+])
+def test_shards_that_do_not_fit_are_refused(tmp_path, make, message):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(MergeError, match=message):
+        merge(*make(tmp_path), out=tmp_path / "all")
+    assert not (tmp_path / "all" / "grades.csv").exists()
+
+
+def test_an_incomplete_shard_is_refused_on_the_command_line(tmp_path):
+    a = shard_dir(tmp_path / "a", [result("alice"), result("carol")], (1, 2))
+    b = shard_dir(tmp_path / "b", [result("bob")], (2, 2))
+    (a / "carol" / "result.full.json").unlink()
+    done = run_cli("merge", a, b, "--out", tmp_path / "all")
+    assert done.returncode == 2 and "incomplete shard" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "all").exists()
+
+
+def test_out_may_not_be_a_shard(tmp_path):
+    a = shard_dir(tmp_path / "a", [result("alice")], (1, 1))
+    with pytest.raises(MergeError, match="is one of the shards"):
+        merge(a, out=a)
+
+
+def test_grader_errors_are_kept_and_flagged(tmp_path):
+    a = shard_dir(tmp_path / "a", [result("alice")], (1, 2))
+    b = shard_dir(tmp_path / "b", [result("bob", tests=(), error="sandbox died")], (2, 2))
+    assert merge(a, b, out=tmp_path / "all") == 2  # as `grade`: results written, but some need regrading
+    rows = {r["submission"]: r["status"] for r in csv.DictReader(open(tmp_path / "all" / "grades.csv"))}
+    assert rows == {"alice": "graded", "bob": "grader_error"}
+    assert json.loads((tmp_path / "all" / "summary.json").read_text())["grader_errors"] == {"bob": "sandbox died"}
+
+
+@pytest.mark.slow
+def test_slurm_shards_merged_equal_one_unsharded_run(tmp_path, data_dir, cache_dir):
+    cases = ["reference", "stubs", "lenet_no_relu", "fc2layer_no_relu", "perm_pixel_in_place", "vgg_cfg_order",
+             "sequential_style"]  # one folder per student, as the clones of their repositories
+    klass = tmp_path / "class"
+    klass.mkdir()
+    for case in cases:
+        build(next(c for c in CASES if c.name == case), klass)
+    paths = sorted(klass.iterdir())
+    options = ["--no-training", "--data-dir", data_dir, "--cache-dir", cache_dir]
+    full = run_cli("grade", *paths, "--out", tmp_path / "full", "--quiet", *options)
+    assert full.returncode == 0, full.stderr
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sbatch").write_text(FAKE_SBATCH)
+    (bin_dir / "sbatch").chmod(0o755)
+    log = tmp_path / "sbatch.log"
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PYTHON": sys.executable,
+           "SBATCH_LOG": str(log)}
+    out = tmp_path / "sharded"
+    submitted = subprocess.run(["bash", str(SLURM / "submit.sh"), str(klass), str(out), "3", *map(str, options)],
+                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    assert submitted.returncode == 0, submitted.stderr
+    assert not re.search(r"^(task \d+|job) exit", log.read_text(), re.M), log.read_text()[-3000:]
+    shards = sorted(p.name for p in out.glob("shard-*"))
+    assert shards == ["shard-1", "shard-2", "shard-3"]
+    assert all(json.loads((out / s / "summary.json").read_text())["submissions"] for s in shards)
+
+    merged, single = out / "merged", tmp_path / "full"
+    assert (merged / "grades.csv").read_bytes() == (single / "grades.csv").read_bytes()
+    assert (merged / "class_summary.md").read_text() == (single / "class_summary.md").read_text()
+    for case in cases:
+        for name in ("results.json", "result.full.json"):
+            ours, theirs = (json.loads((d / case / name).read_text()) for d in (merged, single))
+            assert without_timing(ours) == without_timing(theirs), f"{case}/{name}"
+        assert (merged / case / "feedback.md").read_text() == (single / case / "feedback.md").read_text()
+    summary, reference = (json.loads((d / "summary.json").read_text()) for d in (merged, single))
+    assert sorted(summary["submissions"]) == sorted(reference["submissions"]) == sorted(cases)
+    assert (summary["seed"], summary["device"]) == (reference["seed"], reference["device"])
+    assert [m["shard"] for m in summary["merged_from"]] == [[1, 3], [2, 3], [3, 3]]
