@@ -151,6 +151,7 @@ class Supervisor:
         self.children: dict[tuple, Child] = {}
         self.broken: dict[int, dict] = {}
         self.serial = 0
+        self.isolation_notes: list[str] = []
 
     def spawn(self, key: tuple) -> Child:
         while len(self.children) >= MAX_LIVE_CHILDREN:
@@ -270,7 +271,6 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     init = protocol.recv(PROTO_IN)
     supervisor = Supervisor(init)
-    supervisor.isolation_notes = []
     protocol.send(PROTO_OUT, {"ready": True, "torch": torch.__version__,
                               "namespaces": isolation.can_use_namespaces() and supervisor.policy.namespaces})
     try:
