@@ -48,10 +48,14 @@ def kernel_dir(into: Path) -> Path:
     return into / "share" / "jupyter"
 
 
-def environment(jupyter_path: Path, cache_dir: Path, data_dir: Path, unpack_dir: Path) -> dict:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",  # nbgrader runs `alembic`
-           "JUPYTER_PATH": str(jupyter_path), "AUTOGRADER_CACHE_DIR": str(cache_dir),
-           "COURSE_DATA_DIR": str(data_dir), "COURSE_CACHE_DIR": str(unpack_dir), "PYTHONWARNINGS": "ignore"}
+def environment(scratch: Path, cache_dir: Path, data_dir: Path) -> dict:
+    """What the instructor's shell has: the venv on PATH (nbgrader runs `alembic`), the data, the
+    grader's cache; plus a private Jupyter setup (kernel = this interpreter) under scratch."""
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+           "JUPYTER_PATH": str(kernel_dir(scratch / "kernel")), "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
+           "JUPYTER_DATA_DIR": str(scratch / "data"), "JUPYTER_CONFIG_DIR": str(scratch / "config"),
+           "AUTOGRADER_CACHE_DIR": str(cache_dir), "COURSE_DATA_DIR": str(data_dir),
+           "COURSE_CACHE_DIR": str(scratch / "unpacked")}
     env.pop("COURSE_EPOCHS", None)  # the notebooks' own default under autograding: 0 epochs
     return env
 
