@@ -12,7 +12,11 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Execute, GetGrades, IgnorePattern,
                                     LimitOutput, SaveAutoGrades)
 
-from autograder.release.nbgrader_steps import HideHiddenTests, HideMarkScheme, RubricsNeedNoGrading
+try:
+    from autograder.release.nbgrader_steps import HideHiddenTests, HideMarkScheme, RubricsNeedNoGrading
+except ImportError as exc:  # nbgrader would go on without this file (feedback showing hidden-test calls): stop
+    raise SystemExit(f"nbgrader_config.py: this repository is not installed in nbgrader's Python ({exc}); "
+                     "run nbgrader from the project's virtual environment (see README)") from None
 
 c = get_config()  # noqa: F821 (defined by nbgrader when it loads this file)
 

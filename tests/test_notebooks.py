@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -160,3 +163,15 @@ def test_bad_narratives_are_refused(tmp_path):
         notebooks.build("x", ROOT / "solutions", tmp_path)
     with pytest.raises(ValueError, match="before the first"):
         notebooks.parse("stray text\n%%% md\nhi")
+
+
+def test_nbgrader_refuses_to_run_when_the_course_steps_cannot_be_imported(tmp_path):
+    """Otherwise nbgrader logs the config error and carries on without it (feedback would show hidden cells)."""
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    code = ("import sys; sys.modules['autograder'] = None; sys.argv = ['nbgrader', 'db', 'student', 'list']; "
+            "from nbgrader.apps.nbgraderapp import main; main()")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "JUPYTER_CONFIG_DIR": str(tmp_path / "config")}
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert run.returncode == 1 and "this repository is not installed in nbgrader's Python" in run.stderr
