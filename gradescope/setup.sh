@@ -22,6 +22,9 @@ fi
     --index-url https://download.pytorch.org/whl/cpu
 "$VENV/bin/python" -m pip install --no-cache-dir -e "$SOURCE"
 "$VENV/bin/python" -m autograder.data.fetch
-# Submission code runs as an unprivileged user; when the container refuses namespaces these modes
-# are what keeps it from the hidden suites and the decoded test labels.
+# Submission code runs as an unprivileged user. When the container refuses namespaces (Docker's
+# default), file modes are what separate it from the grader: it must read the Python installation
+# (torch imports modules lazily) but not the hidden suites or the decoded test labels.
+chmod 755 "$ROOT"
+chmod -R a+rX "$VENV"
 chmod 700 "$SOURCE/autograder/hidden" "$AUTOGRADER_CACHE_DIR"

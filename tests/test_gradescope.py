@@ -203,10 +203,12 @@ def test_reference_stubs_and_a_wrong_submission(bundle, tmp_path, data_dir, cach
 
 @pytest.mark.slow
 def test_a_notebook_upload_is_graded(bundle, tmp_path, data_dir, cache_dir):
-    from test_grading import as_notebook
+    import nbformat
 
     root = autograder_root(bundle, tmp_path)
-    as_notebook(ROOT / "solutions", root / "submission" / "week2.ipynb")
+    notebook = nbformat.v4.new_notebook()  # the reference as a student's Colab notebook: one cell per lab file
+    notebook.cells = [nbformat.v4.new_code_cell(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "solutions").glob("*.py"))]
+    nbformat.write(notebook, root / "submission" / "week2.ipynb")
     process, results = run_autograder(root, data_dir, cache_dir)
     assert process.returncode == 0, process.stdout + process.stderr
     assert results["score"] == 100
