@@ -195,6 +195,12 @@ def enter(policy: Policy, serial: int) -> tuple[str, int | None, list[str]]:
             work = None
     elif policy.namespaces:
         notes.append("not root: no network or file-system isolation (run the grader as root or in a container)")
+    if work is None and uid is not None and blocking_ancestors(python_paths()):
+        # Without a mount namespace nothing can bind the interpreter back: an unprivileged uid could
+        # not import torch's lazily loaded modules, and correct code would fail. Keep the uid.
+        notes.append("cannot switch to an unprivileged user: the Python installation is not readable by "
+                     "other users (install it outside a private home folder)")
+        uid = None
     if work is None:
         work = tempfile.mkdtemp(prefix="ag-work-")
         if uid is not None:
