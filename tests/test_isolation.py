@@ -1,6 +1,7 @@
 """Isolation inside a forked child, checked directly (the hostile corpus checks it end to end)."""
 import json
 import os
+import shutil
 
 import pytest
 
@@ -32,11 +33,12 @@ def test_without_namespaces_the_uid_is_kept_when_python_is_unreachable(monkeypat
     monkeypatch.setattr(isolation, "blocking_ancestors", lambda paths: ["/root"])
 
     def probe():
-        _, uid, notes = isolation.enter(isolation.Policy(), 1)
+        work, uid, notes = isolation.enter(isolation.Policy(), 1)
         import cProfile  # noqa: F401  (torch imports it lazily during training)
-        return {"uid": uid, "euid": os.geteuid(), "notes": notes}
+        return {"uid": uid, "euid": os.geteuid(), "notes": notes, "work": work}
 
     report = in_child(probe)
+    shutil.rmtree(report["work"])  # outside a namespace the work folder is on the host (the supervisor removes it)
     assert report["uid"] is None and report["euid"] == 0
     assert any("cannot switch to an unprivileged user" in n for n in report["notes"])
 
