@@ -17,7 +17,6 @@ committed notebooks. solutions/course_data.py is shipped next to the notebooks.
 from __future__ import annotations
 
 import ast
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.config import PARTS
+from autograder.release import derived
 
 NARRATIVE_DIR = Path(__file__).resolve().parent / "narrative"
 HIDDEN_DIR = Path(__file__).resolve().parents[1] / "hidden"
@@ -165,29 +165,11 @@ def derive(solutions: Path, narrative_dir: Path = NARRATIVE_DIR) -> dict[str, st
 
 
 def write(solutions: Path, source: Path) -> list[Path]:
-    source.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in derive(solutions).items():
-        target = source / name
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
-            written.append(target)
-    return written
+    return derived.write(derive(solutions), source)
 
 
 def check(solutions: Path, source: Path) -> list[str]:
     """Differences between the committed source folder and what the builder gives (empty: in sync)."""
-    problems = []
-    expected = derive(solutions)
-    present = {p.name for p in Path(source).glob("*") if p.suffix in (".ipynb", ".py")}  # not run outputs
-    for name in sorted(present - set(expected)):
-        problems.append(f"{Path(source) / name}: not built from solutions/ or narrative/")
-    for name, text in expected.items():
-        target = Path(source) / name
-        if not target.exists():
-            problems.append(f"{target}: missing")
-        elif target.read_text(encoding="utf-8") != text:
-            diff = difflib.unified_diff(target.read_text(encoding="utf-8").splitlines(), text.splitlines(),
-                                        str(target), f"built from narrative/ and solutions/ ({name})", lineterm="", n=1)
-            problems.append("\n".join(list(diff)[:40]))
-    return problems
+    return derived.drift(derive(solutions), source, patterns=("*.ipynb", "*.py"),  # not run outputs
+                         extra="not built from solutions/ or narrative/",
+                         origin=lambda name: f"built from narrative/ and solutions/ ({name})")

@@ -7,8 +7,9 @@ Files without solution regions are copied as they are. `check` reports any drift
 from __future__ import annotations
 
 import ast
-import difflib
 from pathlib import Path
+
+from autograder.release import derived
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
@@ -64,29 +65,10 @@ def derive(solutions: Path) -> dict[str, str]:
 
 
 def write(solutions: Path, assignments: Path) -> list[Path]:
-    assignments.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in derive(solutions).items():
-        target = assignments / name
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
-            written.append(target)
-    return written
+    return derived.write(derive(solutions), assignments)
 
 
 def check(solutions: Path, assignments: Path) -> list[str]:
     """Differences between the committed stubs and what derivation gives (empty: in sync)."""
-    problems = []
-    expected = derive(solutions)
-    present = {p.name for p in Path(assignments).glob("*.py")}
-    for name in sorted(present - set(expected)):
-        problems.append(f"{assignments / name}: not derived from any solution file")
-    for name, text in expected.items():
-        target = Path(assignments) / name
-        if not target.exists():
-            problems.append(f"{target}: missing")
-        elif target.read_text(encoding="utf-8") != text:
-            diff = difflib.unified_diff(target.read_text(encoding="utf-8").splitlines(), text.splitlines(),
-                                        str(target), f"derived from solutions/{name}", lineterm="", n=1)
-            problems.append("\n".join(list(diff)[:40]))
-    return problems
+    return derived.drift(derive(solutions), assignments, patterns=("*.py",), extra="not derived from any solution file",
+                         origin=lambda name: f"derived from solutions/{name}")
