@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, default=20, help="number of seeds (>= 20 for the committed table)")
     p.add_argument("--first-seed", type=int, default=100)
     p.add_argument("--out", type=Path, help="where to write the table (default: the package's table)")
+    p.add_argument("--time-budget", type=float, help="stop after the seeds that fit in this many seconds")
     _grading_options(p)
 
     p = verbs.add_parser("stubs", help="derive assignments/ from solutions/ (--check: fail on drift)")
@@ -111,7 +112,7 @@ def run(argv=None) -> int:
     if args.verb == "calibrate":
         from autograder.verbs import calibrate
         return calibrate.main(config=_config(args), seeds=args.seeds, first_seed=args.first_seed, out=args.out,
-                              quiet=args.quiet)
+                              quiet=args.quiet, budget_s=args.time_budget)
     if args.verb == "stubs":
         from autograder.verbs import stubs
         return stubs.main(check=args.check)

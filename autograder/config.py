@@ -24,6 +24,13 @@ def default_data_dir() -> Path | None:
     return Path(env) if env else None
 
 
+def default_spec_kind() -> str | None:
+    kind = os.environ.get("AUTOGRADER_SPEC_KIND") or None
+    if kind not in (None, "cpu", "cuda"):
+        raise ValueError(f"AUTOGRADER_SPEC_KIND={kind!r}: use cpu or cuda")
+    return kind
+
+
 def available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -42,6 +49,9 @@ class GradingConfig:
     seed: int = 0
     """Base seed of every random choice in grading; recorded in each result."""
     device: str = "cpu"
+    spec_kind: str | None = field(default_factory=default_spec_kind)
+    """Training specs and calibration table to use; None: the device's own kind. Set 'cuda' on a
+    CPU (env AUTOGRADER_SPEC_KIND) only to rehearse the GPU path before spending GPU time."""
     jobs: int = 1
     """Submissions graded in parallel; threads are divided between them."""
     timeout: float = 30.0
@@ -74,7 +84,7 @@ class GradingConfig:
 
     @property
     def device_kind(self) -> str:
-        return "cuda" if self.device.startswith("cuda") else "cpu"
+        return self.spec_kind or ("cuda" if self.device.startswith("cuda") else "cpu")
 
     def with_(self, **changes) -> "GradingConfig":
         return replace(self, **changes)

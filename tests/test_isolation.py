@@ -2,10 +2,14 @@
 import json
 import os
 import shutil
+import signal
 
 import pytest
 
-from autograder.sandbox import isolation
+from autograder.extract import extract_submission
+from autograder.sandbox import cgroup, isolation
+from autograder.sandbox.client import Sandbox
+from autograder.suites import messages
 
 pytestmark = pytest.mark.skipif(not isolation.can_use_namespaces(), reason="needs root on Linux")
 
@@ -64,3 +68,47 @@ def test_with_namespaces_the_child_is_unprivileged_offline_and_blind(tmp_path):
     assert "unreachable" in report["network"]
     assert report["sees_secret"] is False
     assert "HOME" in report["env"] and not any(k.endswith(("TOKEN", "SECRET", "KEY")) for k in report["env"])
+
+
+def test_a_cuda_child_is_capped_by_its_own_memory_cgroup():
+    """RLIMIT_AS cannot cap a CUDA child; its cgroup does: the kernel kills it, the parent can tell."""
+    where = cgroup.base()
+    if where is None:
+        pytest.skip("no writable memory cgroup here")
+    policy = isolation.Policy(memory_bytes=None, cgroup_memory_bytes=256 * 1024 ** 2, namespaces=False)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _, _, notes = isolation.enter(policy, 3)
+            os.write(w, json.dumps(notes).encode())
+            os.close(w)
+            hog = bytearray(1024 ** 3)  # touched: 1 GiB resident
+            hog[::4096] = b"x" * len(hog[::4096])
+        finally:
+            os._exit(0)
+    os.close(w)
+    notes = json.loads(os.read(r, 1 << 16))
+    _, status = os.waitpid(pid, 0)
+    path = cgroup.path_for(pid, where)
+    try:
+        assert notes == []
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+        assert cgroup.oom_killed(path)
+    finally:
+        cgroup.remove(path)
+    assert not os.path.exists(path)
+
+
+def test_the_sandbox_reports_a_cgroup_kill_as_a_memory_limit(tmp_path):
+    if cgroup.base() is None:
+        pytest.skip("no writable memory cgroup here")
+    (tmp_path / "hog.py").write_text("def hog():\n    b = bytearray(1024 ** 3)\n    b[::4096] = b'x' * len(b[::4096])\n"
+                                     "    return len(b)\n\ndef fine():\n    return 7\n")
+    policy = isolation.Policy(memory_bytes=None, cgroup_memory_bytes=256 * 1024 ** 2)
+    with Sandbox(extract_submission(tmp_path), policy, {"mnist": None, "cifar10": None}, {}) as sandbox:
+        reply = sandbox.run(["hog"], "call", {"name": "hog"}, timeout=60)
+        assert not reply.ok and reply.error["kind"] == "died" and reply.error.get("memory_limit")
+        assert "超出内存上限" in messages.failure(reply.error, "调用 hog() ")
+        assert sandbox.run(["fine"], "call", {"name": "fine"}, timeout=60).result["value"]["number"] == 7
+    assert not [p for p in os.listdir(cgroup.base()[1]) if p.startswith(cgroup.PREFIX)]

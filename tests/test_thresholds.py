@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from autograder.calibrate import table, thresholds
 from autograder.training.specs import TRAINING_CHECKS
 
@@ -13,9 +15,19 @@ def test_summary_statistics_and_false_fail_estimate():
     assert s["meets_target"]
 
 
-def test_committed_cpu_table_covers_every_check_with_enough_seeds():
-    raw = json.loads(table.table_path("cpu").read_text())
-    expected = set(TRAINING_CHECKS["cpu"]) | {"perm_lesson"}
+def committed_tables() -> dict:
+    return {p.stem.removeprefix("thresholds_"): json.loads(p.read_text()) for p in table.TABLE_DIR.glob("thresholds_*.json")}
+
+
+def test_the_cpu_table_is_committed():
+    assert "cpu" in committed_tables()
+
+
+@pytest.mark.parametrize("kind", sorted(committed_tables()))
+def test_committed_tables_cover_every_check_with_enough_seeds(kind):
+    raw = committed_tables()[kind]
+    assert raw["device"] == kind and raw.get("trained_on", kind).split(":")[0] == kind  # never a CPU rehearsal
+    expected = set(TRAINING_CHECKS[kind]) | {"perm_lesson"}
     assert set(raw["checks"]) == expected
     for name, check in raw["checks"].items():
         assert check["n"] >= thresholds.MIN_SEEDS and len(check["values"]) == check["n"], name

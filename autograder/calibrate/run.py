@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +14,7 @@ from autograder.calibrate.thresholds import summarize
 from autograder.config import GradingConfig
 from autograder.extract import extract_submission
 from autograder.sandbox.client import ResultCache, Sandbox
-from autograder.sandbox.isolation import Policy
-from autograder.suites.runner import prepare_data, private_paths
+from autograder.suites.runner import prepare_data, sandbox_policy
 from autograder.training.specs import TRAINING_CHECKS
 from autograder.training.subsets import test_indices
 
@@ -27,19 +27,27 @@ def lesson_gap(acc: dict) -> float:
     return (acc["CNN"] - acc["CNN_perm"]) - (acc["FC2Layer"] - acc["FC2Layer_perm"])
 
 
-def measure(config: GradingConfig, seeds: list[int], solutions: Path = SOLUTIONS, quiet: bool = False) -> dict:
-    """check -> {"accuracy": [...], "seconds": [...]} for every training check and seed."""
+def measure(config: GradingConfig, seeds: list[int], solutions: Path = SOLUTIONS, quiet: bool = False,
+            budget_s: float | None = None) -> dict:
+    """check -> {"accuracy": [...], "seconds": [...]} for every training check and seed.
+
+    With budget_s, stops before a seed that would end past the budget (judged by the slowest seed
+    so far), so a time-boxed run (a borrowed GPU) still returns every seed it finished."""
+    started, slowest = time.monotonic(), 0.0
     dirs, prints, labels, errors = prepare_data(config)
     if errors:
         raise SystemExit("calibration needs both data sets: " + "; ".join(errors.values()))
     extracted = extract_submission(solutions)
-    policy = Policy(memory_bytes=None if config.device_kind == "cuda" else int(config.memory_limit_gb * 1024 ** 3),
-                    namespaces=config.namespaces, mask_paths=(), threads=config.threads)
+    policy = sandbox_policy(config, masks=())
     checks = TRAINING_CHECKS[config.device_kind]
     out = {name: {"accuracy": [], "seconds": [], "losses": [], "per_class": []} for name in checks}
     cache = ResultCache(config.cache_dir / "results") if config.result_cache else None
     with Sandbox(extracted, policy, dirs, prints, device=config.device, cache=cache) as sandbox:
         for seed in tqdm(seeds, desc="calibrating (seeds)", disable=quiet):
+            if budget_s is not None and time.monotonic() - started + slowest > budget_s:
+                tqdm.write(f"time budget of {budget_s:g} s reached after {len(out[next(iter(out))]['accuracy'])} seeds")
+                break
+            seed_started = time.monotonic()
             for name, (ctor, args, spec) in checks.items():
                 names = [ctor] + (["perm_pixel"] if spec.permute_pixels else [])
                 reply = sandbox.run(names, "train", {"name": ctor, "args": list(args), "spec": spec.to_dict(),
@@ -54,6 +62,7 @@ def measure(config: GradingConfig, seeds: list[int], solutions: Path = SOLUTIONS
                 out[name]["losses"].append([float(v) for v in reply.result["losses"]])
                 out[name]["per_class"].append([float(100 * correct[y == c].mean()) for c in range(10)])
             tqdm.write(" ".join(f"{k}={v['accuracy'][-1]:.2f}" for k, v in out.items())) if not quiet else None
+            slowest = max(slowest, time.monotonic() - seed_started)
     return out
 
 
@@ -71,17 +80,21 @@ def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_v
                         "loss_band": _band(m["losses"]), "per_class_mean": _band(m["per_class"])["mean"]}
     per_seed = [{k: measured[k]["accuracy"][i] for k in measured} for i in range(len(seeds))]
     checks[LESSON] = {**summarize([lesson_gap(a) for a in per_seed]), "train_seconds_mean": 0.0}
-    return {"device": config.device_kind, "threads": config.threads, "seeds": seeds,
+    return {"device": config.device_kind, "trained_on": config.device, "threads": config.threads, "seeds": seeds,
             "created": datetime.date.today().isoformat(), "torch": torch_version, "checks": checks}
 
 
 def main(*, config: GradingConfig, n_seeds: int = 20, first_seed: int = 100, out: Path | None = None,
-         quiet: bool = False) -> Path:
+         quiet: bool = False, budget_s: float | None = None) -> Path:
     """Calibrate every training check on config.device and write the table the suites read."""
     import torch
 
     seeds = list(range(first_seed, first_seed + n_seeds))
-    table = build_table(config, seeds, measure(config, seeds, quiet=quiet), torch.__version__)
+    measured = measure(config, seeds, quiet=quiet, budget_s=budget_s)
+    done = seeds[:len(next(iter(measured.values()))["accuracy"])]
+    if len(done) < 2:
+        raise SystemExit(f"calibration finished {len(done)} seed(s) within the time budget; it needs at least 2")
+    table = build_table(config, done, measured, torch.__version__)
     path = Path(out) if out else table_path(config.device_kind)
     path.write_text(json.dumps(table, indent=1) + "\n")
     return path

@@ -15,6 +15,8 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 
+from autograder.sandbox import cgroup
+
 try:
     import resource
 except ImportError:  # Windows: no rlimits
@@ -33,6 +35,8 @@ class Policy:
 
     memory_bytes: int | None = 6 * 1024 ** 3
     """RLIMIT_AS (address space). None for CUDA children, whose driver reserves far more."""
+    cgroup_memory_bytes: int | None = None
+    """Memory actually used, capped by a cgroup of the child's own (CUDA children; root only)."""
     file_bytes: int = 64 * 1024 ** 2
     """RLIMIT_FSIZE: the largest file the child may write."""
     cpu_seconds: int = 1800
@@ -171,6 +175,17 @@ def _scrub_env(policy: Policy, home: str) -> None:
     os.environ.update(policy.extra_env)
 
 
+def _confine_memory(limit_bytes: int) -> list[str]:
+    where = cgroup.base() if can_use_namespaces() else None
+    try:
+        if where is None:
+            raise OSError("no memory cgroup that this process may write")
+        cgroup.confine(limit_bytes, where)
+    except OSError as exc:
+        return [f"no memory cap for CUDA children ({exc}); RLIMIT_AS cannot cap them"]
+    return []
+
+
 def can_use_namespaces() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -182,6 +197,8 @@ def enter(policy: Policy, serial: int) -> tuple[str, int | None, list[str]]:
     Raises OSError only where continuing would be unsafe.
     """
     notes = []
+    if policy.cgroup_memory_bytes:
+        notes += _confine_memory(policy.cgroup_memory_bytes)
     if hasattr(os, "setsid"):
         os.setsid()
     uid = None

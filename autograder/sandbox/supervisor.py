@@ -26,7 +26,7 @@ sys.stdout = sys.stderr
 import numpy as np  # noqa: E402
 import torch  # noqa: E402,F401  (imported once here, shared by every forked child)
 
-from autograder.sandbox import child as child_main, isolation, ops, protocol  # noqa: E402,F401
+from autograder.sandbox import cgroup, child as child_main, isolation, ops, protocol  # noqa: E402,F401
 
 HEAD_BYTES, TAIL_BYTES = 3000, 1000
 SUPERVISOR_STATS = {"peak_rss_mb": 0.0}  # largest resident set of any child reaped so far
@@ -63,6 +63,8 @@ class Child:
         self.pid, self.req_w, self.resp_r, self.out_r = pid, req_w, resp_r, out_r
         self.buffer, self.messages, self.capture = bytearray(), [], Capture()
         self.uid, self.work, self.current_unit, self.status, self.peak_rss_kb = None, None, None, None, 0
+        self.cgroup: str | None = None
+        """The child's own memory cgroup (CUDA children), removed once the child is gone."""
 
     def pump(self, deadline: float) -> dict | None:
         """Next message from the child, or None at the deadline. Output is captured meanwhile."""
@@ -116,6 +118,8 @@ class Child:
                     pass
         if self.work and os.path.basename(self.work).startswith("ag-work-"):  # not in a private tmpfs
             shutil.rmtree(self.work, ignore_errors=True)
+        if self.cgroup:
+            cgroup.remove(self.cgroup)
         SUPERVISOR_STATS["peak_rss_mb"] = max(SUPERVISOR_STATS["peak_rss_mb"], self.peak_rss_kb / 1024)
 
     def reap(self, block=False):
@@ -127,6 +131,14 @@ class Child:
             except ChildProcessError:
                 self.status = 0
         return self.status
+
+
+def _died(child: Child, phase: str) -> dict:
+    """The error for a child that ended on its own or was killed by the kernel."""
+    error = {"kind": "died", "phase": phase, "message": _exit_text(child.reap(block=True))}
+    if child.cgroup and cgroup.oom_killed(child.cgroup):
+        error["memory_limit"] = True
+    return error
 
 
 def _exit_text(status) -> str:
@@ -152,6 +164,7 @@ class Supervisor:
         self.broken: dict[int, dict] = {}
         self.serial = 0
         self.isolation_notes: list[str] = []
+        self.cgroup_base = cgroup.base() if self.policy.cgroup_memory_bytes else None
 
     def spawn(self, key: tuple) -> Child:
         while len(self.children) >= MAX_LIVE_CHILDREN:
@@ -174,6 +187,8 @@ class Supervisor:
         for fd in (req_r, resp_w, out_w):
             os.close(fd)
         child = Child(pid, req_w, resp_r, out_r)
+        if self.cgroup_base:
+            child.cgroup = cgroup.path_for(pid, self.cgroup_base)
         self.children[key] = child
         return child
 
@@ -209,7 +224,7 @@ class Supervisor:
                 elif message.get("loaded"):
                     return child, None
         except ChildGone:
-            failure = {"kind": "died", "phase": "load", "message": _exit_text(child.reap(block=True))}
+            failure = _died(child, "load")
         child.kill()
         self.children.pop(key, None)
         if child.current_unit is not None:
@@ -251,7 +266,7 @@ class Supervisor:
                     reply["output"] = load_output + child.capture.text()
                     return reply
         except ChildGone:
-            error = {"kind": "died", "phase": "op", "message": _exit_text(child.reap(block=True))}
+            error = _died(child, "op")
         child.kill()
         self.children.pop(key, None)
         return {"ok": False, "error": error, "output": load_output + child.capture.text()}

@@ -32,6 +32,9 @@ def failure(error: dict, doing: str) -> str:
         else:
             text = (f"{doing}超出时间限制 {seconds:g} 秒：可能有死循环，或计算量远超讲义的网络 "
                     f"(time limit exceeded)。")
+    elif kind == "died" and error.get("memory_limit"):
+        text = (f"{doing}时超出内存上限，进程被系统终止{where}：是否一次申请了过多内存？"
+                f"(memory limit exceeded: the process was killed)。")
     elif kind == "died":
         text = (f"{doing}时评分进程意外结束{where}：{error.get('message', '')}。不要调用 sys.exit()/os._exit()，"
                 f"也不要申请过多内存 (the grading process ended while running your code)。")

@@ -44,6 +44,30 @@ def private_paths(config: GradingConfig) -> list[str]:
     return paths
 
 
+def sandbox_policy(config: GradingConfig, masks) -> Policy:
+    """CPU children: an address-space cap. CUDA children: a memory cgroup (the driver reserves far
+    more address space than RLIMIT_AS could allow)."""
+    limit = int(config.memory_limit_gb * 1024 ** 3)
+    cuda = config.device.startswith("cuda")
+    return Policy(memory_bytes=None if cuda else limit, cgroup_memory_bytes=limit if cuda else None,
+                  namespaces=config.namespaces, mask_paths=tuple(masks), threads=config.threads)
+
+
+def setup_problem(config: GradingConfig) -> str | None:
+    """A setup fault shared by every submission (no CUDA, no calibration table), or None."""
+    if config.device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            return f"--device {config.device}: no CUDA device is visible to torch {torch.__version__} here"
+    if config.training:
+        try:
+            calibration_table.load(config.device_kind)
+        except NotCalibrated as exc:
+            return str(exc)
+    return None
+
+
 def prepare_data(config: GradingConfig):
     """(public folders, fingerprints, test labels, 'data not found' messages) per data set."""
     dirs, prints, labels, errors = {}, {}, {}, {}
@@ -68,16 +92,13 @@ def grade_submission(path: Path, name: str, config: GradingConfig) -> Submission
     started = time.perf_counter()
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     sys.dont_write_bytecode = True
+    problem = setup_problem(config)
+    if problem:
+        raise GraderError(problem)
     extracted = extract_submission(path)
     dirs, prints, labels, data_errors = prepare_data(config)
-    calibration = None
-    if config.training:
-        try:
-            calibration = calibration_table.load(config.device_kind)
-        except NotCalibrated as exc:
-            raise GraderError(str(exc)) from None
-    policy = Policy(memory_bytes=None if config.device_kind == "cuda" else int(config.memory_limit_gb * 1024 ** 3),
-                    namespaces=config.namespaces, mask_paths=tuple(private_paths(config)), threads=config.threads)
+    calibration = calibration_table.load(config.device_kind) if config.training else None
+    policy = sandbox_policy(config, private_paths(config))
     cache = ResultCache(config.cache_dir / "results") if config.result_cache else None
     with Sandbox(extracted, policy, dirs, prints, device=config.device, load_timeout=min(config.load_timeout, config.timeout),
                  cache=cache) as sandbox:

@@ -5,10 +5,12 @@ run by this verb. Exit status 0 when every selected check passed, 1 otherwise.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from autograder.config import GradingConfig
-from autograder.suites.runner import grade_submission
+from autograder.sandbox.client import GraderError
+from autograder.suites.runner import grade_submission, setup_problem
 
 
 def report(result) -> str:
@@ -26,9 +28,16 @@ def report(result) -> str:
 
 def main(*, path: Path, config: GradingConfig = GradingConfig(), quiet: bool = False) -> int:
     config = config.with_(suite="public", extra_masks=tuple(config.extra_masks) + (str(Path(path).resolve()),))
-    result = grade_submission(Path(path), Path(path).stem or "submission", config)
+    problem = setup_problem(config)
+    if problem:
+        raise ValueError(problem)
+    try:
+        result = grade_submission(Path(path), Path(path).stem or "submission", config)
+    except GraderError as exc:
+        print(f"error: the checker itself failed (not your code's fault):\n{exc}", file=sys.stderr)
+        return 2
     if result.grader_error:
-        print(f"error: the checker itself failed:\n{result.grader_error}")
+        print(f"error: the checker itself failed (not your code's fault):\n{result.grader_error}", file=sys.stderr)
         return 2
     if not quiet:
         print(report(result))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -21,7 +22,7 @@ from autograder.reports import table
 from autograder.reports.feedback import write_class_summary, write_feedback
 from autograder.reports.gradescope import to_gradescope
 from autograder.results.model import SubmissionResult
-from autograder.suites.runner import prepare_data
+from autograder.suites.runner import prepare_data, setup_problem
 
 EXIT_OK, EXIT_GRADER_ERROR = 0, 2
 
@@ -91,6 +92,9 @@ def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingC
          shard: tuple[int, int] | None = None, quiet: bool = False, feedback: bool = True) -> int:
     """Grade every submission; return 0 when grading completed (whatever the scores), 2 when the
     grader itself failed for any submission (those results say so)."""
+    problem = setup_problem(config)
+    if problem:  # the same for every submission: say it once, grade nobody, write nothing
+        raise ValueError(problem)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     entries = shard_of(submission_entries(submissions), shard)
@@ -121,15 +125,20 @@ def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingC
             bar.update(1)
     ordered = [results[name] for name, _ in entries]
     environment = next((r.environment for r in ordered if r.environment), {})
-    run_info = {"seed": config.seed, "device": config.device, "jobs": config.jobs, "threads": config.threads,
+    thresholds = calibration_table.table_path(config.device_kind) if config.training else None
+    run_info = {"seed": config.seed, "device": config.device, "spec_kind": config.device_kind,
+                "thresholds": str(thresholds) if thresholds else None, "jobs": config.jobs, "threads": config.threads,
                 "shard": list(shard) if shard else None, "submissions": [n for n, _ in entries],
                 "environment": environment, "grader_errors": errors}
     write_outputs(ordered, out, run_info, feedback=feedback, device_kind=config.device_kind)
     if not quiet:
         print(table.format_table(ordered))
+        notes = environment.get("isolation_notes") or []
         if environment and not environment.get("namespaces"):
             print("note: submission code ran WITHOUT network and file-system isolation "
-                  f"({'; '.join(environment.get('isolation_notes') or ['switched off with --no-isolation'])}); see README, Threat model")
-        for name, text in errors.items():
-            print(f"\nGRADER ERROR for {name}:\n{text}")
+                  f"({'; '.join(notes or ['switched off with --no-isolation'])}); see README, Threat model")
+        elif notes:  # e.g. CUDA children without a memory cgroup
+            print(f"note: {'; '.join(notes)}; see README, Threat model")
+    for name, text in errors.items():  # even with --quiet: these are not the students' fault
+        print(f"\nGRADER ERROR for {name}:\n{text}", file=sys.stderr)
     return EXIT_GRADER_ERROR if errors else EXIT_OK

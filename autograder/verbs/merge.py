@@ -111,7 +111,9 @@ def main(*, shards: list[Path], out: Path, feedback: bool = True, quiet: bool = 
     results = sorted((r for s in loaded for r in s.results), key=lambda r: r.submission)
     first = loaded[0].summary
     errors = {r.submission: r.grader_error for r in results if r.grader_error}
-    run_info = {"seed": first.get("seed"), "device": first.get("device"), "jobs": first.get("jobs"),
+    device_kind = first.get("spec_kind") or GradingConfig(device=str(first.get("device") or "cpu")).device_kind
+    run_info = {"seed": first.get("seed"), "device": first.get("device"), "spec_kind": device_kind,
+                "thresholds": first.get("thresholds"), "jobs": first.get("jobs"),
                 "threads": first.get("threads"), "shard": None, "submissions": [r.submission for r in results],
                 "environment": next((s.summary["environment"] for s in loaded if s.summary.get("environment")), {}),
                 "grader_errors": errors,
@@ -119,7 +121,6 @@ def main(*, shards: list[Path], out: Path, feedback: bool = True, quiet: bool = 
                                  "submissions": s.summary["submissions"], "threads": s.summary.get("threads")}
                                 for s in loaded]}
     out.mkdir(parents=True, exist_ok=True)
-    device_kind = GradingConfig(device=str(first.get("device") or "cpu")).device_kind
     write_outputs(results, out, run_info, feedback=feedback, device_kind=device_kind)
     if not quiet:
         print(table.format_table(results))
