@@ -41,6 +41,8 @@ def _grading_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=d.jobs, help="submissions graded in parallel (threads are divided)")
     p.add_argument("--timeout", type=float, default=d.timeout, help="time limit (s) of one data-free check")
     p.add_argument("--memory-limit", type=float, default=d.memory_limit_gb, help="memory cap per child, GiB")
+    p.add_argument("--training-concurrency", choices=("auto", "on", "off"), default=d.training_concurrency,
+                   help="run a submission's training checks all at once (auto: on for CUDA, off on CPU)")
     p.add_argument("--no-cache", action="store_true", help="retrain even identical code")
     p.add_argument("--no-isolation", action="store_true", help="no namespaces/uid drop (debugging only)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")
@@ -49,7 +51,8 @@ def _grading_options(p: argparse.ArgumentParser) -> None:
 def _config(args, **extra) -> GradingConfig:
     return GradingConfig(data_dir=args.data_dir, cache_dir=args.cache_dir, seed=args.seed, device=args.device,
                          jobs=args.jobs, timeout=args.timeout, memory_limit_gb=args.memory_limit,
-                         result_cache=not args.no_cache, namespaces=not args.no_isolation, **extra)
+                         result_cache=not args.no_cache, namespaces=not args.no_isolation,
+                         training_concurrency=args.training_concurrency, **extra)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -68,6 +68,10 @@ class GradingConfig:
     """Network/mount namespaces and a uid drop (used when running as root on Linux)."""
     result_cache: bool = True
     """Reuse training results of identical code (same seed, device, threads and data)."""
+    training_concurrency: str = "auto"
+    """'on': all training checks of a submission run at once, each in its own child, after its
+    data-free checks; 'off': one after another; 'auto': on for CUDA (room to spare), off on CPU
+    (threads would be oversubscribed)."""
     retry: bool = True
     """Retry a failed training check once with another seed (counted in the false-fail estimate)."""
     suite: str = "hidden"
@@ -81,6 +85,13 @@ class GradingConfig:
     @property
     def threads(self) -> int:
         return max(1, available_cores() // max(1, self.jobs))
+
+    @property
+    def concurrent_training(self) -> bool:
+        if self.training_concurrency not in ("auto", "on", "off"):
+            raise ValueError(f"training concurrency {self.training_concurrency!r}: use auto, on or off")
+        return self.training_concurrency == "on" or (self.training_concurrency == "auto" and
+                                                     self.device.startswith("cuda"))
 
     @property
     def device_kind(self) -> str:

@@ -47,19 +47,18 @@ def CNN_every_parameter_gets_a_gradient(sub):
     checks.gradients(sub, "CNN", HANDOUT, IMAGE)
 
 
-@pytest.mark.training
+@pytest.mark.training("CNN")
 @pytest.mark.depends("CNN_output_shape")
 @pytest.mark.points(4)
 def CNN_trains_on_mnist(sub):
     checks.trains(sub, "CNN", "CNN(784, 6, 10) 在 MNIST 上训练 1 个 epoch 后")
 
 
-@pytest.mark.training
+@pytest.mark.training("CNN", "CNN_perm", "FC2Layer", "FC2Layer_perm")
 @pytest.mark.depends("CNN_trains_on_mnist")
 @pytest.mark.points(5)
 def CNN_loses_more_than_FC2Layer_on_permuted_pixels(sub, outcomes):
-    perm_results = [r for r in outcomes.values() if r.part == "perm_pixel"]
-    perm_fn = "perm_pixel" if perm_results and all(r.passed for r in perm_results) else None
+    perm_fn = checks.own_perm_fn(outcomes)
     own_mlp = all(outcomes[n].passed for n in MLP_TRUSTED_WHEN if n in outcomes) and all(n in outcomes for n in MLP_TRUSTED_WHEN)
     lesson = sub.calibration["perm_lesson"]
     attempts = []

@@ -53,7 +53,7 @@ def FC2Layer_get_n_params_counts_every_parameter(sub):
                               f"应累加每个参数张量的元素个数 p.nelement() (count every parameter element)。")
 
 
-@pytest.mark.training
+@pytest.mark.training("FC2Layer")
 @pytest.mark.depends("FC2Layer_output_shape")
 @pytest.mark.points(4)
 def FC2Layer_trains_on_mnist(sub):

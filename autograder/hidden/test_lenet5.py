@@ -42,7 +42,7 @@ def LeNet5_every_parameter_gets_a_gradient(sub):
     checks.gradients(sub, "LeNet5", (), IMAGE)
 
 
-@pytest.mark.training
+@pytest.mark.training("LeNet5")
 @pytest.mark.depends("LeNet5_output_shape")
 @pytest.mark.points(6)
 def LeNet5_trains_on_mnist(sub):

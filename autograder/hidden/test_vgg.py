@@ -67,7 +67,7 @@ def VGG_every_parameter_gets_a_gradient(sub):
     checks.gradients(sub, "VGG", (), IMAGE)
 
 
-@pytest.mark.training
+@pytest.mark.training("VGG")
 @pytest.mark.depends("VGG_output_shape")
 @pytest.mark.points(10)
 def VGG_trains_on_cifar10(sub):

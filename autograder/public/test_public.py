@@ -19,7 +19,7 @@ def LeNet5_parameter_count(sub):
     checks.param_count(sub, "LeNet5", (), 61706, "对照讲义逐层检查 conv1、conv2、fc1、fc2、fc3 的尺寸")
 
 
-@pytest.mark.training
+@pytest.mark.training("LeNet5")
 @pytest.mark.depends("LeNet5_output_shape")
 @pytest.mark.points(10)
 def LeNet5_trains_on_mnist(sub):
@@ -36,7 +36,7 @@ def FC2Layer_outputs_log_probabilities(sub):
     checks.log_probabilities(sub, "FC2Layer", (784, 8, 10), IMAGE)
 
 
-@pytest.mark.training
+@pytest.mark.training("FC2Layer")
 @pytest.mark.depends("FC2Layer_outputs_log_probabilities")
 @pytest.mark.points(5)
 def FC2Layer_trains_on_mnist(sub):
@@ -58,7 +58,7 @@ def CNN_outputs_log_probabilities(sub):
     checks.log_probabilities(sub, "CNN", (784, 6, 10), IMAGE)
 
 
-@pytest.mark.training
+@pytest.mark.training("CNN")
 @pytest.mark.depends("CNN_output_shape")
 @pytest.mark.points(5)
 def CNN_trains_on_mnist(sub):
@@ -105,7 +105,7 @@ def VGG_output_shape(sub):
     checks.output_shape(sub, "VGG", (), RGB, (2,), 10)
 
 
-@pytest.mark.training
+@pytest.mark.training("VGG")
 @pytest.mark.depends("VGG_output_shape")
 @pytest.mark.points(8)
 def VGG_trains_on_cifar10(sub):

@@ -95,10 +95,14 @@ def main(req_fd: int, resp_fd: int, units: list[dict], policy: isolation.Policy,
         except protocol.ProtocolError:
             os._exit(0)
         reply = {"id": request.get("id")}
+        threads = request.get("threads") or policy.threads  # fewer while other children run beside it
         try:
+            torch.set_num_threads(threads)
             reply.update(ok=True, result=ops.dispatch(request["op"], request.get("args", {})))
         except BaseException as exc:  # sys.exit() in student code is a failed check, not an exit
             reply.update(ok=False, error=describe_exception(exc, origins))
+        finally:
+            torch.set_num_threads(policy.threads)
         _flush()
         try:
             protocol.send(resp_fd, reply)

@@ -138,36 +138,72 @@ class Sandbox:
         position = {id(u): i for i, u in enumerate(self.extracted.units)}
         return [position[id(u)] for u in closure]
 
-    def cache_key(self, names, op: str, args: dict) -> str:
+    def cache_key(self, names, op: str, args: dict, threads: int | None = None) -> str:
         parts = {"code": Extracted.digest(self.extracted.closure(names)), "op": op, "args": args,
-                 "device": self.device, "threads": self.policy.threads, "torch": self.torch_version,
+                 "device": self.device, "threads": threads or self.policy.threads, "torch": self.torch_version,
                  "runtime": self._version, "data": self.data_fingerprints}
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
-    def run(self, names, op: str, args: dict | None = None, *, timeout: float, cacheable: bool = False) -> Reply:
-        """Run op in the child that holds the closure of names. Never raises for student faults."""
-        args = args or {}
+    def _before(self, names, op: str, args: dict, cacheable: bool,
+                threads: int | None = None) -> tuple[Reply | None, str | None, list[int]]:
+        """(an answer without running: missing name, cached result or known hang; cache key; units)."""
         missing = [n for n in names if not self.extracted.defines(n)]
         if missing:
-            return Reply(False, error={"kind": "missing", "missing": missing[0], "phase": "load"})
-        key = self.cache_key(names, op, args) if cacheable and self.cache else None
+            return Reply(False, error={"kind": "missing", "missing": missing[0], "phase": "load"}), None, []
+        key = self.cache_key(names, op, args, threads) if cacheable and self.cache else None
         if key and (hit := self.cache.get(key)) is not None:
-            return Reply(True, result=hit, cached=True)
+            return Reply(True, result=hit, cached=True), key, []
         units = self._indices(names)
         if tuple(units) in self._hung:  # same code hung before: fail fast instead of waiting again
-            return Reply(False, error={**self._hung[tuple(units)], "repeated": True})
-        reply = self._exchange({"cmd": "op", "units": units, "op": op, "args": args, "timeout": timeout},
-                               timeout=timeout + self.load_timeout + 60)
+            return Reply(False, error={**self._hung[tuple(units)], "repeated": True}), key, units
+        return None, key, units
+
+    def _after(self, reply: dict, key: str | None, units: list[int]) -> Reply:
         if reply.get("grader_error"):
             raise GraderError(reply["grader_error"])
-        self.isolation_notes = reply.get("isolation_notes") or self.isolation_notes
-        self.peak_rss_mb = max(self.peak_rss_mb, float(reply.get("peak_rss_mb") or 0))
         result = Reply(bool(reply.get("ok")), reply.get("result"), reply.get("error"), reply.get("output") or "")
         if result.error and result.error.get("kind") == "timeout":
             self._hung[tuple(units)] = result.error
         if key and result.ok:
             self.cache.put(key, result.result)
         return result
+
+    def _note(self, reply: dict) -> None:
+        self.isolation_notes = reply.get("isolation_notes") or self.isolation_notes
+        self.peak_rss_mb = max(self.peak_rss_mb, float(reply.get("peak_rss_mb") or 0))
+
+    def run(self, names, op: str, args: dict | None = None, *, timeout: float, cacheable: bool = False) -> Reply:
+        """Run op in the child that holds the closure of names. Never raises for student faults."""
+        args = args or {}
+        answer, key, units = self._before(names, op, args, cacheable)
+        if answer is not None:
+            return answer
+        reply = self._exchange({"cmd": "op", "units": units, "op": op, "args": args, "timeout": timeout},
+                               timeout=timeout + self.load_timeout + 60)
+        self._note(reply)
+        return self._after(reply, key, units)
+
+    def run_many(self, requests: list[dict]) -> list[Reply]:
+        """Several ops at once, each in its own child, running together; requests are run()'s
+        keyword arguments (names, op, args, timeout, cacheable) and the op's torch threads (threads:
+        fewer than the policy's, so that the children share the cores). Replies in request order."""
+        answers, pending = [], []
+        for i, r in enumerate(requests):
+            answer, key, units = self._before(r["names"], r["op"], r.get("args") or {}, r.get("cacheable", False),
+                                              r.get("threads"))
+            answers.append(answer)
+            if answer is None:
+                pending.append((i, key, units, r))
+        if pending:
+            limit = max(r["timeout"] for *_, r in pending) + self.load_timeout * len(pending) + 60
+            reply = self._exchange({"cmd": "ops", "requests": [
+                {"units": units, "op": r["op"], "args": r.get("args") or {}, "timeout": r["timeout"],
+                 "threads": r.get("threads")}
+                for _, _, units, r in pending]}, timeout=limit)
+            self._note(reply)
+            for (i, key, units, _), one in zip(pending, reply["replies"]):
+                answers[i] = self._after(one, key, units)
+        return answers
 
     def release(self, names) -> None:
         """Stop the child holding names (its memory is freed; a later op starts a new one)."""

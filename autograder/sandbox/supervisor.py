@@ -66,26 +66,40 @@ class Child:
         self.cgroup: str | None = None
         """The child's own memory cgroup (CUDA children), removed once the child is gone."""
 
+    def fds(self) -> list[int]:
+        return [self.resp_r] + ([self.out_r] if self.out_r is not None else [])
+
+    def feed(self, fd: int) -> None:
+        """Read what is ready on one of fds(): output is captured, messages are queued."""
+        data = os.read(fd, 1 << 16)
+        if fd == self.out_r:
+            if data:
+                self.capture.add(data)
+            else:
+                self.out_r = None
+        elif not data:
+            raise ChildGone
+        else:
+            self.buffer += data
+            self._parse()
+
     def pump(self, deadline: float) -> dict | None:
         """Next message from the child, or None at the deadline. Output is captured meanwhile."""
         while not self.messages:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
-            fds = [self.resp_r] + ([self.out_r] if self.out_r is not None else [])
-            for fd in select.select(fds, [], [], left)[0]:
-                data = os.read(fd, 1 << 16)
-                if fd == self.out_r:
-                    if data:
-                        self.capture.add(data)
-                    else:
-                        self.out_r = None
-                elif not data:
-                    raise ChildGone
-                else:
-                    self.buffer += data
-                    self._parse()
+            for fd in select.select(self.fds(), [], [], left)[0]:
+                self.feed(fd)
         return self.messages.pop(0)
+
+    def reply_to(self, nonce: str) -> dict | None:
+        """The queued reply with this id, if it came (other messages are dropped)."""
+        while self.messages:
+            message = self.messages.pop(0)
+            if message.get("id") == nonce:
+                return message
+        return None
 
     def _parse(self):
         while len(self.buffer) >= 4:
@@ -166,9 +180,15 @@ class Supervisor:
         self.isolation_notes: list[str] = []
         self.cgroup_base = cgroup.base() if self.policy.cgroup_memory_bytes else None
 
-    def spawn(self, key: tuple) -> Child:
-        while len(self.children) >= MAX_LIVE_CHILDREN:
-            self.children.pop(next(iter(self.children))).kill()
+    def evict(self, keep=(), limit: int = MAX_LIVE_CHILDREN) -> None:
+        """Stop the least recently used children (never those in keep) until at most limit remain."""
+        for key in [k for k in self.children if k not in keep]:
+            if len(self.children) < limit:
+                break
+            self.children.pop(key).kill()
+
+    def spawn(self, key: tuple, keep=()) -> Child:
+        self.evict(keep)
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         out_r, out_w = os.pipe()
@@ -196,9 +216,9 @@ class Supervisor:
         unit = self.units[index]
         return f"{unit['names'][0]} ({unit['origin']}:{unit['lineno']})"
 
-    def _load(self, key: tuple) -> tuple[Child | None, dict | None]:
+    def _load(self, key: tuple, keep=()) -> tuple[Child | None, dict | None]:
         """Spawn and define the units; (child, None) or (None, failure reply)."""
-        child = self.spawn(key)
+        child = self.spawn(key, keep)
         deadline = time.monotonic() + self.load_timeout
         try:
             while True:
@@ -232,7 +252,8 @@ class Supervisor:
             self.broken[child.current_unit] = failure
         return None, {"ok": False, "error": failure, "output": child.capture.text()}
 
-    def handle_op(self, request: dict) -> dict:
+    def _start(self, request: dict, keep=()) -> dict | tuple:
+        """Send one op to its child (loading it first). A failure reply, or what _await needs."""
         key = tuple(request["units"])
         broken = [self.broken[u] for u in key if u in self.broken]
         if broken:
@@ -244,32 +265,83 @@ class Supervisor:
             child = None
         load_output = ""
         if child is None:
-            child, failure = self._load(key)
+            child, failure = self._load(key, keep)
             if failure:
                 return failure
             load_output = child.capture.text()
         self.children[key] = self.children.pop(key)  # most recently used last
         child.capture = Capture()
         nonce = uuid.uuid4().hex
-        protocol.send(child.req_w, {"id": nonce, "op": request["op"], "args": request.get("args", {})})
-        deadline = time.monotonic() + request["timeout"]
-        try:
-            while True:
-                message = child.pump(deadline)
-                if message is None:
-                    error = {"kind": "timeout", "phase": "op", "seconds": request["timeout"]}
-                    break
-                if message.get("id") == nonce:
-                    reply = {k: message.get(k) for k in ("ok", "result", "error")}
-                    if reply["error"]:
-                        reply["error"] = {"kind": "exception", "phase": "op", **reply["error"]}
-                    reply["output"] = load_output + child.capture.text()
-                    return reply
-        except ChildGone:
-            error = _died(child, "op")
+        protocol.send(child.req_w, {"id": nonce, "op": request["op"], "args": request.get("args", {}),
+                                    "threads": request.get("threads")})
+        return key, child, nonce, time.monotonic() + request["timeout"], load_output, request["timeout"]
+
+    def _end(self, started: tuple, message: dict | None, error: dict | None = None) -> dict:
+        """The reply of a started op: its message, or error (the child is then stopped)."""
+        key, child, _, _, load_output, limit = started
+        if message is not None:
+            reply = {k: message.get(k) for k in ("ok", "result", "error")}
+            if reply["error"]:
+                reply["error"] = {"kind": "exception", "phase": "op", **reply["error"]}
+            reply["output"] = load_output + child.capture.text()
+            return reply
+        error = error or {"kind": "timeout", "phase": "op", "seconds": limit}
         child.kill()
         self.children.pop(key, None)
         return {"ok": False, "error": error, "output": load_output + child.capture.text()}
+
+    def handle_op(self, request: dict) -> dict:
+        started = self._start(request)
+        if isinstance(started, dict):
+            return started
+        _, child, nonce, deadline, _, _ = started
+        try:
+            while True:
+                message = child.pump(deadline)
+                if message is None or message.get("id") == nonce:
+                    return self._end(started, message)
+        except ChildGone:
+            return self._end(started, None, _died(child, "op"))
+
+    def handle_ops(self, requests: list[dict]) -> list[dict]:
+        """Several ops at once, each in its own child, all running together (e.g. the training
+        checks on a GPU); each keeps its own time limit. Replies in request order."""
+        keys = [tuple(r["units"]) for r in requests]
+        if len(set(keys)) != len(keys):  # one child runs one op at a time
+            return [self.handle_op(r) for r in requests]
+        replies: dict[int, dict] = {}
+        running: dict[int, tuple] = {}
+        for i, request in enumerate(requests):
+            started = self._start(request, keep=keys)
+            if isinstance(started, dict):
+                replies[i] = started
+            else:
+                running[i] = started
+        while running:
+            now = time.monotonic()
+            for i in [i for i, st in running.items() if st[3] <= now]:
+                replies[i] = self._end(running.pop(i), None)
+            owners = {fd: i for i, st in running.items() for fd in st[1].fds()}
+            if not owners:
+                continue
+            wait = max(0.0, min(st[3] for st in running.values()) - now)
+            for fd in select.select(list(owners), [], [], wait)[0]:
+                i = owners[fd]
+                if i not in running:
+                    continue
+                started = running[i]
+                child, nonce = started[1], started[2]
+                try:
+                    child.feed(fd)
+                    message = child.reply_to(nonce)
+                except ChildGone:
+                    running.pop(i)
+                    replies[i] = self._end(started, None, _died(child, "op"))
+                    continue
+                if message is not None:
+                    replies[i] = self._end(running.pop(i), message)
+        self.evict()
+        return [replies[i] for i in range(len(requests))]
 
     def release(self, units) -> None:
         child = self.children.pop(tuple(units), None)
@@ -300,6 +372,10 @@ def main() -> None:
                 reply["isolation_notes"] = supervisor.isolation_notes
                 reply["peak_rss_mb"] = SUPERVISOR_STATS["peak_rss_mb"]
                 protocol.send(PROTO_OUT, reply)
+            elif command == "ops":
+                protocol.send(PROTO_OUT, {"replies": supervisor.handle_ops(request["requests"]),
+                                          "isolation_notes": supervisor.isolation_notes,
+                                          "peak_rss_mb": SUPERVISOR_STATS["peak_rss_mb"]})
             elif command == "release":
                 supervisor.release(request["units"])
                 protocol.send(PROTO_OUT, {"ok": True})

@@ -17,14 +17,14 @@ from autograder.config import PARTS, RUN_ORDER
 from autograder.results.model import VISIBILITIES, TestResult
 from autograder.results.redact import redact
 from autograder.suites.errors import CheckFailed, NotRun, SubmissionError
-from autograder.suites import messages
+from autograder.suites import checks, messages
 
 MAX_OUTPUT_CHARS = 4000
 PART_PREFIXES = tuple(f"{p}_" for p in PARTS)
 MARKERS = (
     "points(n): points the test is worth",
     "visibility(v): Gradescope visibility (visible, hidden, after_due_date, after_published)",
-    "training: trains a model on real data (left out of data-free runs)",
+    "training(*checks): trains these checks of training/specs.py on real data (left out of data-free runs)",
     "depends(*tests): fail fast, without running, when one of these tests failed",
 )
 
@@ -39,6 +39,8 @@ class TestMeta:
     visibility: str
     training: bool
     depends: tuple[str, ...]
+    trains: tuple[str, ...] = ()
+    """The training checks (training/specs.py) the test trains with the grading seed."""
 
 
 def evaluate_meta(item: pytest.Item, default_visibility: str) -> TestMeta:
@@ -53,17 +55,23 @@ def evaluate_meta(item: pytest.Item, default_visibility: str) -> TestMeta:
     if visibility not in VISIBILITIES:
         raise ValueError(f"suite error: {name} has visibility {visibility!r}")
     depends = item.get_closest_marker("depends")
-    return TestMeta(name, part, float(points.args[0]), visibility, item.get_closest_marker("training") is not None,
-                    tuple(depends.args) if depends else ())
+    training = item.get_closest_marker("training")
+    return TestMeta(name, part, float(points.args[0]), visibility, training is not None,
+                    tuple(depends.args) if depends else (), tuple(training.args) if training else ())
 
 
 class GradingPlugin:
     """Collects one TestResult per test for one submission."""
 
-    def __init__(self, submission, *, parts=PARTS, training: bool = True, default_visibility: str = "visible"):
+    def __init__(self, submission, *, parts=PARTS, training: bool = True, default_visibility: str = "visible",
+                 concurrent_training: bool = False):
         self.submission = submission
         self.parts, self.training, self.default_visibility = tuple(parts), training, default_visibility
+        self.concurrent_training = concurrent_training
+        """Run every data-free check first, then all training checks at once (a GPU has room)."""
         self.results: dict[str, TestResult] = {}
+        self.order: list[str] = []
+        self._prefetched = False
         self.grader_errors: list[str] = []
         self._started: dict[str, float] = {}
 
@@ -92,12 +100,36 @@ class GradingPlugin:
             if meta.part in self.parts and (self.training or not meta.training):
                 kept.append(item)
         kept.sort(key=lambda it: RUN_ORDER.index(it.stash[_META].part))
+        self.order = [it.name for it in kept]
+        if self.concurrent_training:  # stable: data-free checks keep their order, training ones follow
+            kept.sort(key=lambda it: it.stash[_META].training)
         items[:] = kept
+
+    def ordered_results(self) -> list[TestResult]:
+        """Results in the suites' order (parts in RUN_ORDER), however the tests were scheduled."""
+        return [self.results[name] for name in self.order if name in self.results]
+
+    def _prefetch_training(self, items) -> None:
+        """Start every training the remaining tests will need, except where a prerequisite failed."""
+        perm_fn = checks.own_perm_fn(self.results)
+        plan = []
+        for item in items:
+            meta = item.stash[_META]
+            if not meta.training or any(d in self.results and not self.results[d].passed for d in meta.depends):
+                continue
+            for check in meta.trains:
+                pair = (check, perm_fn if check.endswith("_perm") else None)
+                if pair not in plan:
+                    plan.append(pair)
+        self.submission.prefetch_training(plan)
 
     def pytest_runtest_setup(self, item):
         self.submission.output.clear()
         self.submission.record.clear()
         self._started[item.name] = time.perf_counter()
+        if self.concurrent_training and item.stash[_META].training and not self._prefetched:
+            self._prefetched = True
+            self._prefetch_training(item.session.items)
         for dep in item.stash[_META].depends:
             result = self.results.get(dep)
             if result is not None and not result.passed:

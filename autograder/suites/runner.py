@@ -104,7 +104,8 @@ def grade_submission(path: Path, name: str, config: GradingConfig) -> Submission
                  cache=cache) as sandbox:
         submission = Submission(sandbox, config, calibration, labels, data_errors)
         plugin = GradingPlugin(submission, parts=config.parts, training=config.training,
-                               default_visibility=DEFAULT_VISIBILITY[config.suite])
+                               default_visibility=DEFAULT_VISIBILITY[config.suite],
+                               concurrent_training=config.concurrent_training)
         log = io.StringIO()
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
             code = pytest.main(pytest_args(SUITE_DIRS[config.suite]), plugins=[plugin])
@@ -115,6 +116,6 @@ def grade_submission(path: Path, name: str, config: GradingConfig) -> Submission
     if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         grader_error = f"pytest exited with {code!r}:\n{log.getvalue()[-3000:]}"
     notes = [redact(n) for n in extracted.notes] + list(data_errors.values())
-    return SubmissionResult(submission=name, tests=tuple(plugin.results.values()), seed=config.seed,
+    return SubmissionResult(submission=name, tests=tuple(plugin.ordered_results()), seed=config.seed,
                             device=config.device, notes=tuple(notes), grader_error=grader_error,
                             seconds=round(time.perf_counter() - started, 2), environment=environment)

@@ -69,15 +69,22 @@ class Submission:
     record: dict = field(default_factory=dict)
     """Measurements of the current test, kept for reports (reset per test by the plugin)."""
     _memo: dict = field(default_factory=dict)
+    _prefetched: dict = field(default_factory=dict)
+    """Replies of ops run ahead of time (training checks run together), not yet used by a test."""
     _calls: itertools.count = field(default_factory=itertools.count)
+
+    @staticmethod
+    def _key(names, op: str, args: dict) -> str:
+        return json.dumps([sorted(names), op, args], sort_keys=True, default=_array_digest)
 
     def run(self, names, op: str, args: dict, doing: str, *, timeout: float | None = None,
             cacheable: bool = False) -> dict:
-        key = json.dumps([sorted(names), op, args], sort_keys=True, default=_array_digest)
+        key = self._key(names, op, args)
         reply = self._memo.get(key)
         if reply is None:
-            reply = self._memo[key] = self.sandbox.run(names, op, args, timeout=timeout or self.config.timeout,
-                                                       cacheable=cacheable)
+            reply = self._prefetched.pop(key, None) or self.sandbox.run(
+                names, op, args, timeout=timeout or self.config.timeout, cacheable=cacheable)
+            self._memo[key] = reply
             if reply.output.strip():
                 self.output.append(reply.output)
         if not reply.ok:
@@ -128,16 +135,35 @@ class Submission:
         return self.run(names or [name], "call", payload, doing or f"调用 {name}")
 
     # -- training -------------------------------------------------------------------------------
+    def _train_request(self, check: str, seed: int, perm_fn: str | None) -> dict:
+        """The sandbox op that trains one check (run()'s arguments)."""
+        ctor, args, spec = TRAINING_CHECKS[self.config.device_kind][check]
+        limit = (self.calibration.time_limit(check, self.config.training_time_factor, self.config.training_min_timeout)
+                 if self.calibration else self.config.training_min_timeout * 5)
+        return {"names": [ctor] + ([perm_fn] if perm_fn else []), "op": "train", "timeout": limit,
+                "args": {"name": ctor, "args": list(args), "spec": spec.to_dict(), "seed": seed, "perm_fn": perm_fn},
+                "cacheable": self.config.result_cache}
+
+    def prefetch_training(self, plan: list[tuple[str, str | None]]) -> None:
+        """Train these (check, perm_fn) pairs with the grading seed, all at once, each in its own
+        child (a GPU has room for them all); the tests then find the results ready."""
+        requests = [self._train_request(check, self.config.seed, perm_fn) for check, perm_fn in plan
+                    if TRAINING_CHECKS[self.config.device_kind][check][2].dataset not in self.data_errors]
+        requests = [r for r in requests if self._key(r["names"], r["op"], r["args"]) not in self._memo]
+        # Together they share the cores, and each may take as long as all of them one after another.
+        together = sum(r["timeout"] for r in requests)
+        for r in requests:
+            r.update(timeout=together, threads=max(1, self.config.threads // len(requests)))
+        for request, reply in zip(requests, self.sandbox.run_many(requests)):
+            self._prefetched[self._key(request["names"], request["op"], request["args"])] = reply
+
     def _train_once(self, check: str, seed: int, perm_fn: str | None) -> TrainResult:
         ctor, args, spec = TRAINING_CHECKS[self.config.device_kind][check]
         if spec.dataset in self.data_errors:
             raise CheckFailed(self.data_errors[spec.dataset])
-        names = [ctor] + ([perm_fn] if perm_fn else [])
-        limit = (self.calibration.time_limit(check, self.config.training_time_factor, self.config.training_min_timeout)
-                 if self.calibration else self.config.training_min_timeout * 5)
-        result = self.run(names, "train", {"name": ctor, "args": list(args), "spec": spec.to_dict(), "seed": seed,
-                                           "perm_fn": perm_fn},
-                          f"训练 {messages.call_text(ctor, args)}", timeout=limit, cacheable=self.config.result_cache)
+        request = self._train_request(check, seed, perm_fn)
+        result = self.run(request["names"], "train", request["args"], f"训练 {messages.call_text(ctor, args)}",
+                          timeout=request["timeout"], cacheable=request["cacheable"])
         labels = self.labels[spec.dataset][test_indices(len(self.labels[spec.dataset]), spec.test_subset)]
         predictions = np.asarray(result["predictions"])
         if predictions.shape != labels.shape:
