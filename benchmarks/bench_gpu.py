@@ -1,6 +1,6 @@
 """GPU benchmark, end to end, as one prepared run on a borrowed GPU (README: "GPU benchmark").
 
-    python benchmarks/bench_gpu.py --data-dir DATA --out OUT [--seeds 20] [--budget-s 400]
+    python benchmarks/bench_gpu.py --data-dir DATA --out OUT [--seeds 20] [--budget-s 330]
     python benchmarks/bench_gpu.py --data-dir ../shared/data --out /tmp/rehearsal --rehearse-on-cpu --seeds 2
 
 Each step writes its file into OUT at once, so a run stopped at its time limit keeps what it measured:
@@ -165,7 +165,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--budget-s", type=float, default=400.0, help="time for calibration (seconds)")
+    parser.add_argument("--budget-s", type=float, default=330.0, help="time for calibration (seconds)")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/ag-gpu-cache"))
     parser.add_argument("--rehearse-on-cpu", action="store_true")
     parser.add_argument("--skip-probe", action="store_true")
