@@ -108,8 +108,11 @@ def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingC
     with ProcessPoolExecutor(max_workers=max(1, config.jobs), mp_context=context) as pool, \
             tqdm(total=len(entries), desc="grading", unit="submission", disable=quiet) as bar:
         futures = {pool.submit(_grade_one, name, str(path), config): name for name, path in entries}
+        waiting = [name for name, _ in entries]  # the pool starts them in this order
+        bar.set_postfix_str(", ".join(waiting[:config.jobs]))
         for future in as_completed(futures):
             name = futures[future]
+            waiting.remove(name)
             try:
                 status, payload = future.result()
             except Exception as exc:  # the worker process itself died: a grader failure
@@ -121,7 +124,7 @@ def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingC
             else:
                 errors[name] = payload
                 results[name] = _error_result(name, config, payload)
-            bar.set_postfix_str(name)
+            bar.set_postfix_str(", ".join(waiting[:config.jobs]) or name, refresh=False)  # now being graded
             bar.update(1)
     ordered = [results[name] for name, _ in entries]
     environment = next((r.environment for r in ordered if r.environment), {})
