@@ -18,6 +18,7 @@ import struct
 import sys
 import time
 import uuid
+from typing import NamedTuple
 
 PROTO_IN, PROTO_OUT = os.dup(0), os.dup(1)
 os.dup2(2, 1)  # stray prints (ours or a library's) must never reach the protocol pipe
@@ -56,6 +57,17 @@ class Capture:
 
 class ChildGone(Exception):
     pass
+
+
+class Started(NamedTuple):
+    """An op sent to its child, awaiting the reply."""
+
+    key: tuple
+    child: "Child"
+    nonce: str
+    deadline: float
+    load_output: str
+    limit: float
 
 
 class Child:
@@ -252,8 +264,8 @@ class Supervisor:
             self.broken[child.current_unit] = failure
         return None, {"ok": False, "error": failure, "output": child.capture.text()}
 
-    def _start(self, request: dict, keep=()) -> dict | tuple:
-        """Send one op to its child (loading it first). A failure reply, or what _await needs."""
+    def _start(self, request: dict, keep=()) -> dict | Started:
+        """Send one op to its child (loading it first): a failure reply, or the op under way."""
         key = tuple(request["units"])
         broken = [self.broken[u] for u in key if u in self.broken]
         if broken:
@@ -274,9 +286,9 @@ class Supervisor:
         nonce = uuid.uuid4().hex
         protocol.send(child.req_w, {"id": nonce, "op": request["op"], "args": request.get("args", {}),
                                     "threads": request.get("threads")})
-        return key, child, nonce, time.monotonic() + request["timeout"], load_output, request["timeout"]
+        return Started(key, child, nonce, time.monotonic() + request["timeout"], load_output, request["timeout"])
 
-    def _end(self, started: tuple, message: dict | None, error: dict | None = None) -> dict:
+    def _end(self, started: Started, message: dict | None, error: dict | None = None) -> dict:
         """The reply of a started op: its message, or error (the child is then stopped)."""
         key, child, _, _, load_output, limit = started
         if message is not None:
@@ -294,11 +306,11 @@ class Supervisor:
         started = self._start(request)
         if isinstance(started, dict):
             return started
-        _, child, nonce, deadline, _, _ = started
+        child = started.child
         try:
             while True:
-                message = child.pump(deadline)
-                if message is None or message.get("id") == nonce:
+                message = child.pump(started.deadline)
+                if message is None or message.get("id") == started.nonce:
                     return self._end(started, message)
         except ChildGone:
             return self._end(started, None, _died(child, "op"))
@@ -310,7 +322,7 @@ class Supervisor:
         if len(set(keys)) != len(keys):  # one child runs one op at a time
             return [self.handle_op(r) for r in requests]
         replies: dict[int, dict] = {}
-        running: dict[int, tuple] = {}
+        running: dict[int, Started] = {}
         for i, request in enumerate(requests):
             started = self._start(request, keep=keys)
             if isinstance(started, dict):
@@ -319,24 +331,23 @@ class Supervisor:
                 running[i] = started
         while running:
             now = time.monotonic()
-            for i in [i for i, st in running.items() if st[3] <= now]:
+            for i in [i for i, op in running.items() if op.deadline <= now]:
                 replies[i] = self._end(running.pop(i), None)
-            owners = {fd: i for i, st in running.items() for fd in st[1].fds()}
+            owners = {fd: i for i, op in running.items() for fd in op.child.fds()}
             if not owners:
                 continue
-            wait = max(0.0, min(st[3] for st in running.values()) - now)
+            wait = max(0.0, min(op.deadline for op in running.values()) - now)
             for fd in select.select(list(owners), [], [], wait)[0]:
                 i = owners[fd]
                 if i not in running:
                     continue
                 started = running[i]
-                child, nonce = started[1], started[2]
                 try:
-                    child.feed(fd)
-                    message = child.reply_to(nonce)
+                    started.child.feed(fd)
+                    message = started.child.reply_to(started.nonce)
                 except ChildGone:
                     running.pop(i)
-                    replies[i] = self._end(started, None, _died(child, "op"))
+                    replies[i] = self._end(started, None, _died(started.child, "op"))
                     continue
                 if message is not None:
                     replies[i] = self._end(running.pop(i), message)
