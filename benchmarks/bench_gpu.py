@@ -112,18 +112,12 @@ def calibrate(args, report: dict) -> Path:
     from autograder.calibrate import run
     from autograder.config import GradingConfig
 
-    import torch
-
     config = GradingConfig(data_dir=args.data_dir, cache_dir=args.cache_dir, device=args.device, spec_kind="cuda")
-    seeds = list(range(100, 100 + args.seeds))
     started = time.perf_counter()
-    measured = run.measure(config, seeds, budget_s=args.budget_s)
-    done = seeds[:len(next(iter(measured.values()))["accuracy"])]
-    table = run.build_table(config, done, measured, torch.__version__)
-    path = args.out / "thresholds_cuda.json"
-    path.write_text(json.dumps(table, indent=1) + "\n")
+    path = run.main(config=config, n_seeds=args.seeds, out=args.out / "thresholds_cuda.json", budget_s=args.budget_s)
+    table = json.loads(path.read_text())
     report["calibration_s"] = round(time.perf_counter() - started, 1)
-    report["calibration_seeds"] = len(done)
+    report["calibration_seeds"] = len(table["seeds"])
     report["calibration"] = {k: {m: v.get(m) for m in ("mean", "std", "min", "threshold", "false_fail_with_retry",
                                                        "train_seconds_mean")}
                              for k, v in table["checks"].items()}
