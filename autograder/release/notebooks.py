@@ -5,14 +5,18 @@ Each notebook is described by `narrative/<notebook>.md`: cells separated by dire
     %%% md                      a read-only Markdown cell (the text below the line)
     %%% code                    a read-only code cell
     %%% solution FILE NAME...   the student's cell: NAME's definitions copied verbatim from solutions/FILE,
-                                with their `### BEGIN/END SOLUTION` regions
+                                with their `### BEGIN/END SOLUTION` regions; for each NAME that is a
+                                graded part, a self-check cell follows (`check_<part>`: a read-only,
+                                0-point test cell that runs the part's public, data-free checks in the
+                                student's kernel via the shipped week2_checks.py; no points)
     %%% tests PART              the autograded cell of PART: points from the hidden suite, and only a
                                 `### BEGIN/END HIDDEN TESTS` call into `autograder.notebook`
     %%% answer ID POINTS        a manually graded Markdown answer (the text: a model answer)
     %%% task ID                 a read-only, 0-point task cell holding a `### BEGIN/END MARK SCHEME` rubric
 
 Everything is deterministic (cell ids included), so `check` can demand byte equality with the
-committed notebooks. solutions/course_data.py is shipped next to the notebooks.
+committed notebooks. solutions/course_data.py is shipped next to the notebooks, and so is
+week2_checks.py, generated from the engine's public checks (`selfcheck_file.py`).
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.config import PARTS
-from autograder.release import derived
+from autograder.release import derived, selfcheck_file
 
 NARRATIVE_DIR = Path(__file__).resolve().parent / "narrative"
 HIDDEN_DIR = Path(__file__).resolve().parents[1] / "hidden"
@@ -111,6 +115,21 @@ def tests_source(part: str, points: float) -> str:
             "### END HIDDEN TESTS")
 
 
+def check_source(part: str) -> str:
+    """A self-check cell: the part's public checks in the student's kernel (no points, never raises)."""
+    module = selfcheck_file.FILE_NAME.removesuffix(".py")
+    return (f"# 自查 (self-check)：运行 {part} 的公开检查，不计分、不训练，几秒钟；提示与 `python -m autograder check` 相同。\n"
+            f"# 先运行上面的单元格。需要本 notebook 所在文件夹中的 {module}.py（Colab：把它上传到 /content）。\n"
+            "try:\n"
+            f"    import {module}\n"
+            "except ImportError as error:\n"
+            "    import sys\n"
+            f"    print(f'✗ 自查无法运行：找不到 {module}.py，请把它放在本 notebook 所在的文件夹 '\n"
+            f"          f'(cannot import {module}: {{error}})', file=sys.stderr)\n"
+            "else:\n"
+            f"    {module}.check('{part}', globals())")
+
+
 def build(name: str, solutions: Path, narrative_dir: Path = NARRATIVE_DIR,
           points: dict[str, float] | None = None) -> nbformat.NotebookNode:
     """The source notebook `name` (one of NOTEBOOKS)."""
@@ -130,6 +149,9 @@ def build(name: str, solutions: Path, narrative_dir: Path = NARRATIVE_DIR,
                 raise ValueError(f"{where}: use '%%% solution FILE NAME...' with no text below it")
             source = definitions(Path(solutions) / spec.args[0], spec.args[1:])
             cells.append(v4.new_code_cell(source, id=spec.args[1], metadata=_meta(spec.args[1], solution=True)))
+            for part in (n for n in spec.args[1:] if n in PARTS):
+                cells.append(v4.new_code_cell(check_source(part), id=f"check_{part}",
+                                              metadata=_meta(f"check_{part}", grade=True, locked=True, points=0)))
         elif spec.kind == "tests":
             if len(spec.args) != 1 or spec.args[0] not in PARTS or spec.body:
                 raise ValueError(f"{where}: use '%%% tests PART' (PART one of {', '.join(PARTS)}) with no text below")
@@ -161,6 +183,7 @@ def derive(solutions: Path, narrative_dir: Path = NARRATIVE_DIR) -> dict[str, st
     points = part_points()
     files = {f"{name}.ipynb": render(build(name, solutions, narrative_dir, points)) for name in NOTEBOOKS}
     files.update({name: (Path(solutions) / name).read_text(encoding="utf-8") for name in SHIPPED_FILES})
+    files[selfcheck_file.FILE_NAME] = selfcheck_file.render()
     return files
 
 
@@ -172,4 +195,6 @@ def check(solutions: Path, source: Path) -> list[str]:
     """Differences between the committed source folder and what the builder gives (empty: in sync)."""
     return derived.drift(derive(solutions), source, patterns=("*.ipynb", "*.py"),  # not run outputs
                          extra="not built from solutions/ or narrative/",
-                         origin=lambda name: f"built from narrative/ and solutions/ ({name})")
+                         origin=lambda name: (f"generated from the engine's public checks ({name})"
+                                              if name == selfcheck_file.FILE_NAME
+                                              else f"built from narrative/ and solutions/ ({name})"))
