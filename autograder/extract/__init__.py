@@ -1,8 +1,9 @@
 """Submission -> code units, by parsing only: no student code runs here."""
 from autograder.extract.collect import collect_sources
+from autograder.extract.normal import code_key
 from autograder.extract.units import Extracted, Unit, extract
 
-__all__ = ["collect_sources", "extract", "Extracted", "Unit"]
+__all__ = ["code_key", "collect_sources", "extract", "Extracted", "Unit"]
 
 
 def extract_submission(path):

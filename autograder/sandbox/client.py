@@ -2,21 +2,24 @@
 
 Every op names the submission names it needs; only the closure of those names is defined in the
 child that runs it. Training results may be memoised on disk (ResultCache), keyed by everything
-that can change them, so the same code with the same seed is trained once.
+that can change them, so the same code with the same seed is trained once: the code counts by its
+normalised syntax trees (extract/normal.py), so cosmetic variants of a class share one training.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import __file__ as _package_file
-from autograder.extract import Extracted
+from autograder.extract import Extracted, code_key
 from autograder.sandbox import protocol
 from autograder.sandbox.isolation import Policy
 
@@ -52,7 +55,16 @@ def runtime_version() -> str:
 
 
 class ResultCache:
-    """Training results on disk, one JSON file per key."""
+    """Training results on disk, one file per key; safe to share between processes and machines.
+
+    An entry is a header line (format, key, length and SHA-256 of the payload) and the payload
+    (protocol JSON). It is written to a unique temporary file in the same folder, flushed to disk,
+    then renamed over the entry, so a reader sees a whole entry or none. An entry that does not
+    verify (torn, truncated, corrupt, another key's, an older format) is a miss: the result is
+    computed again and the entry replaced. Submission code never reaches the folder (the sandbox
+    masks the cache directory)."""
+
+    FORMAT = b"ag-result/2"
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -61,18 +73,39 @@ class ResultCache:
         return self.folder / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> dict | None:
-        path = self._path(key)
         try:
-            return protocol.decode(path.read_bytes())
-        except (OSError, protocol.ProtocolError):
+            entry = self._path(key).read_bytes()
+        except OSError:
             return None
+        header, _, payload = entry.partition(b"\n")
+        expected = b" ".join((self.FORMAT, key.encode(), str(len(payload)).encode(),
+                              hashlib.sha256(payload).hexdigest().encode()))
+        if header != expected:
+            return None
+        try:
+            value = protocol.decode(zlib.decompress(payload))
+        except (protocol.ProtocolError, zlib.error):
+            return None
+        return value if isinstance(value, dict) else None
 
     def put(self, key: str, value: dict) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(protocol.encode(value)[4:])
-        os.replace(tmp, path)
+        payload = zlib.compress(protocol.encode(value)[4:], 1)
+        header = b" ".join((self.FORMAT, key.encode(), str(len(payload)).encode(),
+                            hashlib.sha256(payload).hexdigest().encode()))
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:16]}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(header + b"\n" + payload)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
 
 @dataclass
@@ -139,9 +172,12 @@ class Sandbox:
         return [position[id(u)] for u in closure]
 
     def cache_key(self, names, op: str, args: dict, threads: int | None = None) -> str:
-        parts = {"code": Extracted.digest(self.extracted.closure(names)), "op": op, "args": args,
+        """Key of an op's result: the normalised code of the closure of names (cosmetic variants
+        share it, one-token changes do not), the op and its arguments (seed, training spec with its
+        precision), device, threads, Python and torch versions, grader runtime and data."""
+        parts = {"code": code_key(self.extracted.closure(names)), "op": op, "args": args,
                  "device": self.device, "threads": threads or self.policy.threads, "torch": self.torch_version,
-                 "runtime": self._version, "data": self.data_fingerprints}
+                 "python": sys.version_info[:2], "runtime": self._version, "data": self.data_fingerprints}
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
     def _before(self, names, op: str, args: dict, cacheable: bool,
