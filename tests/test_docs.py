@@ -6,7 +6,8 @@ What is checked in README.md and every docs/*.md (code blocks included where sai
 1. Markdown links `[text](target)` outside code: a relative target must exist, relative to the
    page's own folder (as GitHub resolves it); a `#anchor`, alone or after a `.md` target, must be
    a heading of that page (GitHub's slug: lower case, punctuation dropped, spaces -> `-`).
-   Links with a scheme (`https:`, `mailto:`) are not checked.
+   Links with a scheme (`https:`, `mailto:`) and links out of the repository (`../shared/...`
+   from the README) are not checked.
 2. Repository paths named in inline code and in fenced code blocks (comments included): a
    whitespace-separated token is taken for a repository path when it contains a `/` and its
    first segment is a top-level entry of this repository (`autograder/...`, `tests/...`,
@@ -86,6 +87,8 @@ def link_errors(text: str, page: Path) -> list[str]:
             continue
         path_part, _, anchor = target.partition("#")
         dest = (page.parent / path_part).resolve()
+        if not dest.is_relative_to(ROOT):
+            continue  # outside the repository, e.g. ../shared/course/
         if path_part and not dest.exists():
             errors.append(f"{page.name}: link to a missing file: {target}")
             continue
@@ -158,6 +161,7 @@ def test_the_checker_finds_each_kind_of_fault():
     text = "\n".join([
         "# A page", "",
         "[fine](../README.md#three-commands) [fine](#a-page) [web](https://example.org/x)",
+        "[outside](../../shared/nope.md)",
         "[gone](nope.md) [no heading](../README.md#no-such-heading) [here](#nowhere)",
         "`autograder/cli.py` `autograder/nope.py` `out/grades.csv` `../shared/data` `<name>/x.py`",
         "```bash",
