@@ -130,4 +130,5 @@ def grade_cells(autograded_notebook: Path) -> dict[str, dict]:
     """grade_id -> {'outputs': [...], 'source': str} of every autograded test cell."""
     nb = json.loads(autograded_notebook.read_text(encoding="utf-8"))
     return {c["metadata"]["nbgrader"]["grade_id"]: {"outputs": c.get("outputs", []), "source": "".join(c["source"])}
-            for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade") and c["cell_type"] == "code"}
+            for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade") and c["cell_type"] == "code"
+            and c["metadata"]["nbgrader"]["grade_id"].startswith("test_")}  # not the 0-point self-check cells

@@ -128,6 +128,29 @@ def test_untouched_release_runs_top_to_bottom(course):
         assert all(c.execution_count for c in nb.cells if c.cell_type == "code"), name
 
 
+def self_checks(nb) -> dict[str, str]:
+    """part -> what its self-check cell printed (stream name: text)."""
+    return {c.metadata["nbgrader"]["grade_id"].removeprefix("check_"):
+            "".join(f"{o['name']}: {o['text']}" for o in c.outputs if o["output_type"] == "stream")
+            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("check_")}
+
+
+def test_self_check_cells_run_under_autograde_and_give_no_points(course):
+    """The 0-point self-check cells: ✓ for the reference, ✗ on stderr for the untouched release."""
+    for student, mark, stream in (("reference", "✓", "stdout"), ("untouched", "✗", "stderr")):
+        printed = {}
+        for name in NOTEBOOKS[1:]:
+            printed.update(self_checks(read(course.root / "autograded" / student / ASSIGNMENT / name)))
+        assert sorted(printed) == sorted(POINTS), student
+        for part, text in printed.items():
+            assert text.startswith(f"{stream}: {part} 自查") and f"\n{mark} {part}_" in text, (student, text[:300])
+            assert ("✗" in text) == (mark == "✗"), (student, text[:300])
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        checks = [g for nb in gb.find_submission(ASSIGNMENT, "untouched").notebooks for g in nb.grades
+                  if g.name.startswith("check_")]
+        assert len(checks) == len(POINTS) and all(g.max_score == 0 and g.score == 0 for g in checks)
+
+
 def test_edited_locked_cells_and_deleted_test_cells_are_restored(course):
     source = {name: read(course.root / "source" / ASSIGNMENT / name) for name in NOTEBOOKS[1:]}
     lab1 = read(course.root / "autograded" / "tamperer" / ASSIGNMENT / "lab1_lenet5.ipynb")

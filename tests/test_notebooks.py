@@ -85,7 +85,7 @@ def test_one_autograded_cell_per_part_with_the_cli_points():
     assert notebooks.part_points() == CLI_POINTS
     graded = {}
     for name, c in all_cells(SOURCE):
-        if meta(c).get("grade") and c.cell_type == "code":
+        if meta(c).get("grade") and c.cell_type == "code" and meta(c)["grade_id"].startswith("test_"):
             part = meta(c)["grade_id"].removeprefix("test_")
             graded[part] = (name, meta(c)["points"], c.source)
     assert set(graded) == set(PARTS)
@@ -99,12 +99,34 @@ def test_one_autograded_cell_per_part_with_the_cli_points():
 
 
 def test_each_test_cell_follows_its_solution_cell():
-    """nbgrader re-adds a deleted test cell after the previous solution/grade cell of the source."""
+    """nbgrader re-adds a deleted test cell after the previous solution/grade cell of the source: the
+    part's solution cell, then its self-check cell (a 0-point grade cell), then its test cell."""
     for name in notebooks.NOTEBOOKS:
         cells = load(SOURCE, name).cells
         for i, c in enumerate(cells):
             if meta(c).get("grade") and c.cell_type == "code":
-                assert meta(cells[i - 1]).get("solution"), f"{name}: {meta(c)['grade_id']} must follow a solution cell"
+                previous = meta(cells[i - 1])
+                assert previous.get("solution") or previous.get("grade"), f"{name}: {meta(c)['grade_id']}"
+            if meta(c).get("grade_id", "").startswith("test_"):
+                part = meta(c)["grade_id"].removeprefix("test_")
+                assert [meta(x)["grade_id"] for x in cells[i - 2:i]] == [part, f"check_{part}"], name
+
+
+def test_a_locked_zero_point_self_check_cell_follows_each_parts_solution_cell():
+    found = {}
+    for name, c in all_cells(SOURCE):
+        m = meta(c)
+        if m["grade_id"].startswith("check_"):
+            part = m["grade_id"].removeprefix("check_")
+            found[part] = name
+            assert c.cell_type == "code" and m["grade"] and m["locked"] and not m["solution"] and m["points"] == 0
+            assert c.source == notebooks.check_source(part)
+            assert f"week2_checks.check('{part}', globals())" in c.source and "grade_part" not in c.source
+    assert {part: f"{name}.ipynb" for part, name in found.items()} == NOTEBOOK_OF_PART
+    released = [c for name in notebooks.NOTEBOOKS for c in load(RELEASE, name).cells
+                if meta(c).get("grade_id", "").startswith("check_")]
+    assert len(released) == len(PARTS)
+    assert all(c.metadata.get("editable") is False and c.metadata.get("deletable") is False for c in released)
 
 
 def test_blog_answers_are_manually_graded_with_rubrics_in_locked_task_cells():
@@ -125,6 +147,7 @@ def test_release_hides_solutions_hidden_tests_and_rubrics():
             if meta(c).get("solution") and c.cell_type == "code":
                 assert "raise NotImplementedError" in c.source
     assert (RELEASE / "course_data.py").read_text() == (ROOT / "solutions" / "course_data.py").read_text()
+    assert (RELEASE / "week2_checks.py").read_text() == (SOURCE / "week2_checks.py").read_text()
 
 
 @pytest.mark.parametrize("name, default", [("lab1_lenet5", 10), ("lab2_mlp_vs_cnn", 1), ("lab3_vgg", 10)])

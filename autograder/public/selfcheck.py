@@ -25,6 +25,8 @@ import traceback
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+import torch
+
 from autograder.public import test_public
 from autograder.sandbox.ops import MissingName, Ops
 from autograder.suites import messages
@@ -103,9 +105,9 @@ class LocalSandbox:
     """`Sandbox.run` in-process: the ops of sandbox/ops.py on the notebook's namespace, their errors
     described as the sandbox describes them (so `messages.failure` words them the same)."""
 
-    def __init__(self, namespace: dict, time_limit: float = TIME_LIMIT):
+    def __init__(self, namespace: dict, time_limit: float | None = None):
         self.ops = Ops(namespace, {}, "cpu")
-        self.time_limit = time_limit
+        self.time_limit = time_limit or TIME_LIMIT
 
     def run(self, names, op: str, args: dict, *, timeout=None, cacheable: bool = False, **_):
         for name in names:
@@ -132,7 +134,14 @@ class LocalSandbox:
 
 
 def run_checks(part: str, namespace: dict) -> list[Outcome]:
-    """Run the part's data-free public checks on the namespace; never raises (but KeyboardInterrupt)."""
+    """Run the part's data-free public checks on the namespace; never raises (but KeyboardInterrupt).
+    The ops seed torch's generators: the student's random state is restored afterwards."""
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
+    with torch.random.fork_rng(devices=devices):
+        return _run_checks(part, namespace)
+
+
+def _run_checks(part: str, namespace: dict) -> list[Outcome]:
     sub = Submission(LocalSandbox(namespace), SimpleNamespace(timeout=TIME_LIMIT), None, {})
     outcomes: dict[str, Outcome] = {}
     for fn in public_checks(part):

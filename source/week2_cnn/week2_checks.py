@@ -141,6 +141,8 @@ import traceback
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+import torch
+
 from _week2_checks_engine.public import test_public
 from _week2_checks_engine.sandbox.ops import MissingName, Ops
 from _week2_checks_engine.suites import messages
@@ -219,9 +221,9 @@ class LocalSandbox:
     """`Sandbox.run` in-process: the ops of sandbox/ops.py on the notebook's namespace, their errors
     described as the sandbox describes them (so `messages.failure` words them the same)."""
 
-    def __init__(self, namespace: dict, time_limit: float = TIME_LIMIT):
+    def __init__(self, namespace: dict, time_limit: float | None = None):
         self.ops = Ops(namespace, {}, "cpu")
-        self.time_limit = time_limit
+        self.time_limit = time_limit or TIME_LIMIT
 
     def run(self, names, op: str, args: dict, *, timeout=None, cacheable: bool = False, **_):
         for name in names:
@@ -248,7 +250,14 @@ class LocalSandbox:
 
 
 def run_checks(part: str, namespace: dict) -> list[Outcome]:
-    """Run the part's data-free public checks on the namespace; never raises (but KeyboardInterrupt)."""
+    """Run the part's data-free public checks on the namespace; never raises (but KeyboardInterrupt).
+    The ops seed torch's generators: the student's random state is restored afterwards."""
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
+    with torch.random.fork_rng(devices=devices):
+        return _run_checks(part, namespace)
+
+
+def _run_checks(part: str, namespace: dict) -> list[Outcome]:
     sub = Submission(LocalSandbox(namespace), SimpleNamespace(timeout=TIME_LIMIT), None, {})
     outcomes: dict[str, Outcome] = {}
     for fn in public_checks(part):
@@ -776,8 +785,10 @@ def cnn_stages(n_feature: int, output_size: int = 10) -> tuple[Stage, ...]:
             Stage("fc2", "linear", 1, (output_size,)))
 
 
-def first_stage_problem(trace: Trace, stages, batch: int, hints: dict | None = None) -> str | None:
-    """The first stage whose output shape differs from the handout's table, as a message."""
+def first_stage_problem(trace: Trace, stages, batch: int, hints: dict | None = None, name: str | None = None,
+                        facts: dict | None = None) -> str | None:
+    """The first stage whose output shape differs from the handout's table, as a message (name and
+    facts: for the hint on a forward that raised)."""
     hints = hints or {}
     found = {"conv": trace.of_kind("conv"), "pool": trace.pools(), "flatten": trace.flattens(),
              "linear": trace.of_kind("linear")}
@@ -786,12 +797,17 @@ def first_stage_problem(trace: Trace, stages, batch: int, hints: dict | None = N
         expected = (batch,) + stage.shape
         if stage.index >= len(events):
             text = messages.missing_stage(stage.label, expected, hints.get(stage.label, ""))
-            return text + (f"\nforward 出错 (forward raised): {trace.error}" if trace.error else "")
+            return text + ("\n" + messages.forward_raised(trace.error, name, facts) if trace.error else "")
         event = events[stage.index]
         if event.out_shape != expected:
             return messages.stage_mismatch(stage.label, event.module, event.out_shape, expected,
                                            hints.get(stage.label, ""))
     return None
+
+
+def computed(trace: Trace) -> list[tuple[str, tuple]]:
+    """(label, output shape) of each torch call of the forward, in order: the module that made it, else the call."""
+    return [(e.module or e.name, e.out_shape) for e in trace.events if e.out_shape]
 
 
 def negative_inputs(trace: Trace) -> list[tuple[str, str, float]]:
@@ -830,6 +846,7 @@ from __future__ import annotations
 import numpy as np
 
 from _week2_checks_engine.suites import analysis, messages
+from _week2_checks_engine.suites import hints as _hints  # `hints` is also the stage-hint argument of the checks
 from _week2_checks_engine.suites.errors import CheckFailed
 
 
@@ -847,23 +864,34 @@ def output_shape(sub, name: str, args, in_shape: tuple, batch_sizes, out_feature
             got = f"出错: {trace.error}" if trace.error else f"输出 {messages.shape(trace.output_shape)}"
             text = f"{messages.call_text(name, args)} 对输入 {messages.shape((n,) + tuple(in_shape))} {got}；应输出 {messages.shape(expected)}。"
             if stages:
-                problem = analysis.first_stage_problem(trace, stages, n, hints)
+                problem = analysis.first_stage_problem(trace, stages, n, hints, name, sub.facts)
                 if problem:
                     text += "\n" + problem
-            raise CheckFailed(text)
+            raise CheckFailed(messages.with_hint(text, _output_hint(sub, name, trace, expected)))
+
+
+def _output_hint(sub, name: str, trace: analysis.Trace, expected: tuple) -> str | None:
+    """Why a forward's output is not the expected tensor: the exception, no tensor, or another variable returned."""
+    if trace.error:
+        return _hints.for_error_text(trace.error, name, sub.facts)
+    if trace.output_type != "Tensor":
+        return _hints.not_a_tensor(name, trace.output_type, sub.facts)
+    return _hints.wrong_return(name, trace.output_shape, expected, analysis.computed(trace))
 
 
 def stage_shapes(sub, name: str, args, in_shape: tuple, batch: int, stages, hints=None) -> None:
     """Every intermediate shape of the handout's table, found from the recorded calls."""
     trace = sub.trace(name, args, (batch,) + tuple(in_shape))
-    problem = analysis.first_stage_problem(trace, stages, batch, hints)
+    problem = analysis.first_stage_problem(trace, stages, batch, hints, name, sub.facts)
     if problem:
         raise CheckFailed(problem)
 
 
 def param_count(sub, name: str, args, expected: int, hint: str = "") -> None:
-    got = analysis.param_count(sub.build(name, args))
+    built = sub.build(name, args)
+    got = analysis.param_count(built)
     if got != expected:
+        hint = _hints.parameters(name, built.get("params")) or hint
         raise CheckFailed(messages.param_count(messages.call_text(name, args), got, expected, hint))
 
 
@@ -871,7 +899,7 @@ def relu_between_layers(sub, name: str, args, in_shape: tuple) -> None:
     """Every conv/linear layer after the first gets non-negative input (ReLU, in whatever form)."""
     trace = sub.trace(name, args, (8,) + tuple(in_shape), seed=1)
     if trace.error:
-        raise CheckFailed(f"forward 出错 (forward raised): {trace.error}")
+        raise CheckFailed(messages.forward_raised(trace.error, name, sub.facts))
     problems = analysis.negative_inputs(trace)
     if problems:
         layer, previous, value = problems[0]
@@ -957,6 +985,325 @@ class SubmissionError(Exception):
 
 class NotRun(Exception):
     """A check that cannot be meaningful because a prerequisite failed (fail fast, with the reason)."""
+
+
+class NotFinal(Exception):
+    """The check could not be decided because the grading machine was starved of CPU (another
+    process, a CPU quota): the grader's problem, never the student's zero. The submission's result
+    is then a grader error ('not final, regrade'); detail says what was measured, for the instructor."""
+
+    def __init__(self, message: str, detail: str):
+        super().__init__(message)
+        self.detail = detail
+'''
+
+_SOURCES['suites.hints'] = r'''"""Hints for the mistakes that real submissions contain: what the fault is, and the fix, in the
+handout's terms (Chinese, code names as in the handout, English alongside).
+
+Pure functions: their input is what the grader already has in hand (an exception's type and message
+as the sandbox reports it, a forward pass's output, the parameter shapes of a built model, and the
+facts the extractor read from the code: autograder/extract/facts.py), their output a message or
+None where nothing specific is known. Standard library only, no torch, no grader state: the
+in-notebook self-check can vendor this module as it is.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+
+PARAMS = {"LeNet5": (), "FC2Layer": ("input_size", "n_hidden", "output_size"),
+          "CNN": ("input_size", "n_feature", "output_size"), "VGG": (), "get_n_params": ("model",),
+          "perm_pixel": ("data", "perm")}
+"""The handout's names and their parameters (constructors without self)."""
+SIGNATURES = {name: f"{name}({', '.join(params)})" for name, params in PARAMS.items()}
+CLASSES = ("LeNet5", "FC2Layer", "CNN", "VGG")
+ALIASES = {"FC2Layer": ("MLP", "FC", "FCNet", "FullyConnected", "TwoLayerNet", "FNN"),
+           "get_n_params": ("get_params", "count_params", "n_params", "num_params", "count_parameters"),
+           "perm_pixel": ("permute_pixels", "permute", "perm_pixels", "pixel_perm", "shuffle_pixels")}
+"""Other names students give the handout's definitions (besides spelling variants, found by similarity)."""
+FLATTEN = {"FC2Layer": "x = x.view(-1, self.input_size)", "CNN": "x = x.view(-1, self.n_feature*4*4)",
+           "LeNet5": "x = x.view(-1, 16*5*5)", "VGG": "out = out.view(out.size(0), -1)"}
+"""The handout's flatten line in each forward."""
+VGG_FEATURES = "32×32 的输入经过 5 次 2×2 最大池化后，特征图为 512×1×1，展平后是 512 个特征"
+
+_MATMUL = re.compile(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)")
+_VIEW = re.compile(r"shape '\[(.*?)\]' is invalid for input of size (\d+)")
+_NAME = re.compile(r"name '(\w+)' is not defined")
+_ARGS = re.compile(r"(?:(\w+)\.)?(\w+)\(\) (?:takes|missing|got) ")
+_BEFORE_INIT = ("before Module.__init__() call", "has no attribute '_modules'", "has no attribute '_parameters'",
+                "has no attribute '_buffers'", "has no attribute '_backward_hooks'", "has no attribute '_forward_hooks'",
+                "has no attribute '_forward_pre_hooks'", "has no attribute '_backward_pre_hooks'")
+
+
+def _at(info: dict | None) -> str:
+    """'（lab2.py 第 12 行）' for a place in the submission."""
+    if not info or not info.get("origin"):
+        return ""
+    line = f" 第 {info['line']} 行" if info.get("line") else ""
+    return f"（{info['origin']}{line}）"
+
+
+def _facts(facts: dict | None) -> dict:
+    return facts or {}
+
+
+# -- names the grader looks for ----------------------------------------------------------------------
+def near_miss(name: str, facts: dict | None) -> tuple[str, dict] | None:
+    """A top-level definition that is probably the handout's `name` under another name."""
+    facts = _facts(facts)
+    kind = "classes" if name in CLASSES else "functions"
+    found = facts.get(kind, {})
+    candidates = [n for n in found if n != name and n not in SIGNATURES]
+    for other in candidates:
+        if other.lower().replace("_", "") == name.lower().replace("_", ""):
+            return other, found[other]
+    for other in candidates:
+        if other in ALIASES.get(name, ()) or other.lower() in (a.lower() for a in ALIASES.get(name, ())):
+            return other, found[other]
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
+    if close:
+        return close[0], found[close[0]]
+    for other in candidates:  # a class built like the handout's, under another name
+        if name in CLASSES and PARAMS[name] and found[other].get("init_params") == list(PARAMS[name]):
+            return other, found[other]
+    return None
+
+
+def missing(name: str, facts: dict | None) -> str:
+    """The grader found no top-level `name`: say where it is, or what looks like it."""
+    facts = _facts(facts)
+    nested = facts.get("nested", {}).get(name)
+    if nested:
+        where = nested[0]
+        kind = "class" if where["kind"] == "class" else "def"
+        return (f"提交中没有在顶层定义 {name}：{kind} {name} 写在了 {where['inside']} 的内部{_at(where)}，"
+                f"成了 {where['inside']}.{name}，评分程序（以及 notebook 中的其它代码）找不到它。多半是缩进错误："
+                f"把 {kind} {name} 及其方法取消缩进，移到顶层（行首不留空格）"
+                f"({name} is defined inside {where['inside']}, not at the top level: dedent it)。")
+    skipped = facts.get("skipped", {}).get(name)
+    if skipped:
+        return (f"提交中没有可执行的 {name} 定义：它写在一个评分时不执行的顶层语句块中{_at(skipped)}"
+                f"（评分程序只执行顶层的 import、def、class 和简单赋值）。把 {name} 的定义移到顶层 "
+                f"({name} is defined inside a top-level statement that the grader does not run)。")
+    miss = near_miss(name, facts)
+    if miss:
+        other, where = miss
+        return (f"提交中没有找到 {name} 的定义；找到了 {other}{_at(where)}。讲义中的名字是 {name}，"
+                f"评分按讲义的名字查找 {SIGNATURES.get(name, name)}：请把 {other} 改名为 {name} "
+                f"(found {other}; the handout's name is {name})。")
+    return f"提交中没有找到 {name} 的定义 ({name} is not defined in the submission)。"
+
+
+# -- exceptions ---------------------------------------------------------------------------------------
+def for_exception(kind: str | None, message: str | None, name: str | None = None, facts: dict | None = None) -> str | None:
+    """A hint for an exception (type name and message as the sandbox reports them) raised while the
+    grader built or ran `name`; None where nothing specific is known."""
+    message = message or ""
+    for hint in (_matmul(message, name), _view(message, name), _before_init(message, name, facts),
+                 _not_defined(kind, message, name, facts), _signature(kind, message, name, facts),
+                 _none_output(message, name, facts)):
+        if hint:
+            return hint
+    return None
+
+
+def for_error(error: dict, name: str | None = None, facts: dict | None = None) -> str | None:
+    """for_exception on a sandbox error dict (type, message)."""
+    return for_exception(error.get("type"), error.get("message"), name, facts)
+
+
+def for_error_text(text: str | None, name: str | None = None, facts: dict | None = None) -> str | None:
+    """for_exception on 'Type: message', as a forward trace reports its error."""
+    if not text:
+        return None
+    kind, _, message = text.partition(": ")
+    return for_exception(kind, message, name, facts)
+
+
+def _matmul(message: str, name: str | None) -> str | None:
+    match = _MATMUL.search(message)
+    if not match:
+        return None
+    got, want = int(match.group(2)), int(match.group(3))
+    if name == "VGG" and want == 2048:
+        return vgg_classifier(want)
+    if got == 28 and want % 28 == 0:
+        line = FLATTEN.get(name, "x = x.view(x.size(0), -1)")
+        return (f"{name or 'forward'} 没有先把输入展平：图像 (N, 1, 28, 28) 直接进了 nn.Linear，它只作用在最后一维 "
+                f"(28) 上。输入必须先变为 (N, {want})，在 forward 开头写 {line}（讲义写法）"
+                f"(flatten the input (N, 1, 28, 28) to (N, {want}) before the first Linear)。")
+    return _flatten_size(name, f"全连接层需要每个样本 {want} 个输入特征，展平后却是 {got} 个", want)
+
+
+def _view(message: str, name: str | None) -> str | None:
+    match = _VIEW.search(message)
+    if not match:
+        return None
+    return _flatten_size(name, f"view({match.group(1)}) 无法把 {match.group(2)} 个元素排成这种形状", None)
+
+
+def _flatten_size(name: str | None, what: str, want: int | None) -> str:
+    if name == "CNN":
+        return (f"CNN 展平的尺寸不对：{what}。第二次池化后特征图为 (N, n_feature, 4, 4)，展平应得到 "
+                f"(N, n_feature*4*4)（n_feature=6 时为 96），与 fc1 = nn.Linear(n_feature*4*4, 50) 一致："
+                f"写 {FLATTEN['CNN']}（讲义写法，不要写死 16 或其它数字）"
+                f"(flatten to (N, n_feature*4*4), as fc1 expects)。")
+    if name == "LeNet5":
+        return (f"LeNet5 展平的尺寸不对：{what}。pool2 之后为 (N, 16, 5, 5)，展平后应为 (N, 400)："
+                f"写 {FLATTEN['LeNet5']}，fc1 = nn.Linear(16*5*5, 120) (flatten to (N, 400))。")
+    if name == "VGG":
+        return (f"VGG 展平的尺寸不对：{what}。{VGG_FEATURES}：写 {FLATTEN['VGG']}，classifier = nn.Linear(512, 10)"
+                f"(the features are 512×1×1: flatten to (N, 512))。")
+    if name == "FC2Layer":
+        return (f"FC2Layer 展平的尺寸不对：{what}。输入 (N, 1, 28, 28) 应变为 (N, input_size)，即 (N, 784)："
+                f"写 {FLATTEN['FC2Layer']}（讲义写法）(flatten to (N, input_size))。")
+    return (f"{what}：展平后的特征数要等于下一个 nn.Linear 的 in_features"
+            + (f"（{want}）" if want else "") + " (the flattened size must match the Linear's in_features)。")
+
+
+def vgg_classifier(in_features: int) -> str:
+    return (f"这是课程旧版讲义中的已知错误：classifier = nn.Linear({in_features}, 10)。{VGG_FEATURES}，"
+            f"所以应为 self.classifier = nn.Linear(512, 10)（见当前讲义）"
+            f"(known mistake of the earlier handout: the features are 512×1×1, use nn.Linear(512, 10))。")
+
+
+def _missing_parent_init(name: str | None, facts: dict | None) -> str | None:
+    """The class (the one built, or one of the submission's classes) whose __init__ calls no parent __init__."""
+    classes = _facts(facts).get("classes", {})
+    if name in classes and classes[name].get("calls_parent_init") is False:
+        return name
+    if name in classes:  # a base class of the submission's may be the one
+        for base in classes[name].get("bases", []):
+            if classes.get(base, {}).get("calls_parent_init") is False:
+                return base
+    return None if classes else name
+
+
+def _before_init(message: str, name: str | None, facts: dict | None) -> str | None:
+    if not any(s in message for s in _BEFORE_INIT):
+        return None
+    cls = _missing_parent_init(name, facts) or name or "这个类"
+    info = _facts(facts).get("classes", {}).get(cls, {})
+    where = _at({"origin": info.get("origin"), "line": info.get("init_line")}) if info.get("init_line") else ""
+    return (f"{cls}.__init__ 没有先调用父类 nn.Module 的构造函数{where}，所以不能给 self 赋值网络层。"
+            f"在 __init__ 的第一行加上 super({cls}, self).__init__()（讲义写法，等价于 super().__init__() 或 "
+            f"nn.Module.__init__(self)）(call super().__init__() first in {cls}.__init__)。")
+
+
+def _not_defined(kind: str | None, message: str, name: str | None, facts: dict | None) -> str | None:
+    match = _NAME.search(message) if kind in (None, "NameError", "UnboundLocalError") else None
+    if not match:
+        return None
+    missing_name = match.group(1)
+    facts = _facts(facts)
+    if missing_name == "cfg":
+        return ("这是课程旧版讲义中的已知错误：VGG.__init__ 里写了 self._make_layers(cfg)，但没有名为 cfg 的变量；"
+                "cfg 是属性 self.cfg。应写 self.features = self._make_layers(self.cfg)"
+                "(known mistake of the earlier handout: pass self.cfg)。")
+    nested = facts.get("nested", {}).get(missing_name)
+    if nested and missing_name in SIGNATURES:
+        return missing(missing_name, facts)
+    places = []
+    if missing_name in facts.get("skipped", {}):
+        places.append(f"{missing_name} 在一个评分时不执行的顶层语句中赋值{_at(facts['skipped'][missing_name])}")
+    for local in facts.get("locals", {}).get(missing_name, [])[:1]:
+        places.append(f"{missing_name} 只是函数 {local['inside']} 里的局部变量{_at(local)}")
+    known = "；".join(places)
+    rule = "评分程序只执行顶层的 import、def、class 和简单的常量赋值，不执行 if/for/with 语句块、函数调用和训练代码"
+    if missing_name == "device":
+        return (f"评分时没有名为 device 的全局变量：" + (known + "。" if known else "") + rule + "。"
+                "forward 中不需要 device：评分程序已把输入放在模型所在的设备上；若要新建张量，用输入的设备，"
+                "例如 torch.zeros(..., device=x.device)。若一定要用全局 device，在顶层单独写一行 "
+                "device = torch.device(\"cuda:0\" if torch.cuda.is_available() else \"cpu\")（讲义写法）"
+                "(device is not defined when grading: use x.device, or define device on one top-level line)。")
+    if known:
+        return (f"{known}；{rule}。把 {missing_name} 定义成顶层的一行，或作为参数传入 "
+                f"({missing_name} is not defined when the grader runs your code)。")
+    return None
+
+
+def _signature(kind: str | None, message: str, name: str | None, facts: dict | None) -> str | None:
+    match = _ARGS.search(message) if kind == "TypeError" else None
+    if not match:
+        return None
+    owner, function = match.group(1), match.group(2)
+    facts = _facts(facts)
+    if function == "__init__" and (owner or name) in CLASSES:
+        cls = owner or name
+        info = facts.get("classes", {}).get(cls, {})
+        yours = f"{cls}({', '.join(info['init_params'])})" if "init_params" in info else None
+        return (f"构造函数的参数与讲义不同：讲义是 {SIGNATURES[cls]}"
+                + (f"，你的是 {yours}{_at({'origin': info.get('origin'), 'line': info.get('init_line')})}" if yours else "")
+                + f"。评分程序按讲义的签名构造模型，请写成 def __init__({', '.join(('self',) + PARAMS[cls])})"
+                f"(the constructor must take the handout's arguments: {SIGNATURES[cls]})。")
+    if function == "forward":
+        cls = owner or name
+        info = facts.get("classes", {}).get(cls, {})
+        yours = f"forward(self, {', '.join(info['forward_params'])})" if "forward_params" in info else None
+        return ("forward 的参数与讲义不同：讲义是 forward(self, x)，只接收输入 x" + (f"；你的是 {yours}" if yours else "")
+                + " (forward must take the input x only)。")
+    if function in SIGNATURES and function not in CLASSES:
+        info = facts.get("functions", {}).get(function, {})
+        yours = f"{function}({', '.join(info['params'])})" if "params" in info else None
+        return (f"{function} 的参数与讲义不同：讲义是 {SIGNATURES[function]}" + (f"，你的是 {yours}{_at(info)}" if yours else "")
+                + f" (the handout's signature is {SIGNATURES[function]})。")
+    return None
+
+
+def _none_output(message: str, name: str | None, facts: dict | None) -> str | None:
+    """The grader's own use of forward's output failed on None: forward returned nothing."""
+    if "'NoneType'" not in message or "doesn't apply to" not in message:
+        return None
+    return not_a_tensor(name, "NoneType", facts)
+
+
+# -- what forward returned ----------------------------------------------------------------------------
+def not_a_tensor(name: str | None, got: str | None, facts: dict | None = None) -> str | None:
+    """forward returned something that is not a tensor (None: a missing return)."""
+    cls = name or "模型"
+    if got == "NoneType":
+        info = _facts(facts).get("classes", {}).get(name, {})
+        where = _at({"origin": info.get("origin"), "line": info.get("forward_line")}) if info.get("forward_line") else ""
+        no_return = info.get("forward_returns") is False
+        return (f"{cls}.forward 返回了 None：" + (f"forward{where} 中没有 return 语句" if no_return else "forward 没有返回结果")
+                + "。在 forward 的最后写 return 加上计算结果，例如 return self.network(x) 或 return x"
+                f"（讲义写法）({cls}.forward returns nothing: add the return statement)。")
+    if got and got != "Tensor":
+        return (f"{cls}.forward 返回的是 {got}，应只返回一个张量 torch.Tensor（形状 (N, 10)）"
+                f"({cls}.forward must return one tensor)。")
+    return None
+
+
+def wrong_return(name: str | None, got, expected, computed) -> str | None:
+    """forward returned a tensor of the wrong shape although its last computation had the right one:
+    it returned another variable. computed: (label, shape) of the forward's torch calls, in order."""
+    computed = [(label, tuple(shape)) for label, shape in computed if shape]
+    if not computed or got is None or tuple(got) == tuple(expected) or computed[-1][1] != tuple(expected):
+        return None
+    last = max((i for i, (_, shape) in enumerate(computed[:-1]) if shape == tuple(got)), default=None)
+    if last is None:
+        return None
+    first = last
+    while first > 0 and computed[first - 1][1] == tuple(got):  # fc1 then its ReLU: name fc1
+        first -= 1
+    shown = lambda s: "(" + ", ".join(map(str, s)) + ")"  # noqa: E731
+    return (f"{name or '模型'}.forward 返回的 {shown(got)} 是中间结果（{computed[first][0]} 的输出），而 forward 最后算出的是 "
+            f"{shown(expected)}：是否 return 了错误的变量？例如把结果存进 out 却写了 return x "
+            f"(forward returns an intermediate tensor: return the final result)。")
+
+
+# -- built models --------------------------------------------------------------------------------------
+def parameters(name: str | None, params) -> str | None:
+    """A known mistake visible in the parameter shapes of a built model ([name, shape, ...] rows)."""
+    if name != "VGG":
+        return None
+    for row in params or []:
+        shape = list(row[1])
+        if len(shape) == 2 and shape[0] == 10 and shape[1] != 512:
+            return vgg_classifier(shape[1]) if shape[1] == 2048 else (
+                f"classifier = nn.Linear({shape[1]}, 10)：{VGG_FEATURES}，应为 nn.Linear(512, 10) "
+                f"(the features are 512×1×1: use nn.Linear(512, 10))。")
+    return None
 '''
 
 _SOURCES['suites.messages'] = r'''"""Student-facing text: what went wrong, in the student's terms (Chinese, short English gloss).
@@ -965,6 +1312,9 @@ Code names, shapes and numbers stay exactly as in the handout.
 """
 from __future__ import annotations
 
+from _week2_checks_engine.suites import hints
+
+HINT = "提示 (hint)："
 
 def shape(s) -> str:
     return "(" + ", ".join(str(int(d)) for d in s) + ")" if s is not None else "?"
@@ -978,21 +1328,23 @@ def call_text(name: str, args=()) -> str:
     return f"{name}({', '.join(map(str, args))})"
 
 
-def failure(error: dict, doing: str) -> str:
-    """A sandbox failure (reply.error) as one message. doing: e.g. 'LeNet5() 的 forward'."""
+def failure(error: dict, doing: str, name: str | None = None, facts: dict | None = None) -> str:
+    """A sandbox failure (reply.error) as one message. doing: e.g. 'LeNet5() 的 forward'; name: the
+    definition being built or run; facts: extract/facts.py's, for hints (suites/hints.py)."""
     kind = error.get("kind")
     unit = error.get("unit")
     where = f"（{unit}）" if unit else ""
     if kind == "missing":
-        return f"提交中没有找到 {error['missing']} 的定义 ({error['missing']} is not defined in the submission)。"
+        return hints.missing(error["missing"], facts)
     if kind == "timeout":
         seconds = error.get("seconds")
         if error.get("phase") == "load":
             text = (f"定义代码时超出时间限制 {seconds:g} 秒{where}：类或函数定义处可能有死循环 "
                     f"(time limit exceeded while defining the code)。")
         else:
-            text = (f"{doing}超出时间限制 {seconds:g} 秒：可能有死循环，或计算量远超讲义的网络 "
-                    f"(time limit exceeded)。")
+            used = "CPU 时间" if error.get("measure") == "cpu" else ""
+            text = (f"{doing}超出时间限制（{used}{seconds:g} 秒）：可能有死循环，或计算量远超讲义的网络 "
+                    f"(time limit exceeded{': CPU time' if used else ''})。")
     elif kind == "died" and error.get("memory_limit"):
         text = (f"{doing}时超出内存上限，进程被系统终止{where}：是否一次申请了过多内存？"
                 f"(memory limit exceeded: the process was killed)。")
@@ -1005,6 +1357,9 @@ def failure(error: dict, doing: str) -> str:
         text = f"{doing}时出错: {error.get('type')}: {error.get('message')}"
         if error.get("type") == "MemoryError":
             text += "（超出内存限制 memory limit exceeded）"
+    hint = hints.for_error(error, name, facts) if kind not in ("timeout", "died") else None
+    if hint:
+        text += "\n" + HINT + hint
     if error.get("traceback"):
         text += "\n" + error["traceback"].rstrip()
     if error.get("repeated"):
@@ -1012,9 +1367,44 @@ def failure(error: dict, doing: str) -> str:
     return text
 
 
+def not_final(error: dict, doing: str) -> tuple[str, str]:
+    """(message for the student, detail for the instructor) when the machine was starved of CPU."""
+    message = (f"{doing}未能完成：评分机器当时过载（CPU 被其他程序占用或受限），这不是你的代码的问题。"
+               f"本次结果不是最终成绩，教师会重新评分 (the grading machine was overloaded; not final, "
+               f"your instructor will regrade)。")
+    detail = (f"{doing.strip()}: starved of CPU: {error.get('wall_seconds')} s wall, {error.get('cpu_seconds')} "
+              f"CPU s used of a {error.get('seconds')} CPU s limit, waited for a CPU {100 * error.get('waited', 0):.0f}% "
+              f"of the time ({error.get('phase')} phase); not final, regrade on a machine with free cores")
+    return message, detail
+
+
+NOT_RUN = "未运行："
+
+
 def not_run(prerequisite: str, reason: str = "") -> str:
-    tail = f"：{reason}" if reason else ""
-    return f"未运行：前置检查 {prerequisite} 未通过{tail} (not run: prerequisite {prerequisite} failed)。"
+    """One line: the check that failed first, and that this one was not run because of it. reason:
+    the first line of the prerequisite's message; where that was itself not run, its line is this
+    one's (a chain of prerequisites names the first failure once)."""
+    if reason.startswith(NOT_RUN):
+        return reason
+    tail = f"：{reason}" if reason else "。"
+    return (f"{NOT_RUN}前置检查 {prerequisite} 未通过，依赖它的检查都未运行 "
+            f"(not run: {prerequisite} failed first){tail}")
+
+
+def forward_raised(error: str, name: str | None = None, facts: dict | None = None) -> str:
+    """A forward trace's error ('Type: message'), with a hint where one is known."""
+    hint = hints.for_error_text(error, name, facts)
+    return f"forward 出错 (forward raised): {error}" + (f"\n{HINT}{hint}" if hint else "")
+
+
+def with_hint(text: str, hint: str | None) -> str:
+    """text, and the hint on its own line (once)."""
+    return text + (f"\n{HINT}{hint}" if hint and hint not in text else "")
+
+
+def not_a_tensor(name: str, got: str | None, facts: dict | None = None) -> str:
+    return with_hint(f"{name}.forward 返回的是 {got}，应为 torch.Tensor。", hints.not_a_tensor(name, got, facts))
 
 
 STAGE_HINTS = {
@@ -1068,6 +1458,7 @@ the student's code raises SubmissionError with a message for the student; the te
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -1077,14 +1468,19 @@ import numpy as np
 
 from _week2_checks_engine.calibrate.table import Calibration
 from _week2_checks_engine.config import GradingConfig
+from _week2_checks_engine.extract.facts import definition_facts
 from _week2_checks_engine.sandbox.client import Reply, Sandbox
 from _week2_checks_engine.suites import messages
 from _week2_checks_engine.suites.analysis import Trace
-from _week2_checks_engine.suites.errors import CheckFailed, SubmissionError
-from _week2_checks_engine.training.specs import TRAINING_CHECKS
+from _week2_checks_engine.suites.errors import CheckFailed, NotFinal, SubmissionError
+from _week2_checks_engine.training import precision
+from _week2_checks_engine.training.specs import TRAINING_CHECKS, TrainSpec
 from _week2_checks_engine.training.subsets import test_indices
 
 RETRY_SEED_STEP = 1000
+UNPROFILED_SLACK = 4
+"""Without this machine's profile, time limits allow a machine this many times slower than the
+calibration machine (the limits of `check --train` on a student's laptop)."""
 
 
 @dataclass(frozen=True)
@@ -1135,6 +1531,15 @@ class Submission:
     _prefetched: dict = field(default_factory=dict)
     """Replies of ops run ahead of time (training checks run together), not yet used by a test."""
     _calls: itertools.count = field(default_factory=itertools.count)
+    train_cpu_seconds: dict = field(default_factory=dict)
+    """Training check -> CPU seconds its run with the grading seed used (not for cached results)."""
+
+    @functools.cached_property
+    def facts(self) -> dict | None:
+        """What the code says about its definitions (extract/facts.py), for the hints of messages;
+        None where no parsed code stands behind the sandbox."""
+        extracted = getattr(self.sandbox, "extracted", None)
+        return definition_facts(extracted) if extracted is not None else None
 
     @staticmethod
     def _key(names, op: str, args: dict) -> str:
@@ -1150,8 +1555,10 @@ class Submission:
             self._memo[key] = reply
             if reply.output.strip():
                 self.output.append(reply.output)
+        if not reply.ok and reply.error.get("kind") == "starved":
+            raise NotFinal(*messages.not_final(reply.error, doing))
         if not reply.ok:
-            raise SubmissionError(messages.failure(reply.error, doing))
+            raise SubmissionError(messages.failure(reply.error, doing, next(iter(names), None), self.facts))
         return reply.result
 
     @staticmethod
@@ -1176,7 +1583,7 @@ class Submission:
         result = self.run([name], "forward", {"model": self.model(name, args), "x": x, "shape": shape, "seed": seed},
                           f"{messages.call_text(name, args)} 的 forward（输入 {shown}）")
         if result.get("type") != "Tensor":
-            raise CheckFailed(f"{name}.forward 返回的是 {result.get('type')}，应为 torch.Tensor。")
+            raise CheckFailed(messages.not_a_tensor(name, result.get("type"), self.facts))
         return result["output"]
 
     def grads(self, name: str, args, shape) -> list:
@@ -1200,10 +1607,8 @@ class Submission:
     # -- training -------------------------------------------------------------------------------
     def _train_request(self, check: str, seed: int, perm_fn: str | None) -> dict:
         """The sandbox op that trains one check (run()'s arguments)."""
-        ctor, args, spec = TRAINING_CHECKS[self.config.device_kind][check]
-        limit = (self.calibration.time_limit(check, self.config.training_time_factor, self.config.training_min_timeout)
-                 if self.calibration else self.config.training_min_timeout * 5)
-        return {"names": [ctor] + ([perm_fn] if perm_fn else []), "op": "train", "timeout": limit,
+        ctor, args, spec = self.training_check(check)
+        return {"names": [ctor] + ([perm_fn] if perm_fn else []), "op": "train", "timeout": self.time_limit(check),
                 "args": {"name": ctor, "args": list(args), "spec": spec.to_dict(), "seed": seed, "perm_fn": perm_fn},
                 "cacheable": self.config.result_cache}
 
@@ -1211,7 +1616,7 @@ class Submission:
         """Train these (check, perm_fn) pairs with the grading seed, all at once, each in its own
         child (a GPU has room for them all); the tests then find the results ready."""
         requests = [self._train_request(check, self.config.seed, perm_fn) for check, perm_fn in plan
-                    if TRAINING_CHECKS[self.config.device_kind][check][2].dataset not in self.data_errors]
+                    if self.training_check(check)[2].dataset not in self.data_errors]
         requests = [r for r in requests if self._key(r["names"], r["op"], r["args"]) not in self._memo]
         # Together they share the cores, and each may take as long as all of them one after another.
         together = sum(r["timeout"] for r in requests)
@@ -1220,13 +1625,33 @@ class Submission:
         for request, reply in zip(requests, self.sandbox.run_many(requests)):
             self._prefetched[self._key(request["names"], request["op"], request["args"])] = reply
 
-    def _train_once(self, check: str, seed: int, perm_fn: str | None) -> TrainResult:
+    def training_check(self, check: str) -> tuple[str, tuple, TrainSpec]:
+        """(constructor name, its arguments, spec at this run's precision) of a training check."""
         ctor, args, spec = TRAINING_CHECKS[self.config.device_kind][check]
+        return ctor, args, precision.apply(spec, self.config.precision)
+
+    def time_limit(self, check: str) -> float:
+        """CPU seconds a training check may use: a multiple of what the reference used on this
+        machine (the canary's profile), or, unprofiled (a student's `check --train`), of the
+        calibration machine's time with room for a slower machine."""
+        factor, minimum = self.config.training_time_factor, self.config.training_min_timeout
+        reference = self.config.reference_seconds.get(check)
+        if reference:
+            return max(minimum, factor * reference)
+        if self.calibration and check in self.calibration.checks:
+            return max(minimum, UNPROFILED_SLACK * factor * self.calibration[check].train_cpu_seconds)
+        return minimum * UNPROFILED_SLACK * factor
+
+    def _train_once(self, check: str, seed: int, perm_fn: str | None) -> TrainResult:
+        ctor, args, spec = self.training_check(check)
         if spec.dataset in self.data_errors:
             raise CheckFailed(self.data_errors[spec.dataset])
         request = self._train_request(check, seed, perm_fn)
         result = self.run(request["names"], "train", request["args"], f"训练 {messages.call_text(ctor, args)}",
                           timeout=request["timeout"], cacheable=request["cacheable"])
+        usage = self._memo[self._key(request["names"], "train", request["args"])].usage
+        if usage and seed == self.config.seed:  # the machine profile's measurement (canary.py)
+            self.train_cpu_seconds[check] = usage["cpu_seconds"]
         labels = self.labels[spec.dataset][test_indices(len(self.labels[spec.dataset]), spec.test_subset)]
         predictions = np.asarray(result["predictions"])
         if predictions.shape != labels.shape:
