@@ -210,6 +210,9 @@ def extract(sources: list[Source]) -> Extracted:
                                     skipped[n.id] = f"{src.origin}:{node.lineno}"
                 elif kind == "relative import":
                     notes.append(f"{src.origin}:{node.lineno}: 不支持相对导入，已忽略 (relative import ignored)")
+                if kind in ("statement", "main"):
+                    for name, line in _bound_inside(node):
+                        skipped.setdefault(name, f"{src.origin}:{line}")
                 continue
             unit_kind, names = kind
             text = ast.get_source_segment(src.text, node, padded=False) or ast.unparse(node)
@@ -230,6 +233,23 @@ def extract(sources: list[Source]) -> Extracted:
         notes.append(f"{origin}: 第 {shown} 行的顶层语句（训练、绘图、下载等）不会被评分程序执行 "
                      f"(top-level statements not executed by the grader)")
     return Extracted(units=_last_wins(units), notes=notes, skipped=skipped)
+
+
+def _bound_inside(node: ast.AST):
+    """(name, line) for what a skipped compound statement (if/for/with/try, the main guard) would
+    bind, in source order: assignments and definitions anywhere inside it, not inside its functions
+    or classes. Kept in Extracted.skipped for hints ("device is set inside an if the grader skips")."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield child.name, child.lineno
+            continue
+        if isinstance(child, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.withitem)):
+            targets = getattr(child, "targets", None) or [getattr(child, "target", None) or child.optional_vars]
+            for target in targets:
+                for n in ast.walk(target) if target is not None else ():
+                    if isinstance(n, ast.Name):
+                        yield n.id, getattr(child, "lineno", None) or node.lineno
+        yield from _bound_inside(child)
 
 
 def _last_wins(units: list[Unit]) -> tuple[Unit, ...]:

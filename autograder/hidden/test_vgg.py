@@ -27,7 +27,7 @@ def VGG_feature_map_is_512x1x1(sub):
     maps = [e.out_shape for e in trace.events[:first_linear] if len(e.out_shape) == 4]
     if not maps or maps[-1] != (2, 512, 1, 1):
         got = messages.shape(maps[-1]) if maps else "（没有 4 维特征图）"
-        extra = f"\nforward 出错 (forward raised): {trace.error}" if trace.error else ""
+        extra = "\n" + messages.forward_raised(trace.error, "VGG", sub.facts) if trace.error else ""
         raise CheckFailed(f"32×32 输入经过特征提取部分后为 {got}；应为 (2, 512, 1, 1)："
                           f"5 次 2×2 最大池化把 32 变为 1，最后一组卷积输出 512 个通道。{extra}")
 
@@ -44,7 +44,7 @@ def VGG_conv_bn_relu_pool_sequence(sub):
         i = next((i for i, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
         shown = lambda s: " → ".join(READABLE[c] for c in s[max(0, i - 2):i + 3])  # noqa: E731
         raise CheckFailed(f"{text}\n第 {i + 1} 层附近：得到 {shown(got) or '（结束）'}；应为 {shown(expected)}"
-                          + (f"\nforward 出错 (forward raised): {trace.error}" if trace.error else ""))
+                          + ("\n" + messages.forward_raised(trace.error, "VGG", sub.facts) if trace.error else ""))
 
 
 @pytest.mark.points(3)

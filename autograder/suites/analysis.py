@@ -90,8 +90,10 @@ def cnn_stages(n_feature: int, output_size: int = 10) -> tuple[Stage, ...]:
             Stage("fc2", "linear", 1, (output_size,)))
 
 
-def first_stage_problem(trace: Trace, stages, batch: int, hints: dict | None = None) -> str | None:
-    """The first stage whose output shape differs from the handout's table, as a message."""
+def first_stage_problem(trace: Trace, stages, batch: int, hints: dict | None = None, name: str | None = None,
+                        facts: dict | None = None) -> str | None:
+    """The first stage whose output shape differs from the handout's table, as a message (name and
+    facts: for the hint on a forward that raised)."""
     hints = hints or {}
     found = {"conv": trace.of_kind("conv"), "pool": trace.pools(), "flatten": trace.flattens(),
              "linear": trace.of_kind("linear")}
@@ -100,12 +102,17 @@ def first_stage_problem(trace: Trace, stages, batch: int, hints: dict | None = N
         expected = (batch,) + stage.shape
         if stage.index >= len(events):
             text = messages.missing_stage(stage.label, expected, hints.get(stage.label, ""))
-            return text + (f"\nforward 出错 (forward raised): {trace.error}" if trace.error else "")
+            return text + ("\n" + messages.forward_raised(trace.error, name, facts) if trace.error else "")
         event = events[stage.index]
         if event.out_shape != expected:
             return messages.stage_mismatch(stage.label, event.module, event.out_shape, expected,
                                            hints.get(stage.label, ""))
     return None
+
+
+def computed(trace: Trace) -> list[tuple[str, tuple]]:
+    """(label, output shape) of each torch call of the forward, in order: the module that made it, else the call."""
+    return [(e.module or e.name, e.out_shape) for e in trace.events if e.out_shape]
 
 
 def negative_inputs(trace: Trace) -> list[tuple[str, str, float]]:

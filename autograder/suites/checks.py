@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.suites import analysis, messages
+from autograder.suites import hints as _hints  # `hints` is also the stage-hint argument of the checks
 from autograder.suites.errors import CheckFailed
 
 
@@ -21,26 +22,38 @@ def output_shape(sub, name: str, args, in_shape: tuple, batch_sizes, out_feature
         trace = sub.trace(name, args, (n,) + tuple(in_shape))
         expected = (n, out_features)
         if trace.output_shape != expected:
-            got = f"出错: {trace.error}" if trace.error else f"输出 {messages.shape(trace.output_shape)}"
+            got = (f"出错: {trace.error}" if trace.error else f"输出 {messages.shape(trace.output_shape)}"
+                   if trace.output_shape is not None else f"返回 {trace.output_type}")
             text = f"{messages.call_text(name, args)} 对输入 {messages.shape((n,) + tuple(in_shape))} {got}；应输出 {messages.shape(expected)}。"
             if stages:
-                problem = analysis.first_stage_problem(trace, stages, n, hints)
+                problem = analysis.first_stage_problem(trace, stages, n, hints, name, sub.facts)
                 if problem:
                     text += "\n" + problem
-            raise CheckFailed(text)
+            raise CheckFailed(messages.with_hint(text, _output_hint(sub, name, trace, expected)))
+
+
+def _output_hint(sub, name: str, trace: analysis.Trace, expected: tuple) -> str | None:
+    """Why a forward's output is not the expected tensor: the exception, no tensor, or another variable returned."""
+    if trace.error:
+        return _hints.for_error_text(trace.error, name, sub.facts)
+    if trace.output_type != "Tensor":
+        return _hints.not_a_tensor(name, trace.output_type, sub.facts)
+    return _hints.wrong_return(name, trace.output_shape, expected, analysis.computed(trace))
 
 
 def stage_shapes(sub, name: str, args, in_shape: tuple, batch: int, stages, hints=None) -> None:
     """Every intermediate shape of the handout's table, found from the recorded calls."""
     trace = sub.trace(name, args, (batch,) + tuple(in_shape))
-    problem = analysis.first_stage_problem(trace, stages, batch, hints)
+    problem = analysis.first_stage_problem(trace, stages, batch, hints, name, sub.facts)
     if problem:
         raise CheckFailed(problem)
 
 
 def param_count(sub, name: str, args, expected: int, hint: str = "") -> None:
-    got = analysis.param_count(sub.build(name, args))
+    built = sub.build(name, args)
+    got = analysis.param_count(built)
     if got != expected:
+        hint = _hints.parameters(name, built.get("params")) or hint
         raise CheckFailed(messages.param_count(messages.call_text(name, args), got, expected, hint))
 
 
@@ -48,7 +61,7 @@ def relu_between_layers(sub, name: str, args, in_shape: tuple) -> None:
     """Every conv/linear layer after the first gets non-negative input (ReLU, in whatever form)."""
     trace = sub.trace(name, args, (8,) + tuple(in_shape), seed=1)
     if trace.error:
-        raise CheckFailed(f"forward 出错 (forward raised): {trace.error}")
+        raise CheckFailed(messages.forward_raised(trace.error, name, sub.facts))
     problems = analysis.negative_inputs(trace)
     if problems:
         layer, previous, value = problems[0]

@@ -4,6 +4,10 @@ Code names, shapes and numbers stay exactly as in the handout.
 """
 from __future__ import annotations
 
+from autograder.suites import hints
+
+HINT = "提示 (hint)："
+
 
 def shape(s) -> str:
     return "(" + ", ".join(str(int(d)) for d in s) + ")" if s is not None else "?"
@@ -17,13 +21,14 @@ def call_text(name: str, args=()) -> str:
     return f"{name}({', '.join(map(str, args))})"
 
 
-def failure(error: dict, doing: str) -> str:
-    """A sandbox failure (reply.error) as one message. doing: e.g. 'LeNet5() 的 forward'."""
+def failure(error: dict, doing: str, name: str | None = None, facts: dict | None = None) -> str:
+    """A sandbox failure (reply.error) as one message. doing: e.g. 'LeNet5() 的 forward'; name: the
+    definition being built or run; facts: extract/facts.py's, for hints (suites/hints.py)."""
     kind = error.get("kind")
     unit = error.get("unit")
     where = f"（{unit}）" if unit else ""
     if kind == "missing":
-        return f"提交中没有找到 {error['missing']} 的定义 ({error['missing']} is not defined in the submission)。"
+        return hints.missing(error["missing"], facts)
     if kind == "timeout":
         seconds = error.get("seconds")
         if error.get("phase") == "load":
@@ -44,6 +49,9 @@ def failure(error: dict, doing: str) -> str:
         text = f"{doing}时出错: {error.get('type')}: {error.get('message')}"
         if error.get("type") == "MemoryError":
             text += "（超出内存限制 memory limit exceeded）"
+    hint = hints.for_error(error, name, facts) if kind not in ("timeout", "died") else None
+    if hint:
+        text += "\n" + HINT + hint
     if error.get("traceback"):
         text += "\n" + error["traceback"].rstrip()
     if error.get("repeated"):
@@ -51,9 +59,33 @@ def failure(error: dict, doing: str) -> str:
     return text
 
 
+NOT_RUN = "未运行："
+
+
 def not_run(prerequisite: str, reason: str = "") -> str:
-    tail = f"：{reason}" if reason else ""
-    return f"未运行：前置检查 {prerequisite} 未通过{tail} (not run: prerequisite {prerequisite} failed)。"
+    """One line: the check that failed first, and that this one was not run because of it. reason:
+    the first line of the prerequisite's message; where that was itself not run, its line is this
+    one's (a chain of prerequisites names the first failure once)."""
+    if reason.startswith(NOT_RUN):
+        return reason
+    tail = f"：{reason}" if reason else "。"
+    return (f"{NOT_RUN}前置检查 {prerequisite} 未通过，依赖它的检查都未运行 "
+            f"(not run: {prerequisite} failed first){tail}")
+
+
+def forward_raised(error: str, name: str | None = None, facts: dict | None = None) -> str:
+    """A forward trace's error ('Type: message'), with a hint where one is known."""
+    hint = hints.for_error_text(error, name, facts)
+    return f"forward 出错 (forward raised): {error}" + (f"\n{HINT}{hint}" if hint else "")
+
+
+def with_hint(text: str, hint: str | None) -> str:
+    """text, and the hint on its own line (once)."""
+    return text + (f"\n{HINT}{hint}" if hint and hint not in text else "")
+
+
+def not_a_tensor(name: str, got: str | None, facts: dict | None = None) -> str:
+    return with_hint(f"{name}.forward 返回的是 {got}，应为 torch.Tensor。", hints.not_a_tensor(name, got, facts))
 
 
 STAGE_HINTS = {

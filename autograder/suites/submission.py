@@ -5,6 +5,7 @@ the student's code raises SubmissionError with a message for the student; the te
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -14,6 +15,7 @@ import numpy as np
 
 from autograder.calibrate.table import Calibration
 from autograder.config import GradingConfig
+from autograder.extract.facts import definition_facts
 from autograder.sandbox.client import Reply, Sandbox
 from autograder.suites import messages
 from autograder.suites.analysis import Trace
@@ -73,6 +75,13 @@ class Submission:
     """Replies of ops run ahead of time (training checks run together), not yet used by a test."""
     _calls: itertools.count = field(default_factory=itertools.count)
 
+    @functools.cached_property
+    def facts(self) -> dict | None:
+        """What the code says about its definitions (extract/facts.py), for the hints of messages;
+        None where no parsed code stands behind the sandbox."""
+        extracted = getattr(self.sandbox, "extracted", None)
+        return definition_facts(extracted) if extracted is not None else None
+
     @staticmethod
     def _key(names, op: str, args: dict) -> str:
         return json.dumps([sorted(names), op, args], sort_keys=True, default=_array_digest)
@@ -88,7 +97,7 @@ class Submission:
             if reply.output.strip():
                 self.output.append(reply.output)
         if not reply.ok:
-            raise SubmissionError(messages.failure(reply.error, doing))
+            raise SubmissionError(messages.failure(reply.error, doing, next(iter(names), None), self.facts))
         return reply.result
 
     @staticmethod
@@ -113,7 +122,7 @@ class Submission:
         result = self.run([name], "forward", {"model": self.model(name, args), "x": x, "shape": shape, "seed": seed},
                           f"{messages.call_text(name, args)} 的 forward（输入 {shown}）")
         if result.get("type") != "Tensor":
-            raise CheckFailed(f"{name}.forward 返回的是 {result.get('type')}，应为 torch.Tensor。")
+            raise CheckFailed(messages.not_a_tensor(name, result.get("type"), self.facts))
         return result["output"]
 
     def grads(self, name: str, args, shape) -> list:

@@ -1,0 +1,19 @@
+# A CNN whose constructor takes only n_feature: CNN(n_feature), not the handout's CNN(input_size, n_feature, output_size).
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class CNN(nn.Module):
+    def __init__(self, n_feature):
+        super(CNN, self).__init__()
+        self.n_feature = n_feature
+        self.conv1 = nn.Conv2d(1, n_feature, kernel_size=5)
+        self.conv2 = nn.Conv2d(n_feature, n_feature, kernel_size=5)
+        self.fc1 = nn.Linear(n_feature*4*4, 50)
+        self.fc2 = nn.Linear(50, 10)
+
+    def forward(self, x, verbose=False):
+        x = F.max_pool2d(F.relu(self.conv1(x)), kernel_size=2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), kernel_size=2)
+        x = F.relu(self.fc1(x.view(-1, self.n_feature*4*4)))
+        return F.log_softmax(self.fc2(x), dim=1)
