@@ -40,11 +40,12 @@ INTROSPECTIVE = frozenset({
     # line numbers, frames, code objects
     "traceback", "warnings", "__code__", "f_code", "f_lineno", "f_back", "tb_lineno", "tb_frame", "__traceback__",
     "co_firstlineno", "co_lines", "co_positions", "co_lnotab", "co_linetable", "co_consts", "currentframe",
-    "_getframe", "exc_info", "__firstlineno__", "__annotations__",
+    "_getframe", "exc_info", "exception", "last_traceback", "__firstlineno__", "__annotations__", "gi_frame",
+    "gi_code", "cr_frame", "cr_code", "f_locals", "f_globals", "getline", "getlines",
     # reaching any of those by a computed name, or evaluating text
     "__getattribute__", "__dict__", "vars", "globals", "locals", "eval", "exec", "compile", "__builtins__",
-    "__import__", "importlib", "attrgetter", "__file__", "__loader__", "__spec__", "open", "dis", "gc", "ctypes",
-    "marshal",
+    "__import__", "importlib", "modules", "attrgetter", "__file__", "__loader__", "__spec__", "open", "dis", "gc",
+    "ctypes", "marshal",
 })
 """Names and attributes through which code may observe comments, docstrings, line numbers or order."""
 
