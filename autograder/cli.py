@@ -38,6 +38,8 @@ def _grading_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache-dir", type=Path, default=d.cache_dir, help=f"decoded data and results cache (default: {d.cache_dir})")
     p.add_argument("--seed", type=int, default=d.seed, help="base seed of every random choice (recorded in results)")
     p.add_argument("--device", default=d.device, help="cpu or cuda")
+    p.add_argument("--precision", choices=("auto", "fp32", "bf16"), default=d.precision,
+                   help="training arithmetic (auto: bf16 where native and calibrated, else fp32)")
     p.add_argument("--jobs", type=int, default=d.jobs, help="submissions graded in parallel (threads are divided)")
     p.add_argument("--timeout", type=float, default=d.timeout, help="time limit (s) of one data-free check")
     p.add_argument("--memory-limit", type=float, default=d.memory_limit_gb, help="memory cap per child, GiB")
@@ -50,7 +52,7 @@ def _grading_options(p: argparse.ArgumentParser) -> None:
 
 def _config(args, **extra) -> GradingConfig:
     return GradingConfig(data_dir=args.data_dir, cache_dir=args.cache_dir, seed=args.seed, device=args.device,
-                         jobs=args.jobs, timeout=args.timeout, memory_limit_gb=args.memory_limit,
+                         precision=args.precision, jobs=args.jobs, timeout=args.timeout, memory_limit_gb=args.memory_limit,
                          result_cache=not args.no_cache, namespaces=not args.no_isolation,
                          training_concurrency=args.training_concurrency, **extra)
 

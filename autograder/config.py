@@ -54,14 +54,26 @@ class GradingConfig:
     CPU (env AUTOGRADER_SPEC_KIND) only to rehearse the GPU path before spending GPU time."""
     jobs: int = 1
     """Submissions graded in parallel; threads are divided between them."""
+    precision: str = "auto"
+    """'fp32', 'bf16', or 'auto': bf16 where the device runs it natively and a bf16 table exists,
+    else fp32 (training/precision.py). Resolved once per run, before any grading."""
     timeout: float = 30.0
-    """Time limit of one data-free check (a forward pass, a parameter count...)."""
+    """Time limit of one data-free check (a forward pass, a parameter count...), in CPU seconds of
+    the child; see starved_wall_factor for the wall-clock side."""
     load_timeout: float = 20.0
     """Time limit for defining a part's code (imports, classes, functions)."""
     training_time_factor: float = 5.0
-    """A training check may take this many times the reference's calibrated time..."""
+    """A training check may use this many times the CPU seconds that the reference used for it on
+    this machine, with these threads (the machine profile measured by the canary)..."""
     training_min_timeout: float = 60.0
-    """...but never less than this."""
+    """...but never less than this many CPU seconds."""
+    starved_wall_factor: float = 3.0
+    """Wall-clock backstop: an op whose child waited for the CPU (another process, a CPU quota) may
+    run this many times its limit in wall time; if it still has not finished, its result is 'not
+    final, regrade' (a grader error), never a zero. A child that did not wait for the CPU (it
+    slept or blocked) times out at its limit."""
+    reference_seconds: dict = field(default_factory=dict)
+    """Training check -> CPU seconds the reference used on this machine (filled by the canary)."""
     memory_limit_gb: float = 6.0
     """Address-space cap of a CPU child (importing torch alone reserves ~3.2 GiB)."""
     namespaces: bool = True

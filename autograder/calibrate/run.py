@@ -9,12 +9,14 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from autograder import machine
 from autograder.calibrate.table import table_path
 from autograder.calibrate.thresholds import summarize
 from autograder.config import GradingConfig
 from autograder.extract import extract_submission
 from autograder.sandbox.client import ResultCache, Sandbox
 from autograder.suites.runner import prepare_data, sandbox_policy
+from autograder.training import precision
 from autograder.training.specs import TRAINING_CHECKS
 from autograder.training.subsets import test_indices
 
@@ -39,8 +41,9 @@ def measure(config: GradingConfig, seeds: list[int], solutions: Path = SOLUTIONS
         raise SystemExit("calibration needs both data sets: " + "; ".join(errors.values()))
     extracted = extract_submission(solutions)
     policy = sandbox_policy(config, masks=())
-    checks = TRAINING_CHECKS[config.device_kind]
-    out = {name: {"accuracy": [], "seconds": [], "losses": [], "per_class": []} for name in checks}
+    checks = {name: (ctor, args, precision.apply(spec, config.precision))
+              for name, (ctor, args, spec) in TRAINING_CHECKS[config.device_kind].items()}
+    out = {name: {"accuracy": [], "seconds": [], "cpu_seconds": [], "losses": [], "per_class": []} for name in checks}
     cache = ResultCache(config.cache_dir / "results") if config.result_cache else None
     with Sandbox(extracted, policy, dirs, prints, device=config.device, cache=cache) as sandbox:
         for seed in tqdm(seeds, desc="calibrating (seeds)", disable=quiet):
@@ -59,6 +62,8 @@ def measure(config: GradingConfig, seeds: list[int], solutions: Path = SOLUTIONS
                 correct = np.asarray(reply.result["predictions"]) == y
                 out[name]["accuracy"].append(float(100 * correct.mean()))
                 out[name]["seconds"].append(float(reply.result["train_seconds"]))
+                if reply.usage:  # a cached result carries no usage: the table then says so by omission
+                    out[name]["cpu_seconds"].append(float(reply.usage["cpu_seconds"]))
                 out[name]["losses"].append([float(v) for v in reply.result["losses"]])
                 out[name]["per_class"].append([float(100 * correct[y == c].mean()) for c in range(10)])
             tqdm.write(" ".join(f"{k}={v['accuracy'][-1]:.2f}" for k, v in out.items())) if not quiet else None
@@ -78,9 +83,12 @@ def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_v
     for name, m in measured.items():
         checks[name] = {**summarize(m["accuracy"]), "train_seconds_mean": round(float(np.mean(m["seconds"])), 2),
                         "loss_band": _band(m["losses"]), "per_class_mean": _band(m["per_class"])["mean"]}
+        if m["cpu_seconds"]:
+            checks[name]["train_cpu_seconds_mean"] = round(float(np.mean(m["cpu_seconds"])), 2)
     per_seed = [{k: measured[k]["accuracy"][i] for k in measured} for i in range(len(seeds))]
     checks[LESSON] = {**summarize([lesson_gap(a) for a in per_seed]), "train_seconds_mean": 0.0}
-    return {"device": config.device_kind, "trained_on": config.device, "threads": config.threads, "seeds": seeds,
+    return {"device": config.device_kind, "precision": config.precision, "trained_on": config.device,
+            "machine": machine.describe(), "threads": config.threads, "seeds": seeds,
             "created": datetime.date.today().isoformat(), "torch": torch_version, "checks": checks}
 
 
@@ -95,6 +103,6 @@ def main(*, config: GradingConfig, n_seeds: int = 20, first_seed: int = 100, out
     if len(done) < 2:
         raise SystemExit(f"calibration finished {len(done)} seed(s) within the time budget; it needs at least 2")
     table = build_table(config, done, measured, torch.__version__)
-    path = Path(out) if out else table_path(config.device_kind)
+    path = Path(out) if out else table_path(config.device_kind, config.precision)
     path.write_text(json.dumps(table, indent=1) + "\n")
     return path

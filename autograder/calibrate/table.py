@@ -1,4 +1,8 @@
-"""The committed calibration tables (one JSON file per device kind) and their reader."""
+"""The committed calibration tables (one JSON file per device kind and precision) and their reader.
+
+thresholds_<kind>.json holds the kind's default precision (CPU: fp32, which every CPU runs at full
+speed; CUDA: bf16); thresholds_<kind>-<precision>.json the other one, where it has been measured.
+"""
 from __future__ import annotations
 
 import json
@@ -9,10 +13,20 @@ from pathlib import Path
 TABLE_DIR = Path(__file__).parent
 
 
-def table_path(device_kind: str) -> Path:
+DEFAULT_PRECISION = {"cpu": "fp32", "cuda": "bf16"}
+
+
+def table_path(device_kind: str, precision: str | None = None) -> Path:
     """The package's table, or the one in $AUTOGRADER_THRESHOLDS_DIR (a table not yet committed)."""
     folder = os.environ.get("AUTOGRADER_THRESHOLDS_DIR")
-    return (Path(folder) if folder else TABLE_DIR) / f"thresholds_{device_kind}.json"
+    precision = precision or DEFAULT_PRECISION[device_kind]
+    suffix = "" if precision == DEFAULT_PRECISION[device_kind] else f"-{precision}"
+    return (Path(folder) if folder else TABLE_DIR) / f"thresholds_{device_kind}{suffix}.json"
+
+
+def calibrated_precisions(device_kind: str) -> tuple[str, ...]:
+    """The precisions that have a table for this device kind."""
+    return tuple(p for p in ("fp32", "bf16") if table_path(device_kind, p).is_file())
 
 
 class NotCalibrated(Exception):
@@ -34,7 +48,9 @@ class CheckCalibration:
     false_fail: float
     """Estimated probability that the reference fails this check, one retry included."""
     train_seconds: float
-    """Mean training time of the reference (sets the check's time limit)."""
+    """Mean wall-clock training time of the reference on the calibration machine."""
+    train_cpu_seconds: float = 0.0
+    """Mean CPU seconds of the same (the time limit where this machine has no profile yet)."""
     loss_band: dict | None = None
     """The reference's training-loss curve over seeds: {"mean", "lo", "hi"} per window (for plots)."""
     per_class_mean: list | None = None
@@ -45,25 +61,31 @@ class CheckCalibration:
 class Calibration:
     device_kind: str
     checks: dict
+    precision: str = "fp32"
+    path: str = ""
 
     def __getitem__(self, name: str) -> CheckCalibration:
         return self.checks[name]
 
-    def time_limit(self, name: str, factor: float, minimum: float) -> float:
-        check = self.checks.get(name)
-        return max(minimum, factor * check.train_seconds) if check else minimum * 5
 
-
-def load(device_kind: str) -> Calibration:
-    path = table_path(device_kind)
+def load(device_kind: str, precision: str | None = None) -> Calibration:
+    precision = precision or DEFAULT_PRECISION[device_kind]
+    path = table_path(device_kind, precision)
     if not path.is_file():
-        raise NotCalibrated(f"no calibration table for device '{device_kind}' ({path}); "
-                            f"run: python -m autograder calibrate --device {device_kind}")
+        raise NotCalibrated(f"no calibration table for device '{device_kind}' at precision {precision} ({path}); "
+                            f"run: python -m autograder calibrate --device {device_kind} --precision {precision}")
     raw = json.loads(path.read_text())
+    threads = raw.get("threads", 1)
+    if raw.get("precision", "bf16" if device_kind == "cuda" else "fp32") != precision:
+        raise NotCalibrated(f"{path} was measured at precision {raw.get('precision')}, not {precision}; "
+                            f"run: python -m autograder calibrate --device {device_kind} --precision {precision}")
     checks = {}
     for name, c in raw["checks"].items():
         checks[name] = CheckCalibration(name=name, n=c["n"], mean=c["mean"], std=c["std"], min=c["min"], max=c["max"],
                                         threshold=c["threshold"], false_fail=c["false_fail_with_retry"],
-                                        train_seconds=c.get("train_seconds_mean", 0.0), loss_band=c.get("loss_band"),
+                                        train_seconds=c.get("train_seconds_mean", 0.0),
+                                        train_cpu_seconds=c.get("train_cpu_seconds_mean",
+                                                                threads * c.get("train_seconds_mean", 0.0)),
+                                        loss_band=c.get("loss_band"),
                                         per_class_mean=c.get("per_class_mean"))
-    return Calibration(device_kind, checks)
+    return Calibration(device_kind, checks, precision, str(path))

@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402,F401  (imported once here, shared by every forked child)
 
 from autograder.sandbox import cgroup, child as child_main, isolation, ops, protocol  # noqa: E402,F401
+from autograder.sandbox.usage import OpUsage  # noqa: E402
 
 HEAD_BYTES, TAIL_BYTES = 3000, 1000
 SUPERVISOR_STATS = {"peak_rss_mb": 0.0}  # largest resident set of any child reaped so far
@@ -65,9 +66,9 @@ class Started(NamedTuple):
     key: tuple
     child: "Child"
     nonce: str
-    deadline: float
     load_output: str
-    limit: float
+    usage: OpUsage
+    """The child's CPU time and waiting since the op began; decides when the op is over time."""
 
 
 class Child:
@@ -182,6 +183,7 @@ class Supervisor:
         self.policy = isolation.Policy(**{**init["policy"], "mask_paths": tuple(init["policy"]["mask_paths"])})
         self.device = init["device"]
         self.load_timeout = init["load_timeout"]
+        self.wall_factor = init.get("wall_factor") or 1.0
         self.data = {}
         for name, folder in init["data"].items():
             if folder:
@@ -231,11 +233,18 @@ class Supervisor:
     def _load(self, key: tuple, keep=()) -> tuple[Child | None, dict | None]:
         """Spawn and define the units; (child, None) or (None, failure reply)."""
         child = self.spawn(key, keep)
-        deadline = time.monotonic() + self.load_timeout
+        usage = OpUsage(child.pid, self.load_timeout, self.wall_factor)
         try:
             while True:
-                message = child.pump(deadline)
+                message = child.pump(usage.next_look())
                 if message is None:
+                    overrun = usage.overrun()
+                    if overrun is None:
+                        continue
+                    if overrun["kind"] == "starved":  # not the unit's fault: not remembered as broken
+                        child.kill()
+                        self.children.pop(key, None)
+                        return None, {"ok": False, "error": {**overrun, "phase": "load"}, "output": child.capture.text()}
                     failure = {"kind": "timeout", "phase": "load", "seconds": self.load_timeout}
                     break
                 if "isolated" in message:
@@ -286,18 +295,20 @@ class Supervisor:
         nonce = uuid.uuid4().hex
         protocol.send(child.req_w, {"id": nonce, "op": request["op"], "args": request.get("args", {}),
                                     "threads": request.get("threads")})
-        return Started(key, child, nonce, time.monotonic() + request["timeout"], load_output, request["timeout"])
+        usage = OpUsage(child.pid, request["timeout"], self.wall_factor)
+        return Started(key, child, nonce, load_output, usage)
 
     def _end(self, started: Started, message: dict | None, error: dict | None = None) -> dict:
         """The reply of a started op: its message, or error (the child is then stopped)."""
-        key, child, _, _, load_output, limit = started
+        key, child, _, load_output, usage = started
         if message is not None:
             reply = {k: message.get(k) for k in ("ok", "result", "error")}
             if reply["error"]:
                 reply["error"] = {"kind": "exception", "phase": "op", **reply["error"]}
             reply["output"] = load_output + child.capture.text()
+            reply["usage"] = usage.summary()
             return reply
-        error = error or {"kind": "timeout", "phase": "op", "seconds": limit}
+        error = error or usage.overrun() or {"kind": "timeout", "phase": "op", "seconds": usage.limit}
         child.kill()
         self.children.pop(key, None)
         return {"ok": False, "error": error, "output": load_output + child.capture.text()}
@@ -309,9 +320,11 @@ class Supervisor:
         child = started.child
         try:
             while True:
-                message = child.pump(started.deadline)
-                if message is None or message.get("id") == started.nonce:
+                message = child.pump(started.usage.next_look())
+                if message is not None and message.get("id") == started.nonce:
                     return self._end(started, message)
+                if message is None and (overrun := started.usage.overrun()):
+                    return self._end(started, None, overrun)
         except ChildGone:
             return self._end(started, None, _died(child, "op"))
 
@@ -330,13 +343,13 @@ class Supervisor:
             else:
                 running[i] = started
         while running:
-            now = time.monotonic()
-            for i in [i for i, op in running.items() if op.deadline <= now]:
-                replies[i] = self._end(running.pop(i), None)
+            for i, op in list(running.items()):
+                if overrun := op.usage.overrun():
+                    replies[i] = self._end(running.pop(i), None, overrun)
             owners = {fd: i for i, op in running.items() for fd in op.child.fds()}
             if not owners:
                 continue
-            wait = max(0.0, min(op.deadline for op in running.values()) - now)
+            wait = max(0.0, min(op.usage.next_look() for op in running.values()) - time.monotonic())
             for fd in select.select(list(owners), [], [], wait)[0]:
                 i = owners[fd]
                 if i not in running:

@@ -35,8 +35,9 @@ def failure(error: dict, doing: str, name: str | None = None, facts: dict | None
             text = (f"定义代码时超出时间限制 {seconds:g} 秒{where}：类或函数定义处可能有死循环 "
                     f"(time limit exceeded while defining the code)。")
         else:
-            text = (f"{doing}超出时间限制 {seconds:g} 秒：可能有死循环，或计算量远超讲义的网络 "
-                    f"(time limit exceeded)。")
+            used = "CPU 时间" if error.get("measure") == "cpu" else ""
+            text = (f"{doing}超出时间限制（{used}{seconds:g} 秒）：可能有死循环，或计算量远超讲义的网络 "
+                    f"(time limit exceeded{': CPU time' if used else ''})。")
     elif kind == "died" and error.get("memory_limit"):
         text = (f"{doing}时超出内存上限，进程被系统终止{where}：是否一次申请了过多内存？"
                 f"(memory limit exceeded: the process was killed)。")
@@ -57,6 +58,17 @@ def failure(error: dict, doing: str, name: str | None = None, facts: dict | None
     if error.get("repeated"):
         text += "\n（这段代码此前已失败，未再次运行 / failed earlier, not run again）"
     return text
+
+
+def not_final(error: dict, doing: str) -> tuple[str, str]:
+    """(message for the student, detail for the instructor) when the machine was starved of CPU."""
+    message = (f"{doing}未能完成：评分机器当时过载（CPU 被其他程序占用或受限），这不是你的代码的问题。"
+               f"本次结果不是最终成绩，教师会重新评分 (the grading machine was overloaded; not final, "
+               f"your instructor will regrade)。")
+    detail = (f"{doing.strip()}: starved of CPU: {error.get('wall_seconds')} s wall, {error.get('cpu_seconds')} "
+              f"CPU s used of a {error.get('seconds')} CPU s limit, waited for a CPU {100 * error.get('waited', 0):.0f}% "
+              f"of the time ({error.get('phase')} phase); not final, regrade on a machine with free cores")
+    return message, detail
 
 
 NOT_RUN = "未运行："

@@ -16,7 +16,7 @@ import pytest
 from autograder.config import PARTS, RUN_ORDER
 from autograder.results.model import VISIBILITIES, TestResult
 from autograder.results.redact import redact
-from autograder.suites.errors import CheckFailed, NotRun, SubmissionError
+from autograder.suites.errors import CheckFailed, NotFinal, NotRun, SubmissionError
 from autograder.suites import checks, messages
 
 MAX_OUTPUT_CHARS = 4000
@@ -148,6 +148,9 @@ class GradingPlugin:
             exc = call.excinfo.value
             if isinstance(exc, (CheckFailed, SubmissionError, NotRun)):
                 message = str(exc)
+            elif isinstance(exc, NotFinal):  # the machine, not the student: the result says regrade
+                message = str(exc)
+                self.grader_errors.append(f"{meta.name}: {exc.detail}")
             elif isinstance(exc, AssertionError):
                 message = "检查未通过 (check failed)。"
                 self.grader_errors.append(f"{meta.name}: bare assert in a suite: {exc!r}")

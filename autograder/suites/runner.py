@@ -18,6 +18,7 @@ import autograder.calibrate.table as calibration_table
 from autograder.calibrate.table import NotCalibrated
 from autograder.config import PARTS, GradingConfig
 from autograder.data import DataNotFound, load_arrays
+from autograder import machine
 from autograder.extract import extract_submission
 from autograder.results.model import SubmissionResult
 from autograder.results.redact import redact
@@ -25,6 +26,7 @@ from autograder.sandbox.client import GraderError, ResultCache, Sandbox
 from autograder.sandbox.isolation import Policy
 from autograder.suites.plugin import GradingPlugin
 from autograder.suites.submission import Submission
+from autograder.training import precision
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 SUITE_DIRS = {"hidden": PACKAGE_DIR / "hidden", "public": PACKAGE_DIR / "public"}
@@ -53,18 +55,37 @@ def sandbox_policy(config: GradingConfig, masks) -> Policy:
                   namespaces=config.namespaces, mask_paths=tuple(masks), threads=config.threads)
 
 
-def setup_problem(config: GradingConfig) -> str | None:
-    """A setup fault shared by every submission (no CUDA, no calibration table), or None."""
+class SetupProblem(ValueError):
+    """A setup fault shared by every submission (no CUDA, no calibration table, a precision this
+    machine cannot run, a canary that fails): said once, before anyone is graded."""
+
+
+def setup(config: GradingConfig) -> GradingConfig:
+    """Check the run's setup and resolve its precision ('auto' -> 'fp32' or 'bf16'). Raises SetupProblem."""
     if config.device.startswith("cuda"):
         import torch
 
         if not torch.cuda.is_available():
-            return f"--device {config.device}: no CUDA device is visible to torch {torch.__version__} here"
+            raise SetupProblem(f"--device {config.device}: no CUDA device is visible to torch {torch.__version__} here")
+    try:
+        config = config.with_(precision=precision.resolve(
+            config.precision, config.device, calibration_table.calibrated_precisions(config.device_kind)))
+    except precision.PrecisionUnavailable as exc:
+        raise SetupProblem(str(exc)) from None
     if config.training:
         try:
-            calibration_table.load(config.device_kind)
+            calibration_table.load(config.device_kind, config.precision)
         except NotCalibrated as exc:
-            return str(exc)
+            raise SetupProblem(str(exc)) from None
+    return config
+
+
+def setup_problem(config: GradingConfig) -> str | None:
+    """setup()'s fault as a message, or None."""
+    try:
+        setup(config)
+    except SetupProblem as exc:
+        return str(exc)
     return None
 
 
@@ -92,16 +113,17 @@ def grade_submission(path: Path, name: str, config: GradingConfig) -> Submission
     started = time.perf_counter()
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     sys.dont_write_bytecode = True
-    problem = setup_problem(config)
-    if problem:
-        raise GraderError(problem)
+    try:
+        config = setup(config)
+    except SetupProblem as exc:
+        raise GraderError(str(exc)) from None
     extracted = extract_submission(path)
     dirs, prints, labels, data_errors = prepare_data(config)
-    calibration = calibration_table.load(config.device_kind) if config.training else None
+    calibration = calibration_table.load(config.device_kind, config.precision) if config.training else None
     policy = sandbox_policy(config, private_paths(config))
     cache = ResultCache(config.cache_dir / "results") if config.result_cache else None
     with Sandbox(extracted, policy, dirs, prints, device=config.device, load_timeout=min(config.load_timeout, config.timeout),
-                 cache=cache) as sandbox:
+                 wall_factor=config.starved_wall_factor, cache=cache) as sandbox:
         submission = Submission(sandbox, config, calibration, labels, data_errors)
         plugin = GradingPlugin(submission, parts=config.parts, training=config.training,
                                default_visibility=DEFAULT_VISIBILITY[config.suite],
@@ -110,7 +132,8 @@ def grade_submission(path: Path, name: str, config: GradingConfig) -> Submission
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
             code = pytest.main(pytest_args(SUITE_DIRS[config.suite]), plugins=[plugin])
         environment = {"torch": sandbox.torch_version, "threads": config.threads, "namespaces": sandbox.namespaces,
-                       "isolation_notes": sandbox.isolation_notes}
+                       "isolation_notes": sandbox.isolation_notes, "precision": config.precision,
+                       "machine": machine.describe(), "train_cpu_seconds": dict(submission.train_cpu_seconds)}
     environment["peak_child_rss_mb"] = round(sandbox.peak_rss_mb, 1)  # after close: every child counted
     grader_error = "\n".join(plugin.grader_errors) or None
     if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):

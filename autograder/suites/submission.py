@@ -19,11 +19,15 @@ from autograder.extract.facts import definition_facts
 from autograder.sandbox.client import Reply, Sandbox
 from autograder.suites import messages
 from autograder.suites.analysis import Trace
-from autograder.suites.errors import CheckFailed, SubmissionError
-from autograder.training.specs import TRAINING_CHECKS
+from autograder.suites.errors import CheckFailed, NotFinal, SubmissionError
+from autograder.training import precision
+from autograder.training.specs import TRAINING_CHECKS, TrainSpec
 from autograder.training.subsets import test_indices
 
 RETRY_SEED_STEP = 1000
+UNPROFILED_SLACK = 4
+"""Without this machine's profile, time limits allow a machine this many times slower than the
+calibration machine (the limits of `check --train` on a student's laptop)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class Submission:
     _prefetched: dict = field(default_factory=dict)
     """Replies of ops run ahead of time (training checks run together), not yet used by a test."""
     _calls: itertools.count = field(default_factory=itertools.count)
+    train_cpu_seconds: dict = field(default_factory=dict)
+    """Training check -> CPU seconds its run with the grading seed used (not for cached results)."""
 
     @functools.cached_property
     def facts(self) -> dict | None:
@@ -96,6 +102,8 @@ class Submission:
             self._memo[key] = reply
             if reply.output.strip():
                 self.output.append(reply.output)
+        if not reply.ok and reply.error.get("kind") == "starved":
+            raise NotFinal(*messages.not_final(reply.error, doing))
         if not reply.ok:
             raise SubmissionError(messages.failure(reply.error, doing, next(iter(names), None), self.facts))
         return reply.result
@@ -146,10 +154,8 @@ class Submission:
     # -- training -------------------------------------------------------------------------------
     def _train_request(self, check: str, seed: int, perm_fn: str | None) -> dict:
         """The sandbox op that trains one check (run()'s arguments)."""
-        ctor, args, spec = TRAINING_CHECKS[self.config.device_kind][check]
-        limit = (self.calibration.time_limit(check, self.config.training_time_factor, self.config.training_min_timeout)
-                 if self.calibration else self.config.training_min_timeout * 5)
-        return {"names": [ctor] + ([perm_fn] if perm_fn else []), "op": "train", "timeout": limit,
+        ctor, args, spec = self.training_check(check)
+        return {"names": [ctor] + ([perm_fn] if perm_fn else []), "op": "train", "timeout": self.time_limit(check),
                 "args": {"name": ctor, "args": list(args), "spec": spec.to_dict(), "seed": seed, "perm_fn": perm_fn},
                 "cacheable": self.config.result_cache}
 
@@ -157,7 +163,7 @@ class Submission:
         """Train these (check, perm_fn) pairs with the grading seed, all at once, each in its own
         child (a GPU has room for them all); the tests then find the results ready."""
         requests = [self._train_request(check, self.config.seed, perm_fn) for check, perm_fn in plan
-                    if TRAINING_CHECKS[self.config.device_kind][check][2].dataset not in self.data_errors]
+                    if self.training_check(check)[2].dataset not in self.data_errors]
         requests = [r for r in requests if self._key(r["names"], r["op"], r["args"]) not in self._memo]
         # Together they share the cores, and each may take as long as all of them one after another.
         together = sum(r["timeout"] for r in requests)
@@ -166,13 +172,33 @@ class Submission:
         for request, reply in zip(requests, self.sandbox.run_many(requests)):
             self._prefetched[self._key(request["names"], request["op"], request["args"])] = reply
 
-    def _train_once(self, check: str, seed: int, perm_fn: str | None) -> TrainResult:
+    def training_check(self, check: str) -> tuple[str, tuple, TrainSpec]:
+        """(constructor name, its arguments, spec at this run's precision) of a training check."""
         ctor, args, spec = TRAINING_CHECKS[self.config.device_kind][check]
+        return ctor, args, precision.apply(spec, self.config.precision)
+
+    def time_limit(self, check: str) -> float:
+        """CPU seconds a training check may use: a multiple of what the reference used on this
+        machine (the canary's profile), or, unprofiled (a student's `check --train`), of the
+        calibration machine's time with room for a slower machine."""
+        factor, minimum = self.config.training_time_factor, self.config.training_min_timeout
+        reference = self.config.reference_seconds.get(check)
+        if reference:
+            return max(minimum, factor * reference)
+        if self.calibration and check in self.calibration.checks:
+            return max(minimum, UNPROFILED_SLACK * factor * self.calibration[check].train_cpu_seconds)
+        return minimum * UNPROFILED_SLACK * factor
+
+    def _train_once(self, check: str, seed: int, perm_fn: str | None) -> TrainResult:
+        ctor, args, spec = self.training_check(check)
         if spec.dataset in self.data_errors:
             raise CheckFailed(self.data_errors[spec.dataset])
         request = self._train_request(check, seed, perm_fn)
         result = self.run(request["names"], "train", request["args"], f"训练 {messages.call_text(ctor, args)}",
                           timeout=request["timeout"], cacheable=request["cacheable"])
+        usage = self._memo[self._key(request["names"], "train", request["args"])].usage
+        if usage and seed == self.config.seed:  # the machine profile's measurement (canary.py)
+            self.train_cpu_seconds[check] = usage["cpu_seconds"]
         labels = self.labels[spec.dataset][test_indices(len(self.labels[spec.dataset]), spec.test_subset)]
         predictions = np.asarray(result["predictions"])
         if predictions.shape != labels.shape:

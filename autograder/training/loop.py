@@ -19,7 +19,7 @@ from autograder.training.specs import CIFAR_NORM, MNIST_NORM, TrainSpec
 from autograder.training.subsets import pixel_permutation, test_indices, train_indices
 
 # Captured before any submission code runs, so that patching these names later changes nothing here.
-_ADAM, _SGD = torch.optim.Adam, torch.optim.SGD
+_ADAM, _SGD, _ONE_CYCLE = torch.optim.Adam, torch.optim.SGD, torch.optim.lr_scheduler.OneCycleLR
 _NAMED_PARAMETERS = torch.nn.Module.named_parameters
 _BACKWARD, _ONES_LIKE = torch.autograd.backward, torch.ones_like
 _LOSSES = {"nll": F.nll_loss, "cross_entropy": F.cross_entropy}
@@ -123,7 +123,11 @@ def train_and_predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec,
     optimizer = (_ADAM(params, lr=spec.lr) if spec.optimizer == "adam"
                  else _SGD(params, lr=spec.lr, momentum=spec.momentum))
     loss_fn = _LOSSES[spec.loss]
+    loss_args = {"label_smoothing": spec.label_smoothing} if spec.label_smoothing else {}
     train_idx = torch.from_numpy(train_indices(len(data.train_x), spec.train_subset, seed)).to(device)
+    total_steps = spec.epochs * math.ceil(len(train_idx) / spec.batch_size)
+    scheduler = (_ONE_CYCLE(optimizer, max_lr=spec.lr, total_steps=total_steps, pct_start=spec.warmup)
+                 if spec.schedule == "onecycle" else None)
 
     def prepare(x):
         if data.uint8_images:
@@ -142,10 +146,12 @@ def train_and_predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec,
                 x = _augment(x, aug_gen)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=spec.bf16):
                 out = model(prepare(x))
-            loss = loss_fn(out.float(), data.train_y[rows])
+            loss = loss_fn(out.float(), data.train_y[rows], **loss_args)
             optimizer.zero_grad(set_to_none=True)
             _BACKWARD(loss, grad_tensors=_ONES_LIKE(loss))  # not loss.backward(): Tensor methods can be patched
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             losses.append(loss.detach())
             outcome.steps += 1
             outcome.images_seen += len(rows)

@@ -22,7 +22,14 @@ class TrainSpec:
     optimizer: str
     """'adam' or 'sgd'."""
     lr: float
+    """Learning rate; with schedule 'onecycle', the peak of the cycle."""
     momentum: float = 0.0
+    schedule: str = "constant"
+    """'constant', or 'onecycle' (torch's OneCycleLR over the whole run: linear warm-up for
+    warmup of the steps, then cosine annealing; short runs learn far more per step with it)."""
+    warmup: float = 0.25
+    label_smoothing: float = 0.0
+    """For loss 'cross_entropy' only."""
     batch_size: int = 64
     epochs: int = 1
     train_subset: int | None = None
@@ -32,7 +39,8 @@ class TrainSpec:
     augment: bool = False
     """Random crop (padding 4) and horizontal flip, done on whole batches."""
     bf16: bool = False
-    """bf16 autocast for forward and loss."""
+    """bf16 autocast for forward and loss where the machine runs bf16 natively (see precision.py);
+    the spec sent to the sandbox has it resolved, so cached results and thresholds never mix the two."""
     channels_last: bool = False
     eval_batch_size: int = 1000
     permute_pixels: bool = False

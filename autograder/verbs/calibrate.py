@@ -5,14 +5,12 @@ from pathlib import Path
 
 from autograder.calibrate import run
 from autograder.config import GradingConfig
-from autograder.suites.runner import setup_problem
+from autograder.suites.runner import setup
 
 
 def main(*, config: GradingConfig = GradingConfig(), seeds: int = 20, first_seed: int = 100, out: Path | None = None,
          quiet: bool = False, budget_s: float | None = None) -> int:
-    problem = setup_problem(config.with_(training=False))  # no table needed: this writes it
-    if problem:
-        raise ValueError(problem)
+    config = setup(config.with_(training=False)).with_(training=True)  # no table needed: this writes it
     path = run.main(config=config, n_seeds=seeds, first_seed=first_seed, out=out, quiet=quiet, budget_s=budget_s)
     print(f"wrote {path}")
     return 0

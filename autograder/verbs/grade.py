@@ -22,7 +22,8 @@ from autograder.reports import table
 from autograder.reports.feedback import write_class_summary, write_feedback
 from autograder.reports.gradescope import to_gradescope
 from autograder.results.model import SubmissionResult
-from autograder.suites.runner import prepare_data, setup_problem
+from autograder import canary, machine
+from autograder.suites.runner import prepare_data, setup
 
 EXIT_OK, EXIT_GRADER_ERROR = 0, 2
 
@@ -68,11 +69,11 @@ def _error_result(name: str, config: GradingConfig, text: str) -> SubmissionResu
 
 
 def write_outputs(results: list[SubmissionResult], out: Path, run_info: dict, *, feedback: bool = True,
-                  device_kind: str = "cpu") -> None:
+                  device_kind: str = "cpu", precision: str | None = None) -> None:
     calib = None
     if feedback:
         try:
-            calib = calibration_table.load(device_kind)
+            calib = calibration_table.load(device_kind, precision)
         except NotCalibrated:
             pass
     for result in results:
@@ -92,14 +93,13 @@ def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingC
          shard: tuple[int, int] | None = None, quiet: bool = False, feedback: bool = True) -> int:
     """Grade every submission; return 0 when grading completed (whatever the scores), 2 when the
     grader itself failed for any submission (those results say so)."""
-    problem = setup_problem(config)
-    if problem:  # the same for every submission: say it once, grade nobody, write nothing
-        raise ValueError(problem)
+    config = setup(config)  # a fault shared by every submission: said once (SetupProblem), nobody graded
+    if config.training:
+        prepare_data(config)  # decode once here, not in every worker
+    config, canary_report = canary.ensure(config, say=(lambda text: None) if quiet else print)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     entries = shard_of(submission_entries(submissions), shard)
-    if config.training:
-        prepare_data(config)  # decode once here, not in every worker
     masks = (str(out.resolve()), *(str(Path(p).resolve()) for _, p in entries))
     config = config.with_(extra_masks=tuple(config.extra_masks) + masks)
     results: dict[str, SubmissionResult] = {}
@@ -128,12 +128,13 @@ def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingC
             bar.update(1)
     ordered = [results[name] for name, _ in entries]
     environment = next((r.environment for r in ordered if r.environment), {})
-    thresholds = calibration_table.table_path(config.device_kind) if config.training else None
+    thresholds = calibration_table.table_path(config.device_kind, config.precision) if config.training else None
     run_info = {"seed": config.seed, "device": config.device, "spec_kind": config.device_kind,
+                "precision": config.precision, "machine": machine.describe(), "canary": canary_report.to_dict(),
                 "thresholds": str(thresholds) if thresholds else None, "jobs": config.jobs, "threads": config.threads,
                 "shard": list(shard) if shard else None, "submissions": [n for n, _ in entries],
                 "environment": environment, "grader_errors": errors}
-    write_outputs(ordered, out, run_info, feedback=feedback, device_kind=config.device_kind)
+    write_outputs(ordered, out, run_info, feedback=feedback, device_kind=config.device_kind, precision=config.precision)
     if not quiet:
         print(table.format_table(ordered))
         notes = environment.get("isolation_notes") or []

@@ -30,6 +30,8 @@ def bundle_files(root: Path = ROOT) -> dict[str, bytes]:
     files["requirements-torch.txt"] = vendor.torch_requirements(root).encode()
     files["pyproject.toml"] = vendor.engine_pyproject(root).encode()
     files.update(vendor.engine_files(hidden=True))
+    # The reference solution: the canary grades it before any student (autograder/canary.py).
+    files.update({f"solutions/{p.name}": p.read_bytes() for p in sorted((root / "solutions").glob("*.py"))})
     if not any(name.startswith("autograder/hidden/test_") for name in files):
         raise ValueError("autograder/hidden/ has no suites: the bundle would grade nothing")
     return files

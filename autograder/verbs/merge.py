@@ -70,6 +70,8 @@ def check(shards: list[Shard]) -> None:
     _same(shards, "seeds", lambda s: s.summary.get("seed"))
     _same(shards, "devices", lambda s: s.summary.get("device"))
     _same(shards, "torch versions", lambda s: s.summary.get("environment", {}).get("torch"))
+    _same(shards, "precisions (thresholds differ: grade every shard with the same --precision)",
+          lambda s: s.summary.get("precision"))
     owners: dict[str, Path] = {}
     for shard in shards:
         for result in shard.results:
@@ -113,6 +115,8 @@ def main(*, shards: list[Path], out: Path, feedback: bool = True, quiet: bool = 
     errors = {r.submission: r.grader_error for r in results if r.grader_error}
     device_kind = first.get("spec_kind") or GradingConfig(device=str(first.get("device") or "cpu")).device_kind
     run_info = {"seed": first.get("seed"), "device": first.get("device"), "spec_kind": device_kind,
+                "precision": first.get("precision"), "machines": [json.loads(m) for m in sorted({json.dumps(s.summary.get("machine"))
+                                                                          for s in loaded})],
                 "thresholds": first.get("thresholds"), "jobs": first.get("jobs"),
                 "threads": first.get("threads"), "shard": None, "submissions": [r.submission for r in results],
                 "environment": next((s.summary["environment"] for s in loaded if s.summary.get("environment")), {}),
@@ -121,7 +125,7 @@ def main(*, shards: list[Path], out: Path, feedback: bool = True, quiet: bool = 
                                  "submissions": s.summary["submissions"], "threads": s.summary.get("threads")}
                                 for s in loaded]}
     out.mkdir(parents=True, exist_ok=True)
-    write_outputs(results, out, run_info, feedback=feedback, device_kind=device_kind)
+    write_outputs(results, out, run_info, feedback=feedback, device_kind=device_kind, precision=first.get("precision"))
     if not quiet:
         print(table.format_table(results))
         print(f"\nmerged {len(loaded)} shard(s), {len(results)} submission(s) into {out}")

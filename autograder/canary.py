@@ -1,0 +1,150 @@
+"""The canary: before anyone is graded, the reference solution must get full marks on this machine
+with the settings in force. It also measures this machine's speed profile (the CPU seconds the
+reference needs for each training check), from which the time limits are scaled.
+
+Both are memoised in <cache>/machine/<fingerprint>.json, so a machine pays for one grading of the
+reference per combination of settings, not one per run: the speed profile per machine fingerprint
+(CPU, threads, torch, device, precision), each canary verdict per settings digest (seed, limits,
+thresholds table, grader code, data). A verdict for all parts with training covers any subset.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import machine
+from autograder.calibrate.table import table_path
+from autograder.config import GradingConfig
+from autograder.suites.runner import SetupProblem, grade_submission, prepare_data
+from autograder.training.specs import TRAINING_CHECKS
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REFERENCE = PACKAGE_DIR.parent / "solutions"
+NAME = "canary-reference"
+
+
+class CanaryFailed(SetupProblem):
+    """The reference does not get full marks here: grading would be wrong for everyone."""
+
+
+@dataclass(frozen=True)
+class CanaryReport:
+    ran: bool
+    """False when a memoised verdict covered this run."""
+    memo: str
+    seconds: float
+    score: float
+    max_score: float
+    reference_seconds: dict
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def grader_version() -> str:
+    """Digest of the engine's own code and tables: a change re-runs the canary."""
+    h = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            h.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def settings(config: GradingConfig, data_prints: dict) -> dict:
+    """What, besides the machine, can change the reference's verdicts."""
+    table = table_path(config.device_kind, config.precision)
+    return {"seed": config.seed, "suite": config.suite, "retry": config.retry, "timeout": config.timeout,
+            "load_timeout": config.load_timeout, "factor": config.training_time_factor,
+            "min_timeout": config.training_min_timeout, "wall_factor": config.starved_wall_factor,
+            "memory": config.memory_limit_gb, "namespaces": config.namespaces,
+            "concurrent": config.concurrent_training, "grader": grader_version(), "data": data_prints,
+            "table": hashlib.sha256(table.read_bytes()).hexdigest()[:16] if table.is_file() else None}
+
+
+def _read(path: Path) -> dict | None:
+    try:
+        memo = json.loads(path.read_text())
+        return memo if isinstance(memo, dict) and isinstance(memo.get("canaries"), dict) else None
+    except (OSError, ValueError):
+        return None  # missing or torn: measure again
+
+
+def _write(path: Path, memo: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(memo, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def _checks(config: GradingConfig) -> list[str]:
+    """The training checks this run's parts train (CNN trains the FC2Layer ones for its lesson)."""
+    if not config.training:
+        return []
+    ctors = {p for p in config.parts} | ({"FC2Layer"} if "CNN" in config.parts else set())
+    return [name for name, (ctor, _, _) in TRAINING_CHECKS[config.device_kind].items() if ctor in ctors]
+
+
+def _covers(entry: dict, config: GradingConfig) -> bool:
+    return entry.get("passed") and set(config.parts) <= set(entry["parts"]) and (entry["training"] or not config.training)
+
+
+def ensure(config: GradingConfig, *, say=print) -> tuple[GradingConfig, CanaryReport]:
+    """The config with this machine's speed profile, once the reference got full marks with it.
+
+    Raises CanaryFailed (which checks failed, and what to do) or SetupProblem (the canary could
+    not run: no reference solution, or the grader failed on it)."""
+    if not REFERENCE.is_dir():
+        raise SetupProblem(f"the reference solution is not installed ({REFERENCE}): the canary needs it to check "
+                           "this machine before grading anyone")
+    fingerprint = machine.fingerprint(config)
+    memo_path = Path(config.cache_dir) / "machine" / f"{machine.digest(fingerprint)}.json"
+    memo = _read(memo_path) or {"fingerprint": fingerprint, "speed": {}, "canaries": {}}
+    _, data_prints, _, data_errors = prepare_data(config)
+    key = machine.digest(settings(config, data_prints))
+    speed = memo["speed"]
+    missing = [c for c in _checks(config) if c not in speed]
+    entry = memo["canaries"].get(key)
+    if entry and _covers(entry, config) and not missing:
+        return (config.with_(reference_seconds=dict(speed)),
+                CanaryReport(False, str(memo_path), 0.0, entry["score"], entry["max_score"], dict(speed)))
+
+    say(f"canary: grading the reference solution on this machine first ({', '.join(config.parts)}"
+        f"{'' if config.training else ', no training'}; once per machine and settings)")
+    # Without a profile the reference trains for real (a cached result has no timing) and under
+    # generous limits; with one, under exactly the limits the students will get.
+    trial = config.with_(reference_seconds=dict(speed), result_cache=config.result_cache and not missing,
+                         extra_masks=())
+    result = grade_submission(REFERENCE, NAME, trial)
+    if result.grader_error:
+        raise SetupProblem(f"the canary (the reference solution, graded first) hit a grader error, so nobody was "
+                           f"graded:\n{result.grader_error}")
+    unavailable = tuple(data_errors.values())
+    failed = [t for t in result.tests if not t.passed and not t.output.startswith(unavailable or ("\0",))]
+    if failed:
+        raise CanaryFailed(_failure_text(result, failed, config))
+    speed.update({k: v for k, v in result.environment.get("train_cpu_seconds", {}).items() if k in _checks(config)})
+    memo["canaries"][key] = {"parts": list(config.parts), "training": config.training, "passed": True,
+                             "score": result.score, "max_score": result.max_score, "seconds": result.seconds,
+                             "created": datetime.datetime.now().isoformat(timespec="seconds")}
+    _write(memo_path, memo)
+    return (config.with_(reference_seconds=dict(speed)),
+            CanaryReport(True, str(memo_path), result.seconds, result.score, result.max_score, dict(speed)))
+
+
+def _failure_text(result, failed, config: GradingConfig) -> str:
+    lines = [f"the reference solution scored {result.score:g}/{result.max_score:g} on this machine with these "
+             f"settings (precision {config.precision}, {config.threads} threads, seed {config.seed}); nobody was graded."]
+    for t in failed:
+        lines.append(f"  {t.name}: {t.output.strip().splitlines()[0] if t.output.strip() else 'failed'}")
+    table = table_path(config.device_kind, config.precision)
+    lines.append("What to do: if a training check missed its threshold, the calibration table "
+                 f"({table}) does not hold on this machine: run `python -m autograder calibrate --precision "
+                 f"{config.precision}` here (see docs/grading.md); if it ran out of time, the machine is far slower "
+                 "than its own profile allows (raise --timeout for data-free checks); otherwise the grader's "
+                 "installation is broken (reinstall with the pinned constraints).")
+    return "\n".join(lines)

@@ -1,0 +1,54 @@
+"""Which arithmetic a grading run trains in: bf16 autocast only where the hardware runs it natively.
+
+On a CPU without native bf16 (no avx512_bf16 / AMX: most laptops, many cloud VMs and CI runners),
+oneDNN emulates bf16 and a VGG training step runs about 20x slower than in fp32 (measured: 6 vs
+136 images/s on a 2-core AMD EPYC with AVX2), so a correct VGG timed out there. Each precision has
+its own calibration table (thresholds_<kind>-<precision>.json); 'auto' picks bf16 only where it is
+native *and* calibrated, fp32 otherwise. The spec sent to the sandbox carries the resolved choice,
+so cached results of one precision are never read for the other.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from autograder.training.specs import TrainSpec
+
+PRECISIONS = ("fp32", "bf16")
+CHOICES = ("auto",) + PRECISIONS
+
+
+class PrecisionUnavailable(Exception):
+    """A precision was asked for that this machine cannot run natively (a setup fault)."""
+
+
+def native_bf16(device: str) -> bool:
+    """Does this device run bf16 matrix products natively? (CPU: oneDNN's own test, which looks for
+    avx512_bf16 / AMX / ARM bf16; CUDA: compute capability 8.0 or newer.)"""
+    import torch
+
+    if device.startswith("cuda"):
+        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+def resolve(requested: str, device: str, calibrated: tuple[str, ...]) -> str:
+    """The precision to train in: 'fp32' or 'bf16'.
+
+    requested: 'auto', 'fp32' or 'bf16'; calibrated: the precisions that have a table for this
+    device kind. 'auto' is bf16 where native and calibrated, else fp32. An explicit 'bf16' on a
+    device without native bf16 raises PrecisionUnavailable (it would be ~20x slower, and its time
+    limits would not hold)."""
+    if requested not in CHOICES:
+        raise ValueError(f"precision {requested!r}: use one of {', '.join(CHOICES)}")
+    if requested == "bf16" and not native_bf16(device):
+        raise PrecisionUnavailable(
+            f"--precision bf16: this {'GPU' if device.startswith('cuda') else 'CPU'} has no native bf16 "
+            "(no avx512_bf16/AMX); bf16 would be emulated and about 20x slower. Use --precision fp32 or auto.")
+    if requested != "auto":
+        return requested
+    return "bf16" if "bf16" in calibrated and native_bf16(device) else "fp32"
+
+
+def apply(spec: TrainSpec, precision: str) -> TrainSpec:
+    """The spec as trained at this precision: bf16 autocast only for specs that allow it."""
+    return replace(spec, bf16=spec.bf16 and precision == "bf16")
