@@ -861,7 +861,8 @@ def output_shape(sub, name: str, args, in_shape: tuple, batch_sizes, out_feature
         trace = sub.trace(name, args, (n,) + tuple(in_shape))
         expected = (n, out_features)
         if trace.output_shape != expected:
-            got = f"出错: {trace.error}" if trace.error else f"输出 {messages.shape(trace.output_shape)}"
+            got = (f"出错: {trace.error}" if trace.error else f"输出 {messages.shape(trace.output_shape)}"
+                   if trace.output_shape is not None else f"返回 {trace.output_type}")
             text = f"{messages.call_text(name, args)} 对输入 {messages.shape((n,) + tuple(in_shape))} {got}；应输出 {messages.shape(expected)}。"
             if stages:
                 problem = analysis.first_stage_problem(trace, stages, n, hints, name, sub.facts)
@@ -1265,7 +1266,7 @@ def not_a_tensor(name: str | None, got: str | None, facts: dict | None = None) -
         info = _facts(facts).get("classes", {}).get(name, {})
         where = _at({"origin": info.get("origin"), "line": info.get("forward_line")}) if info.get("forward_line") else ""
         no_return = info.get("forward_returns") is False
-        return (f"{cls}.forward 返回了 None：" + (f"forward{where} 中没有 return 语句" if no_return else "forward 没有返回结果")
+        return (f"{cls}.forward 返回了 None：" + (f"forward{where}中没有 return 语句" if no_return else "forward 没有返回结果")
                 + "。在 forward 的最后写 return 加上计算结果，例如 return self.network(x) 或 return x"
                 f"（讲义写法）({cls}.forward returns nothing: add the return statement)。")
     if got and got != "Tensor":
@@ -1315,6 +1316,7 @@ from __future__ import annotations
 from _week2_checks_engine.suites import hints
 
 HINT = "提示 (hint)："
+
 
 def shape(s) -> str:
     return "(" + ", ".join(str(int(d)) for d in s) + ")" if s is not None else "?"
