@@ -9,9 +9,14 @@ differ (the stubs score 0, fc2layer_no_relu and perm_pixel_in_place each lose po
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
-from conftest import run_cli
+from conftest import ROOT
 from corpus.manifest import CASES, build
 
 # one folder per student, as the clones of their repositories
@@ -32,10 +37,30 @@ def make_class(folder: Path) -> Path:
     return folder
 
 
+@contextmanager
+def unsharded_run(klass: Path, out: Path, options: list[str]):
+    """One `grade` of the whole class into `out`, in the background: call what this yields to wait
+    for it and get `out`. Killed (its process group) if still running when the block ends."""
+    grading = subprocess.Popen([sys.executable, "-m", "autograder", "grade", *map(str, sorted(klass.iterdir())), "--out",
+                                str(out), "--quiet", *options], cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, start_new_session=True)
+
+    def result(timeout: float = 1800) -> Path:
+        _, stderr = grading.communicate(timeout=timeout)
+        assert grading.returncode == 0, stderr
+        return out
+
+    try:
+        yield result
+    finally:
+        if grading.poll() is None:
+            os.killpg(grading.pid, signal.SIGKILL)
+            grading.communicate()
+
+
 def grade_unsharded(klass: Path, out: Path, options: list[str]) -> Path:
-    done = run_cli("grade", *sorted(klass.iterdir()), "--out", out, "--quiet", *options)
-    assert done.returncode == 0, done.stderr
-    return out
+    with unsharded_run(klass, out, options) as result:
+        return result()
 
 
 def without_timing(value):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from sharded_class import assert_merged_equals_unsharded, grade_unsharded, grading_options, make_class
+from sharded_class import assert_merged_equals_unsharded, grading_options, make_class, unsharded_run
 from slurm_cluster import SlurmCluster, why_unavailable
 
 SUBMIT = ROOT / "examples" / "slurm" / "submit.sh"
@@ -81,34 +81,33 @@ def test_the_cluster_runs_an_array_and_reports_how_each_task_ended(cluster, tmp_
 def test_a_cancelled_shard_is_refused_then_graded_again(cluster, tmp_path, data_dir, cache_dir):
     klass = make_class(tmp_path / "class")
     options = grading_options(data_dir, cache_dir)
-    single = grade_unsharded(klass, tmp_path / "full", options)
     out = tmp_path / "out"
+    with unsharded_run(klass, tmp_path / "full", options) as unsharded:  # alongside the jobs, as on a cluster
+        array, merge = submit(cluster, klass, out, options)
+        shard2 = out / "shard-2"
+        # mid-run: task 2 runs and its `grade` has made its output folder, far from done
+        wait_for("task 2 running", lambda: f"{array}_2 RUNNING" in cluster.queued(f"{array}_2") and shard2.is_dir())
+        cluster.run("scancel", f"{array}_2")
+        cluster.wait(array, merge)
+        ended = cluster.finished()
+        assert {i: ended[f"{array}_{i}"].state for i in (1, 2, 3)} == {1: "COMPLETED", 2: "CANCELLED", 3: "COMPLETED"}
+        assert not runs_with(str(shard2)), "the cancelled task's grade process outlived scancel"
+        assert not (shard2 / "summary.json").exists()
+        # the merge job ran after the array (afterany) and refused, with the reason in its log
+        assert (ended[merge].state, ended[merge].exit_code) == ("FAILED", 2)
+        log = (out / "logs" / f"week2-merge-{merge}.log").read_text()
+        assert "shard-2: no summary.json" in log and "did this shard's job fail?" in log and "Traceback" not in log, log
+        assert not (out / "merged").exists()
+        grade_logs = sorted(p.name for p in (out / "logs").glob("week2-grade-*.log"))
+        assert grade_logs == [f"week2-grade-{array}_{i}.log" for i in (1, 2, 3)]
 
-    array, merge = submit(cluster, klass, out, options)
-    shard2 = out / "shard-2"
-    # mid-run: task 2 runs and its `grade` has made its output folder, far from done
-    wait_for("task 2 running", lambda: f"{array}_2 RUNNING" in cluster.queued(f"{array}_2") and shard2.is_dir())
-    cluster.run("scancel", f"{array}_2")
-    cluster.wait(array, merge)
-    ended = cluster.finished()
-    assert {i: ended[f"{array}_{i}"].state for i in (1, 2, 3)} == {1: "COMPLETED", 2: "CANCELLED", 3: "COMPLETED"}
-    assert not runs_with(str(shard2)), "the cancelled task's grade process outlived scancel"
-    assert not (shard2 / "summary.json").exists()
-    # the merge job ran after the array (afterany) and refused, with the reason in its log
-    assert (ended[merge].state, ended[merge].exit_code) == ("FAILED", 2)
-    log = (out / "logs" / f"week2-merge-{merge}.log").read_text()
-    assert "shard-2: no summary.json" in log and "did this shard's job fail?" in log and "Traceback" not in log, log
-    assert not (out / "merged").exists()
-    grade_logs = sorted(p.name for p in (out / "logs").glob("week2-grade-*.log"))
-    assert grade_logs == [f"week2-grade-{array}_{i}.log" for i in (1, 2, 3)]
-
-    again, merge = submit(cluster, klass, out, options, array="2")
-    cluster.wait(again, merge)
-    ended = cluster.finished()
-    assert (ended[f"{again}_2"].state, ended[f"{again}_2"].exit_code) == ("COMPLETED", 0)
-    assert (ended[merge].state, ended[merge].exit_code) == ("COMPLETED", 0), \
-        (out / "logs" / f"week2-merge-{merge}.log").read_text()
-    assert_merged_equals_unsharded(out / "merged", single, SHARDS)
+        again, merge = submit(cluster, klass, out, options, array="2")
+        cluster.wait(again, merge)
+        ended = cluster.finished()
+        assert (ended[f"{again}_2"].state, ended[f"{again}_2"].exit_code) == ("COMPLETED", 0)
+        assert (ended[merge].state, ended[merge].exit_code) == ("COMPLETED", 0), \
+            (out / "logs" / f"week2-merge-{merge}.log").read_text()
+        assert_merged_equals_unsharded(out / "merged", unsharded(), SHARDS)
 
 
 @pytest.mark.parametrize("count, array, message", [
