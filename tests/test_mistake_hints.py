@@ -82,7 +82,7 @@ def test_prerequisite_chains_are_reported_once(mistakes, case, fmt):
     first = case.hints.get(CHAIN, ())
     assert bool(not_run) == bool(first)
     for name, text in not_run.items():
-        assert text.count(NOT_RUN) == 1 and text.count("前置检查") == 1 and "\n" not in text.strip(), text
+        assert text.count(messages.NOT_RUN) == 1 and text.count("前置检查") == 1 and "\n" not in text.strip(), text
         assert f"前置检查 {first[0]} 未通过" in text and f"{first[0]} failed first" in text, text
         root = shown[first[0]].split("\n", 1)[0]
         assert text.endswith(root), (text, root)  # the first failure's own first line, verbatim
