@@ -37,30 +37,43 @@ def make_class(folder: Path) -> Path:
     return folder
 
 
+class UnshardedRun:
+    """One `grade` of the whole class into `out`, in the background (its own process group)."""
+
+    def __init__(self, klass: Path, out: Path, options: list[str]):
+        self.out = out
+        self.process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", *map(str, sorted(klass.iterdir())),
+                                         "--out", str(out), "--quiet", *options], cwd=ROOT, text=True,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+    def under_way(self) -> bool:
+        """Past its set-up (the output folder is made after the data and the engine's canary), or ended."""
+        return self.out.is_dir() or self.process.poll() is not None
+
+    def result(self, timeout: float = 1800) -> Path:
+        _, stderr = self.process.communicate(timeout=timeout)
+        assert self.process.returncode == 0, stderr
+        return self.out
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.communicate()
+
+
 @contextmanager
 def unsharded_run(klass: Path, out: Path, options: list[str]):
-    """One `grade` of the whole class into `out`, in the background: call what this yields to wait
-    for it and get `out`. Killed (its process group) if still running when the block ends."""
-    grading = subprocess.Popen([sys.executable, "-m", "autograder", "grade", *map(str, sorted(klass.iterdir())), "--out",
-                                str(out), "--quiet", *options], cwd=ROOT, text=True, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, start_new_session=True)
-
-    def result(timeout: float = 1800) -> Path:
-        _, stderr = grading.communicate(timeout=timeout)
-        assert grading.returncode == 0, stderr
-        return out
-
+    """An UnshardedRun, killed if still running when the block ends."""
+    run = UnshardedRun(klass, out, options)
     try:
-        yield result
+        yield run
     finally:
-        if grading.poll() is None:
-            os.killpg(grading.pid, signal.SIGKILL)
-            grading.communicate()
+        run.kill()
 
 
 def grade_unsharded(klass: Path, out: Path, options: list[str]) -> Path:
-    with unsharded_run(klass, out, options) as result:
-        return result()
+    with unsharded_run(klass, out, options) as run:
+        return run.result()
 
 
 def without_timing(value):

@@ -66,6 +66,19 @@ def _die_with_parent() -> None:  # in the child before exec: end with the test p
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def processes_with(file: str, text: str) -> list[int]:
+    """Other processes whose /proc/PID/`file` (cmdline, environ: NUL-separated) has an entry containing `text`."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if any(text.encode() in item for item in (entry / file).read_bytes().split(b"\0")):
+                    pids.append(int(entry.name))
+            except OSError:
+                pass  # gone, or not ours to read
+    return pids
+
+
 @dataclass(frozen=True)
 class FinishedJob:
     """One line of the job-completion file."""
@@ -137,12 +150,12 @@ PartitionName=course Nodes={NODE} Default=YES MaxTime=INFINITE State=UP
                                            preexec_fn=_die_with_parent))
         out.close()
 
-    def _until(self, what: str, ready, timeout: float) -> None:
+    def until(self, what: str, ready, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while not ready():
             dead = [p.args[0] for p in self.procs if p.poll() is not None]
             if dead or time.monotonic() > deadline:
-                raise RuntimeError(f"Slurm test cluster: {what} not ready after {timeout:.0f} s"
+                raise RuntimeError(f"Slurm test cluster: still waiting for {what} after {timeout:.0f} s"
                                    f"{' (' + ', '.join(dead) + ' exited)' if dead else ''}\n{self.log_tail()}")
             time.sleep(0.2)
 
@@ -153,11 +166,11 @@ PartitionName=course Nodes={NODE} Default=YES MaxTime=INFINITE State=UP
         self._daemon("munged", "-F", "-f", f"--key-file={munge}/munge.key", f"--socket={munge}/munge.socket.2",
                      f"--pid-file={munge}/munged.pid", f"--seed-file={munge}/munged.seed",
                      f"--log-file={self.logs}/munged.log", "--num-threads=10")
-        self._until("munged", (munge / "munge.socket.2").exists, timeout)
+        self.until("munged", (munge / "munge.socket.2").exists, timeout)
         self._daemon("slurmctld", "-D", "-f", str(self.conf))
-        self._until("slurmctld", lambda: self.run("sinfo", "-h", check=False).returncode == 0, timeout)
+        self.until("slurmctld", lambda: self.run("sinfo", "-h", check=False).returncode == 0, timeout)
         self._daemon("slurmd", "-D", "-N", NODE, "-f", str(self.conf))
-        self._until(f"node {NODE}", lambda: self.run("sinfo", "-h", "-n", NODE, "-o", "%T", check=False).stdout.strip()
+        self.until(f"node {NODE}", lambda: self.run("sinfo", "-h", "-n", NODE, "-o", "%T", check=False).stdout.strip()
                     == "idle", timeout)
         return self
 
@@ -177,7 +190,7 @@ PartitionName=course Nodes={NODE} Default=YES MaxTime=INFINITE State=UP
 
     def wait(self, *jobs: str, timeout: float = 600) -> None:
         """Until none of `jobs` (ids of jobs or whole arrays) is pending, running or completing."""
-        self._until(f"the end of jobs {', '.join(jobs)}", lambda: not self.queued(*jobs), timeout)
+        self.until(f"the end of jobs {', '.join(jobs)}", lambda: not self.queued(*jobs), timeout)
 
     def finished(self) -> dict[str, FinishedJob]:
         """Every finished job, by 'ARRAYJOB_TASK' for array tasks and by job id otherwise."""
@@ -196,19 +209,6 @@ PartitionName=course Nodes={NODE} Default=YES MaxTime=INFINITE State=UP
             tails.append(f"--- {log.name}\n" + "\n".join(text))
         return "\n".join(tails)
 
-    def _ours(self) -> list[int]:
-        """Processes that run with this cluster's SLURM_CONF: the daemons' job steps and jobs."""
-        marker = f"SLURM_CONF={self.conf}".encode()
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit() and int(entry.name) != os.getpid():
-                try:
-                    if marker in (entry / "environ").read_bytes().split(b"\0"):
-                        pids.append(int(entry.name))
-                except OSError:
-                    pass  # gone, or not readable
-        return pids
-
     def stop(self) -> None:
         """Cancel every job, end the daemons, then anything of the cluster still running; by pid."""
         if self.procs and all(p.poll() is None for p in self.procs):
@@ -225,7 +225,8 @@ PartitionName=course Nodes={NODE} Default=YES MaxTime=INFINITE State=UP
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        for pid in self._ours():  # slurmstepd and job processes outlive slurmd
+        # slurmstepd and what is left of the jobs outlive slurmd: they have this cluster's SLURM_CONF
+        for pid in processes_with("environ", f"SLURM_CONF={self.conf}"):
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:

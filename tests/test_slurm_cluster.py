@@ -11,14 +11,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
 from sharded_class import assert_merged_equals_unsharded, grading_options, make_class, unsharded_run
-from slurm_cluster import SlurmCluster, why_unavailable
+from slurm_cluster import SlurmCluster, processes_with, why_unavailable
 
 SUBMIT = ROOT / "examples" / "slurm" / "submit.sh"
 SHARDS = 3
@@ -42,28 +41,9 @@ def submit(cluster: SlurmCluster, klass: Path, out: Path, options: list[str], ar
     done = subprocess.run(["bash", str(SUBMIT), str(klass), str(out), str(SHARDS), *options], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    found = re.search(r"queued grading array (\d+) \(shards (\S+) of 3\) and merge job (\d+)", done.stdout)
+    found = re.search(rf"queued grading array (\d+) \(shards (\S+) of {SHARDS}\) and merge job (\d+)", done.stdout)
     assert found and found[2] == (array or f"1-{SHARDS}"), done.stdout
     return found[1], found[3]
-
-
-def wait_for(what: str, ready, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        assert time.monotonic() < deadline, f"{what} after {timeout} s"
-        time.sleep(0.2)
-
-
-def runs_with(text: str) -> list[int]:
-    """Processes whose command line holds `text`."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and text.encode() in (entry / "cmdline").read_bytes():
-                pids.append(int(entry.name))
-        except OSError:
-            pass
-    return [p for p in pids if p != os.getpid()]
 
 
 def test_the_cluster_runs_an_array_and_reports_how_each_task_ended(cluster, tmp_path):
@@ -77,21 +57,39 @@ def test_the_cluster_runs_an_array_and_reports_how_each_task_ended(cluster, tmp_
         ("COMPLETED", 0), ("FAILED", 1), ("FAILED", 2)]
 
 
+def test_stop_ends_the_daemons_and_a_running_job(cluster, tmp_path):
+    """What the fixture's finalizer does, on a second cluster: nothing of it may outlive stop()."""
+    other = SlurmCluster(tmp_path / "other").start()
+    try:
+        job = other.run("sbatch", "--parsable", "--wrap=sleep 300", f"--output={tmp_path}/sleep.log").stdout.strip()
+        other.until("the sleep job running", lambda: other.queued(job) == [f"{job} RUNNING"], timeout=30)
+        daemons = [p.pid for p in other.procs]
+        running = processes_with("environ", f"SLURM_CONF={other.conf}")
+        assert len(running) > len(daemons) and set(daemons) <= set(running)  # the job and its slurmstepd too
+    finally:
+        other.stop()
+    assert not processes_with("environ", f"SLURM_CONF={other.conf}")
+    assert all(p.poll() is not None for p in other.procs)
+
+
 @pytest.mark.slow
 def test_a_cancelled_shard_is_refused_then_graded_again(cluster, tmp_path, data_dir, cache_dir):
     klass = make_class(tmp_path / "class")
     options = grading_options(data_dir, cache_dir)
     out = tmp_path / "out"
     with unsharded_run(klass, tmp_path / "full", options) as unsharded:  # alongside the jobs, as on a cluster
+        # once past its set-up, the shared cache holds the decoded data and the canary's verdict for the shards
+        cluster.until("the unsharded run's set-up", unsharded.under_way, timeout=600)
         array, merge = submit(cluster, klass, out, options)
         shard2 = out / "shard-2"
         # mid-run: task 2 runs and its `grade` has made its output folder, far from done
-        wait_for("task 2 running", lambda: f"{array}_2 RUNNING" in cluster.queued(f"{array}_2") and shard2.is_dir())
+        cluster.until("task 2 running", lambda: f"{array}_2 RUNNING" in cluster.queued(f"{array}_2") and shard2.is_dir(),
+                      timeout=300)
         cluster.run("scancel", f"{array}_2")
         cluster.wait(array, merge)
         ended = cluster.finished()
         assert {i: ended[f"{array}_{i}"].state for i in (1, 2, 3)} == {1: "COMPLETED", 2: "CANCELLED", 3: "COMPLETED"}
-        assert not runs_with(str(shard2)), "the cancelled task's grade process outlived scancel"
+        assert not processes_with("cmdline", str(shard2)), "the cancelled task's grade process outlived scancel"
         assert not (shard2 / "summary.json").exists()
         # the merge job ran after the array (afterany) and refused, with the reason in its log
         assert (ended[merge].state, ended[merge].exit_code) == ("FAILED", 2)
@@ -107,7 +105,7 @@ def test_a_cancelled_shard_is_refused_then_graded_again(cluster, tmp_path, data_
         assert (ended[f"{again}_2"].state, ended[f"{again}_2"].exit_code) == ("COMPLETED", 0)
         assert (ended[merge].state, ended[merge].exit_code) == ("COMPLETED", 0), \
             (out / "logs" / f"week2-merge-{merge}.log").read_text()
-        assert_merged_equals_unsharded(out / "merged", unsharded(), SHARDS)
+        assert_merged_equals_unsharded(out / "merged", unsharded.result(), SHARDS)
 
 
 @pytest.mark.parametrize("count, array, message", [
