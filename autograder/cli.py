@@ -77,11 +77,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="check only these parts")
     _grading_options(p)
 
+    p = verbs.add_parser("canary", help="check this machine: the reference must get full marks (grade does this first)")
+    p.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="check only these parts")
+    p.add_argument("--no-training", action="store_true", help="data-free checks only")
+    _grading_options(p)
+
     p = verbs.add_parser("calibrate", help="train the reference over many seeds; write the thresholds table")
     p.add_argument("--seeds", type=int, default=20, help="number of seeds (>= 20 for the committed table)")
     p.add_argument("--first-seed", type=int, default=100)
     p.add_argument("--out", type=Path, help="where to write the table (default: the package's table)")
     p.add_argument("--time-budget", type=float, help="stop after the seeds that fit in this many seconds")
+    p.add_argument("--checks", nargs="+", help="recalibrate only these training checks (keep the table's others)")
+    p.add_argument("--broken-seeds", type=int, default=3,
+                   help="seeds for the broken variants reported beside each threshold (0: skip)")
     _grading_options(p)
 
     p = verbs.add_parser("stubs", help="derive assignments/ from solutions/ (--check: fail on drift)")
@@ -114,10 +122,14 @@ def run(argv=None) -> int:
         from autograder.verbs import check
         config = _config(args, parts=tuple(args.parts), training=args.train)
         return check.main(path=args.path, config=config, quiet=args.quiet)
+    if args.verb == "canary":
+        from autograder.verbs import canary
+        return canary.main(config=_config(args, parts=tuple(args.parts), training=not args.no_training), quiet=args.quiet)
     if args.verb == "calibrate":
         from autograder.verbs import calibrate
         return calibrate.main(config=_config(args), seeds=args.seeds, first_seed=args.first_seed, out=args.out,
-                              quiet=args.quiet, budget_s=args.time_budget)
+                              quiet=args.quiet, budget_s=args.time_budget,
+                              checks=tuple(args.checks) if args.checks else None, broken_seeds=args.broken_seeds)
     if args.verb == "stubs":
         from autograder.verbs import stubs
         return stubs.main(check=args.check)

@@ -3,7 +3,9 @@
     python benchmarks/bench_cpu.py --data-dir ../shared/data [--out benchmarks/results/cpu.json]
 
 A. One whole submission (the reference) graded by the CLI with the result cache off: wall time
-   and time per check.
+   and time per check, in fp32 (every CPU) and, side by side, in bf16 where the CPU runs it natively
+   and a bf16 table exists. The canary (one grading of the reference per machine and settings,
+   memoised) runs first and is timed on its own.
 B. One MNIST epoch of LeNet-5: the handout's DataLoader loop (ToTensor + Normalize per image,
    batch 64, .item() each step) against the grader's loop (tensors in memory), same threads.
 C. Executing the handout's three labs as written (nbgrader/otter style: every epoch the handout
@@ -16,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -179,14 +180,31 @@ def main() -> None:
     threads = len(os.sched_getaffinity(0))
     torch.set_num_threads(threads)
     cache = Path(os.environ.get("AUTOGRADER_CACHE_DIR", Path.home() / ".cache" / "week2-autograder"))
-    report = {"machine": f"{platform.processor() or platform.machine()}, {threads} cores", "torch": torch.__version__}
+    from autograder import machine
+    from autograder.calibrate.table import calibrated_precisions
+    from autograder.training.precision import native_bf16
+
+    native = native_bf16("cpu")
+    report = {"machine": {**machine.describe(), "native_bf16": native}, "torch": torch.__version__}
+    precisions = ["fp32"] + (["bf16"] if native and "bf16" in calibrated_precisions("cpu") else [])
+    report["precisions_measured"] = precisions
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        wall, results = grade_cli([ROOT / "solutions"], tmp / "a", args.data_dir, cache)
-        result = results["solutions"]
-        report["A_one_submission"] = {"wall_s": round(wall, 1), "score": sum(t["score"] for t in result["tests"]),
-                                      "per_check_s": per_check_seconds(result)}
-        print(json.dumps(report["A_one_submission"], indent=1), flush=True)
+        report["A_one_submission"] = {}
+        for precision in precisions:
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "autograder", "canary", "--data-dir", str(args.data_dir),
+                            "--cache-dir", str(cache), "--precision", precision, "--quiet"], check=True, cwd=ROOT)
+            canary_s = time.perf_counter() - started
+            wall, results = grade_cli([ROOT / "solutions"], tmp / f"a-{precision}", args.data_dir, cache,
+                                      "--precision", precision)
+            result = results["solutions"]
+            report["A_one_submission"][precision] = {
+                "wall_s": round(wall, 1), "score": sum(t["score"] for t in result["tests"]),
+                "per_check_s": per_check_seconds(result), "canary_s": round(canary_s, 1),
+                "train_cpu_seconds": result["environment"].get("train_cpu_seconds")}
+            print(json.dumps({precision: report["A_one_submission"][precision]}, indent=1), flush=True)
+        wall = report["A_one_submission"]["fp32"]["wall_s"]
         report["B_mnist_epoch"] = bench_epoch_ratio(args.data_dir, cache)
         print(json.dumps(report["B_mnist_epoch"], indent=1), flush=True)
         report["C_handout_notebooks"] = notebooks = bench_notebooks(args.data_dir, report["B_mnist_epoch"])

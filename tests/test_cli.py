@@ -10,7 +10,7 @@ VERBS = sorted(cli.build_parser()._subparsers._group_actions[0].choices)
 
 
 def test_the_parser_has_every_documented_verb():
-    assert {"grade", "check", "calibrate", "stubs", "notebooks", "merge", "classroom-template",
+    assert {"grade", "check", "canary", "calibrate", "stubs", "notebooks", "merge", "classroom-template",
             "gradescope-bundle"} <= set(VERBS)
 
 
@@ -33,6 +33,13 @@ def test_cuda_without_a_gpu_is_one_setup_error_before_grading(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("error: --device cuda: no CUDA device") and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()  # nobody graded, no zeros written
+
+
+def test_a_submission_that_does_not_exist_is_refused_not_graded(tmp_path):
+    """e.g. an unexpanded `class/*/` reaches grade as a literal path: no student '*' with 0 points."""
+    result = run_cli("grade", ROOT / "solutions", tmp_path / "class" / "*", "--out", tmp_path / "out", "--quiet")
+    assert result.returncode == 2 and "no such submission" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_missing_calibration_table_stops_before_grading(tmp_path):

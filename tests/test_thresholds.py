@@ -16,6 +16,7 @@ def test_summary_statistics_and_false_fail_estimate():
 
 
 def committed_tables() -> dict:
+    """'cpu' / 'cpu-bf16' / ... -> the table (thresholds_<kind>[-<precision>].json)."""
     return {p.stem.removeprefix("thresholds_"): json.loads(p.read_text()) for p in table.TABLE_DIR.glob("thresholds_*.json")}
 
 
@@ -23,9 +24,18 @@ def test_the_cpu_table_is_committed():
     assert "cpu" in committed_tables()
 
 
-@pytest.mark.parametrize("kind", sorted(committed_tables()))
-def test_committed_tables_cover_every_check_with_enough_seeds(kind):
-    raw = committed_tables()[kind]
+@pytest.mark.parametrize("name", sorted(committed_tables()))
+def test_each_table_is_named_after_its_device_and_precision(name):
+    raw = committed_tables()[name]
+    kind, _, precision = name.partition("-")
+    assert raw["precision"] == (precision or table.DEFAULT_PRECISION[kind])
+    assert table.table_path(kind, raw["precision"]).name == f"thresholds_{name}.json"
+
+
+@pytest.mark.parametrize("name", sorted(committed_tables()))
+def test_committed_tables_cover_every_check_with_enough_seeds(name):
+    raw = committed_tables()[name]
+    kind = name.partition("-")[0]
     assert raw["device"] == kind and raw.get("trained_on", kind).split(":")[0] == kind  # never a CPU rehearsal
     expected = set(TRAINING_CHECKS[kind]) | {"perm_lesson"}
     assert set(raw["checks"]) == expected

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import tempfile
 import time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 from tqdm import tqdm
 
 from autograder import machine
+from autograder.calibrate import broken
 from autograder.calibrate.table import table_path
 from autograder.calibrate.thresholds import summarize
 from autograder.config import GradingConfig
@@ -22,6 +24,7 @@ from autograder.training.subsets import test_indices
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 LESSON = "perm_lesson"
+LESSON_CHECKS = ("FC2Layer", "FC2Layer_perm", "CNN", "CNN_perm")
 
 
 def lesson_gap(acc: dict) -> float:
@@ -30,7 +33,7 @@ def lesson_gap(acc: dict) -> float:
 
 
 def measure(config: GradingConfig, seeds: list[int], solutions: Path = SOLUTIONS, quiet: bool = False,
-            budget_s: float | None = None) -> dict:
+            budget_s: float | None = None, only: tuple[str, ...] | None = None) -> dict:
     """check -> {"accuracy": [...], "seconds": [...]} for every training check and seed.
 
     With budget_s, stops before a seed that would end past the budget (judged by the slowest seed
@@ -42,7 +45,7 @@ def measure(config: GradingConfig, seeds: list[int], solutions: Path = SOLUTIONS
     extracted = extract_submission(solutions)
     policy = sandbox_policy(config, masks=())
     checks = {name: (ctor, args, precision.apply(spec, config.precision))
-              for name, (ctor, args, spec) in TRAINING_CHECKS[config.device_kind].items()}
+              for name, (ctor, args, spec) in TRAINING_CHECKS[config.device_kind].items() if not only or name in only}
     out = {name: {"accuracy": [], "seconds": [], "cpu_seconds": [], "losses": [], "per_class": []} for name in checks}
     cache = ResultCache(config.cache_dir / "results") if config.result_cache else None
     with Sandbox(extracted, policy, dirs, prints, device=config.device, cache=cache) as sandbox:
@@ -78,31 +81,82 @@ def _band(curves: list[list[float]]) -> dict:
             "hi": np.round(arr.max(0), 4).tolist()}
 
 
-def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_version: str = "") -> dict:
-    checks = {}
+def measure_broken(config: GradingConfig, checks: list[str], seeds: list[int], solutions: Path = SOLUTIONS,
+                   quiet: bool = False) -> dict:
+    """check -> {variant label: [accuracy per seed]} for the broken variants of those checks."""
+    dirs, prints, labels, _ = prepare_data(config)
+    out: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="ag-broken-") as tmp:
+        for check in checks:
+            ctor, args, spec = TRAINING_CHECKS[config.device_kind][check]
+            spec = precision.apply(spec, config.precision)
+            for i, variant in enumerate(broken.VARIANTS.get(check, ())):
+                folder = broken.write(variant, solutions, Path(tmp) / f"{check}-{i}")
+                with Sandbox(extract_submission(folder), sandbox_policy(config, masks=()), dirs, prints,
+                             device=config.device) as sandbox:
+                    for seed in seeds:
+                        reply = sandbox.run([ctor], "train", {"name": ctor, "args": list(args), "spec": spec.to_dict(),
+                                                              "seed": seed, "perm_fn": None}, timeout=3600)
+                        y = labels[spec.dataset][test_indices(len(labels[spec.dataset]), spec.test_subset)]
+                        accuracy = (float(100 * (np.asarray(reply.result["predictions"]) == y).mean()) if reply.ok
+                                    else None)  # None: it could not even train (an exception)
+                        out.setdefault(check, {}).setdefault(variant.label, []).append(accuracy)
+                        if not quiet:
+                            tqdm.write(f"broken {check} / {variant.label} (seed {seed}): {accuracy}")
+    return out
+
+
+def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_version: str = "",
+                previous: dict | None = None, broken_accuracy: dict | None = None) -> dict:
+    """The table for measured checks; with previous (the table so far), the checks not measured now
+    keep their entries, each saying where and when it was measured."""
+    provenance = {"machine": machine.describe(), "threads": config.threads, "precision": config.precision,
+                  "torch": torch_version, "created": datetime.date.today().isoformat(), "seeds": seeds}
+    checks = dict((previous or {}).get("checks", {}))
     for name, m in measured.items():
         checks[name] = {**summarize(m["accuracy"]), "train_seconds_mean": round(float(np.mean(m["seconds"])), 2),
-                        "loss_band": _band(m["losses"]), "per_class_mean": _band(m["per_class"])["mean"]}
+                        "loss_band": _band(m["losses"]), "per_class_mean": _band(m["per_class"])["mean"],
+                        "measured": provenance}
         if m["cpu_seconds"]:
             checks[name]["train_cpu_seconds_mean"] = round(float(np.mean(m["cpu_seconds"])), 2)
-    per_seed = [{k: measured[k]["accuracy"][i] for k in measured} for i in range(len(seeds))]
-    checks[LESSON] = {**summarize([lesson_gap(a) for a in per_seed]), "train_seconds_mean": 0.0}
+    for name, variants in (broken_accuracy or {}).items():
+        checks[name]["broken_variants"] = {label: {"accuracy": values, "mean": _mean(values)}
+                                           for label, values in variants.items()}
+    if all(k in measured for k in LESSON_CHECKS):
+        per_seed = [{k: measured[k]["accuracy"][i] for k in LESSON_CHECKS} for i in range(len(seeds))]
+        checks[LESSON] = {**summarize([lesson_gap(a) for a in per_seed]), "train_seconds_mean": 0.0,
+                          "measured": provenance}
     return {"device": config.device_kind, "precision": config.precision, "trained_on": config.device,
             "machine": machine.describe(), "threads": config.threads, "seeds": seeds,
             "created": datetime.date.today().isoformat(), "torch": torch_version, "checks": checks}
 
 
+def _mean(values: list) -> float | None:
+    numbers = [v for v in values if v is not None]
+    return round(float(np.mean(numbers)), 2) if numbers else None
+
+
 def main(*, config: GradingConfig, n_seeds: int = 20, first_seed: int = 100, out: Path | None = None,
-         quiet: bool = False, budget_s: float | None = None) -> Path:
-    """Calibrate every training check on config.device and write the table the suites read."""
+         quiet: bool = False, budget_s: float | None = None, checks: tuple[str, ...] | None = None,
+         broken_seeds: int = 3) -> Path:
+    """Calibrate the training checks (all, or only `checks`, keeping the table's other entries) on
+    config.device, measure the broken variants over broken_seeds seeds, and write the table."""
     import torch
 
     seeds = list(range(first_seed, first_seed + n_seeds))
-    measured = measure(config, seeds, quiet=quiet, budget_s=budget_s)
+    path = Path(out) if out else table_path(config.device_kind, config.precision)
+    previous = None
+    if checks:
+        if not path.is_file():
+            raise SystemExit(f"--checks updates an existing table, and {path} does not exist: calibrate every check")
+        previous = json.loads(path.read_text())
+        if previous.get("precision", "fp32") != config.precision:
+            raise SystemExit(f"{path} holds precision {previous.get('precision')}, not {config.precision}")
+    measured = measure(config, seeds, quiet=quiet, budget_s=budget_s, only=checks)
     done = seeds[:len(next(iter(measured.values()))["accuracy"])]
     if len(done) < 2:
         raise SystemExit(f"calibration finished {len(done)} seed(s) within the time budget; it needs at least 2")
-    table = build_table(config, done, measured, torch.__version__)
-    path = Path(out) if out else table_path(config.device_kind, config.precision)
+    wrong = measure_broken(config, list(measured), seeds[:broken_seeds], quiet=quiet) if broken_seeds else {}
+    table = build_table(config, done, measured, torch.__version__, previous, wrong)
     path.write_text(json.dumps(table, indent=1) + "\n")
     return path

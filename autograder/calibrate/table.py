@@ -76,8 +76,9 @@ def load(device_kind: str, precision: str | None = None) -> Calibration:
                             f"run: python -m autograder calibrate --device {device_kind} --precision {precision}")
     raw = json.loads(path.read_text())
     threads = raw.get("threads", 1)
-    if raw.get("precision", "bf16" if device_kind == "cuda" else "fp32") != precision:
-        raise NotCalibrated(f"{path} was measured at precision {raw.get('precision')}, not {precision}; "
+    measured = raw.get("precision", DEFAULT_PRECISION[device_kind])
+    if measured != precision:
+        raise NotCalibrated(f"{path} was measured at precision {measured}, not {precision}; "
                             f"run: python -m autograder calibrate --device {device_kind} --precision {precision}")
     checks = {}
     for name, c in raw["checks"].items():

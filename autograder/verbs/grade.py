@@ -93,6 +93,9 @@ def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingC
          shard: tuple[int, int] | None = None, quiet: bool = False, feedback: bool = True) -> int:
     """Grade every submission; return 0 when grading completed (whatever the scores), 2 when the
     grader itself failed for any submission (those results say so)."""
+    missing = [str(p) for p in submissions if not Path(p).exists()]
+    if missing:  # e.g. an unexpanded class/*/ : grading "*" as a student with 0 points would be wrong
+        raise ValueError(f"no such submission: {', '.join(missing)}")
     config = setup(config)  # a fault shared by every submission: said once (SetupProblem), nobody graded
     if config.training:
         prepare_data(config)  # decode once here, not in every worker

@@ -1,0 +1,65 @@
+"""Broken-but-shape-correct variants of the reference, for the calibration report.
+
+A threshold is only useful if it separates the reference from models that cannot learn as they
+should. Each variant is the reference with one edit (old text -> new text, which must occur exactly
+once in the solution file); `calibrate` trains them over a few seeds and records their accuracy
+beside the reference's distribution and the threshold.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Variant:
+    label: str
+    file: str
+    old: str
+    new: str
+
+
+_VGG_FROZEN = ("        self.classifier = nn.Linear(512, 10)\n",
+               "        self.classifier = nn.Linear(512, 10)\n"
+               "        for p in self.features.parameters():\n            p.requires_grad_(False)\n")
+
+VARIANTS: dict[str, tuple[Variant, ...]] = {
+    "VGG": (
+        Variant("frozen features (only the classifier learns)", "lab3_vgg.py", *_VGG_FROZEN),
+        Variant("no BatchNorm", "lab3_vgg.py", "                    nn.BatchNorm2d(x),\n", ""),
+        Variant("softmax before CrossEntropyLoss", "lab3_vgg.py", "        out = self.classifier(out)\n        return out",
+                "        out = self.classifier(out)\n        return torch.softmax(out, dim=1)"),
+    ),
+    "LeNet5": (
+        Variant("conv1 frozen", "lab1_lenet5.py", "        self.conv1 = nn.Conv2d(1, 6, kernel_size=5, padding=2)\n",
+                "        self.conv1 = nn.Conv2d(1, 6, kernel_size=5, padding=2).requires_grad_(False)\n"),
+        Variant("no ReLU after conv1", "lab1_lenet5.py", "self.pool1(self.relu1(self.conv1(x)))", "self.pool1(self.conv1(x))"),
+    ),
+    "FC2Layer": (
+        Variant("softmax instead of log_softmax", "lab2_mlp_vs_cnn.py", "            nn.LogSoftmax(dim=1),\n        )",
+                "            nn.Softmax(dim=1),\n        )"),
+        Variant("no ReLU", "lab2_mlp_vs_cnn.py", "            nn.Linear(n_hidden, n_hidden),\n            nn.ReLU(),\n",
+                "            nn.Linear(n_hidden, n_hidden),\n"),
+    ),
+    "CNN": (
+        Variant("conv1 frozen", "lab2_mlp_vs_cnn.py",
+                "        self.conv1 = nn.Conv2d(in_channels=1, out_channels=n_feature, kernel_size=5)\n",
+                "        self.conv1 = nn.Conv2d(in_channels=1, out_channels=n_feature, kernel_size=5).requires_grad_(False)\n"),
+        Variant("no ReLU after conv2", "lab2_mlp_vs_cnn.py",
+                "x = F.max_pool2d(F.relu(self.conv2(x)), kernel_size=2)", "x = F.max_pool2d(self.conv2(x), kernel_size=2)"),
+    ),
+}
+
+
+def write(variant: Variant, solutions: Path, into: Path) -> Path:
+    """A copy of the reference with the variant's edit, as a submission folder."""
+    into.mkdir(parents=True, exist_ok=True)
+    for path in solutions.glob("*.py"):
+        shutil.copy(path, into / path.name)
+    target = into / variant.file
+    text = target.read_text()
+    if text.count(variant.old) != 1:
+        raise ValueError(f"broken variant {variant.label!r}: its edit no longer matches {variant.file} exactly once")
+    target.write_text(text.replace(variant.old, variant.new))
+    return into

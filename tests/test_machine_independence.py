@@ -1,0 +1,192 @@
+"""A correct submission gets full marks wherever it is graded: in either precision the machine runs
+natively, beside a CPU hog, under a 0.5-CPU quota, with --jobs 2 on 2 cores. And a run whose
+reference does not get full marks (the canary) grades nobody.
+
+The slow tests grade the reference for real (result cache off) in each setting; the canary's memo
+and this machine's speed profile are shared through the session's cache folder.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.calibrate.table import NotCalibrated, calibrated_precisions, load, table_path
+from autograder.training import precision
+from autograder.training.specs import TRAINING_CHECKS
+from conftest import ROOT, read_results, run_cli
+
+NATIVE_BF16 = precision.native_bf16("cpu")
+CPU_CGROUP = Path("/sys/fs/cgroup/cpu")
+
+
+def full_marks(result: dict) -> bool:
+    return result["grader_error"] is None and all(t["status"] == "passed" for t in result["tests"])
+
+
+def failed(result: dict) -> list[str]:
+    return [f"{t['name']}: {t['output'][:200]}" for t in result["tests"] if t["status"] != "passed"]
+
+
+# -- precision: chosen by capability, recorded, calibrated per precision ------------------------------
+
+def test_auto_precision_is_bf16_only_where_native_and_calibrated(monkeypatch):
+    monkeypatch.setattr(precision, "native_bf16", lambda device: False)
+    assert precision.resolve("auto", "cpu", ("fp32", "bf16")) == "fp32"
+    with pytest.raises(precision.PrecisionUnavailable, match="no native bf16"):
+        precision.resolve("bf16", "cpu", ("fp32", "bf16"))
+    monkeypatch.setattr(precision, "native_bf16", lambda device: True)
+    assert precision.resolve("auto", "cpu", ("fp32", "bf16")) == "bf16"
+    assert precision.resolve("auto", "cpu", ("fp32",)) == "fp32"  # native but not calibrated: fp32
+    assert precision.resolve("fp32", "cpu", ("fp32", "bf16")) == "fp32"
+
+
+def test_the_spec_sent_to_the_sandbox_carries_the_resolved_precision():
+    vgg = TRAINING_CHECKS["cpu"]["VGG"][2]
+    assert vgg.bf16, "VGG may use bf16 where it is native"
+    assert not precision.apply(vgg, "fp32").bf16 and precision.apply(vgg, "bf16").bf16
+    lenet = TRAINING_CHECKS["cpu"]["LeNet5"][2]
+    assert not precision.apply(lenet, "bf16").bf16  # specs that never use bf16 stay fp32
+
+
+def test_each_precision_has_its_own_table(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_THRESHOLDS_DIR", str(tmp_path))
+    assert table_path("cpu", "fp32").name == "thresholds_cpu.json"
+    assert table_path("cpu", "bf16").name == "thresholds_cpu-bf16.json"
+    shutil.copy(ROOT / "autograder" / "calibrate" / "thresholds_cpu.json", tmp_path / "thresholds_cpu-bf16.json")
+    with pytest.raises(NotCalibrated, match="measured at precision fp32, not bf16"):
+        load("cpu", "bf16")  # a table is only read for the precision it was measured at
+    assert calibrated_precisions("cpu") == ("bf16",)
+
+
+def test_the_committed_cpu_table_records_its_precision_and_machine():
+    raw = json.loads((ROOT / "autograder" / "calibrate" / "thresholds_cpu.json").read_text())
+    assert raw["precision"] == "fp32" and raw["machine"]["cpu"] and raw["threads"] >= 1
+    assert all("train_cpu_seconds_mean" in c for k, c in raw["checks"].items() if k != "perm_lesson")
+
+
+@pytest.mark.skipif(NATIVE_BF16, reason="this CPU has native bf16: forcing it is allowed here")
+def test_forcing_bf16_without_native_support_grades_nobody(tmp_path, data_dir, cache_dir):
+    result = run_cli("grade", ROOT / "solutions", "--out", tmp_path / "out", "--data-dir", data_dir,
+                     "--cache-dir", cache_dir, "--precision", "bf16", "--quiet")
+    assert result.returncode == 2 and "no native bf16" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+# -- the reference gets full marks in every setting -----------------------------------------------------
+
+def grade_reference(tmp_path, data_dir, cache_dir, *extra, copies: int = 1, prefix=(), env=None):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    paths = []
+    for i in range(copies):
+        shutil.copytree(ROOT / "solutions", subs / f"reference{i}", ignore=shutil.ignore_patterns("__pycache__"))
+        paths.append(subs / f"reference{i}")
+    cmd = [*prefix, sys.executable, "-m", "autograder", "grade", *map(str, paths), "--out", str(tmp_path / "out"),
+           "--data-dir", str(data_dir), "--cache-dir", str(cache_dir), "--no-cache", "--quiet", "--no-feedback", *extra]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})}, timeout=3600)
+    results = read_results(tmp_path / "out")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text()) if (tmp_path / "out" / "summary.json").exists() else {}
+    return proc, results, summary
+
+
+@pytest.mark.slow
+def test_full_marks_in_the_precision_chosen_here(tmp_path, data_dir, cache_dir):
+    proc, results, summary = grade_reference(tmp_path, data_dir, cache_dir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert full_marks(results["reference0"]), failed(results["reference0"])
+    expected = "bf16" if NATIVE_BF16 and "bf16" in calibrated_precisions("cpu") else "fp32"
+    assert summary["precision"] == expected == results["reference0"]["environment"]["precision"]
+    assert summary["machine"]["cores"] >= 1 and summary["canary"]["score"] == summary["canary"]["max_score"]
+    assert set(summary["canary"]["reference_seconds"]) >= {"LeNet5", "VGG", "CNN_perm"}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not NATIVE_BF16, reason="this CPU has no native bf16: fp32 is already what it runs")
+def test_full_marks_with_fp32_forced_on_a_bf16_machine(tmp_path, data_dir, cache_dir):
+    proc, results, summary = grade_reference(tmp_path, data_dir, cache_dir, "--precision", "fp32")
+    assert proc.returncode == 0 and full_marks(results["reference0"]), proc.stderr[-3000:]
+    assert summary["precision"] == "fp32"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not NATIVE_BF16 or "bf16" not in calibrated_precisions("cpu"),
+                    reason="needs a CPU with native bf16 and a committed bf16 table (thresholds_cpu-bf16.json)")
+def test_full_marks_with_bf16_where_the_cpu_has_it(tmp_path, data_dir, cache_dir):
+    proc, results, summary = grade_reference(tmp_path, data_dir, cache_dir, "--precision", "bf16")
+    assert proc.returncode == 0 and full_marks(results["reference0"]), proc.stderr[-3000:]
+    assert summary["precision"] == "bf16"
+
+
+@pytest.mark.slow
+def test_full_marks_beside_a_cpu_hog(tmp_path, data_dir, cache_dir):
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    try:
+        proc, results, _ = grade_reference(tmp_path, data_dir, cache_dir)
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert full_marks(results["reference0"]), failed(results["reference0"])
+
+
+def _cpu_quota_cgroup(tmp_name: str, cpus: float) -> Path:
+    """A cgroup v1 CPU folder limited to `cpus` CPUs (this machine mounts v1 at /sys/fs/cgroup/cpu)."""
+    if os.geteuid() != 0 or not (CPU_CGROUP / "cpu.cfs_quota_us").exists():
+        pytest.skip("needs root and the cgroup v1 cpu controller at /sys/fs/cgroup/cpu")
+    folder = CPU_CGROUP / tmp_name
+    try:
+        folder.mkdir(exist_ok=True)
+        (folder / "cpu.cfs_period_us").write_text("100000")
+        (folder / "cpu.cfs_quota_us").write_text(str(int(cpus * 100000)))
+    except OSError as exc:
+        pytest.skip(f"cannot create a CPU-quota cgroup here: {exc}")
+    return folder
+
+
+@pytest.mark.slow
+def test_full_marks_under_a_half_cpu_quota(tmp_path, data_dir, cache_dir):
+    """Gradescope's default container has 0.5 CPU: wall time quadruples for 2 threads, CPU time does not."""
+    folder = _cpu_quota_cgroup(f"ag-test-{os.getpid()}", 0.5)
+    try:
+        enter = ["sh", "-c", f'echo $$ > {folder}/tasks && exec "$@"', "sh"]
+        proc, results, summary = grade_reference(tmp_path, data_dir, cache_dir, prefix=enter)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert full_marks(results["reference0"]), failed(results["reference0"])
+        assert summary["machine"]["cpu_quota"] == 0.5
+    finally:
+        for pid in (folder / "tasks").read_text().split():  # none should be left; never leave one behind
+            subprocess.run(["kill", "-9", pid], check=False)
+        folder.rmdir()
+
+
+@pytest.mark.slow
+def test_full_marks_with_two_jobs_on_two_cores(tmp_path, data_dir, cache_dir):
+    proc, results, summary = grade_reference(tmp_path, data_dir, cache_dir, "--jobs", "2", copies=2)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert summary["threads"] == max(1, (os.cpu_count() or 2) // 2)
+    for name in ("reference0", "reference1"):
+        assert full_marks(results[name]), failed(results[name])
+
+
+@pytest.mark.slow
+def test_a_failing_canary_grades_nobody(tmp_path, data_dir, cache_dir, corpus):
+    """A table whose VGG threshold the reference cannot reach (a table from another machine, say):
+    the run stops before any student, exits 2 and names the check and what to do."""
+    corpus  # the reference's trainings are cached by the corpus run: this canary costs seconds
+    table = json.loads((ROOT / "autograder" / "calibrate" / "thresholds_cpu.json").read_text())
+    table["checks"]["VGG"]["threshold"] = 99.0
+    (tmp_path / "thresholds_cpu.json").write_text(json.dumps(table))
+    result = run_cli("grade", ROOT / "solutions", ROOT / "assignments", "--out", tmp_path / "out",
+                     "--data-dir", data_dir, "--cache-dir", cache_dir, "--quiet",
+                     env_extra={"AUTOGRADER_THRESHOLDS_DIR": str(tmp_path)})
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "VGG_trains_on_cifar10" in result.stderr and "nobody was graded" in result.stderr
+    assert "calibrate" in result.stderr
+    assert not (tmp_path / "out" / "grades.csv").exists() and not (tmp_path / "out" / "solutions").exists()
