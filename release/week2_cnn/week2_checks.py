@@ -1199,7 +1199,7 @@ def _not_defined(kind: str | None, message: str, name: str | None, facts: dict |
     facts = _facts(facts)
     if missing_name == "cfg":
         return ("这是课程旧版讲义中的已知错误：VGG.__init__ 里写了 self._make_layers(cfg)，但没有名为 cfg 的变量；"
-                "cfg 是属性 self.cfg。应写 self.features = self._make_layers(self.cfg)"
+                "cfg 是属性 self.cfg。应写 self.features = self._make_layers(self.cfg) "
                 "(known mistake of the earlier handout: pass self.cfg)。")
     nested = facts.get("nested", {}).get(missing_name)
     if nested and missing_name in SIGNATURES:
@@ -1235,7 +1235,7 @@ def _signature(kind: str | None, message: str, name: str | None, facts: dict | N
         yours = f"{cls}({', '.join(info['init_params'])})" if "init_params" in info else None
         return (f"构造函数的参数与讲义不同：讲义是 {SIGNATURES[cls]}"
                 + (f"，你的是 {yours}{_at({'origin': info.get('origin'), 'line': info.get('init_line')})}" if yours else "")
-                + f"。评分程序按讲义的签名构造模型，请写成 def __init__({', '.join(('self',) + PARAMS[cls])})"
+                + f"。评分程序按讲义的签名构造模型，请写成 def __init__({', '.join(('self',) + PARAMS[cls])}) "
                 f"(the constructor must take the handout's arguments: {SIGNATURES[cls]})。")
     if function == "forward":
         cls = owner or name
