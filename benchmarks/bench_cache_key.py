@@ -269,7 +269,8 @@ def key_statistics(paths: list[Path], parts: list[str]) -> dict:
     return {"closures": stats, "distinct_trainings_per_seed": trainings}
 
 
-def grade_both(paths: list[Path], parts: list[str], data_dir: Path, work: Path) -> dict:
+def grade_both(paths: list[Path], parts: list[str], data_dir: Path, work: Path, on_student=None) -> dict:
+    """Grade paths in both runs, alternating; on_student(summary so far) after each student."""
     from autograder.config import GradingConfig
     from autograder.sandbox import client
     from autograder.suites.runner import grade_submission
@@ -300,8 +301,14 @@ def grade_both(paths: list[Path], parts: list[str], data_dir: Path, work: Path) 
             run["grader_errors"] += bool(result.grader_error)
             print(f"{i + 1:3d}/{len(paths)} {mode:10s} {path.name:40s} {seconds:7.1f} s  "
                   f"trainings {run['trainings'][-1]}  score {run['scores'][-1]}", flush=True)
+        if on_student:
+            on_student(_summary(runs))
     client.code_key = normalised
-    summary = {}
+    return _summary(runs)
+
+
+def _summary(runs: dict) -> dict:
+    summary = {"students_graded": len(runs["exact"]["seconds"])}
     for mode, run in runs.items():
         summary[mode] = {**run, "total_s": round(sum(run["seconds"]), 1),
                          "mean_s_per_student": round(statistics.mean(run["seconds"]), 2),
@@ -345,11 +352,14 @@ def main() -> None:
     graded = paths[:args.grade] if args.grade else paths
     report["graded_students"] = len(graded)
     started = time.perf_counter()
-    report["grading"] = grade_both(graded, args.parts, args.data_dir, work)
-    report["wall_s"] = round(time.perf_counter() - started, 1)
-    report["machine"]["load_average_at_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1) + "\n")
+
+    def write(grading: dict) -> None:  # after every student, so a run cut short still reports
+        report.update(grading=grading, wall_s=round(time.perf_counter() - started, 1))
+        report["machine"]["load_average_at_end"] = os.getloadavg()
+        args.out.write_text(json.dumps(report, indent=1) + "\n")
+
+    write(grade_both(graded, args.parts, args.data_dir, work, on_student=write))
     g = report["grading"]
     print(f"normalised key: {g['normalised']['mean_s_per_student']} s/student, {g['normalised']['trainings_total']} "
           f"trainings; exact text: {g['exact']['mean_s_per_student']} s/student, {g['exact']['trainings_total']} "
