@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checks", nargs="+", help="recalibrate only these training checks (keep the table's others)")
     p.add_argument("--broken-seeds", type=int, default=3,
                    help="seeds for the broken variants reported beside each threshold (0: skip)")
+    p.add_argument("--k-sigma", type=float, default=4.0,
+                   help="threshold = mean - k * predictive std (4: false fail with retry ~1e-9; 3: ~2e-6)")
     _grading_options(p)
 
     p = verbs.add_parser("stubs", help="derive assignments/ from solutions/ (--check: fail on drift)")
@@ -129,7 +131,8 @@ def run(argv=None) -> int:
         from autograder.verbs import calibrate
         return calibrate.main(config=_config(args), seeds=args.seeds, first_seed=args.first_seed, out=args.out,
                               quiet=args.quiet, budget_s=args.time_budget,
-                              checks=tuple(args.checks) if args.checks else None, broken_seeds=args.broken_seeds)
+                              checks=tuple(args.checks) if args.checks else None, broken_seeds=args.broken_seeds,
+                              k_sigma=args.k_sigma)
     if args.verb == "stubs":
         from autograder.verbs import stubs
         return stubs.main(check=args.check)

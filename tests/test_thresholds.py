@@ -51,3 +51,15 @@ def test_thresholds_separate_learning_from_chance():
     for name in ("LeNet5", "FC2Layer", "CNN", "VGG"):
         assert calib[name].threshold > 15.0, name  # chance is 10 %
     assert calib["perm_lesson"].threshold > 0  # the CNN must lose more than the MLP
+
+
+def test_every_broken_variant_in_the_table_falls_below_its_threshold():
+    """The calibration trains broken-but-shape-correct variants (calibrate/broken.py) beside the
+    reference: a threshold that one of them reaches would not separate learning from not learning."""
+    raw = committed_tables()["cpu"]
+    reported = {name: c["broken_variants"] for name, c in raw["checks"].items() if "broken_variants" in c}
+    assert "VGG" in reported and len(reported["VGG"]) >= 2
+    for name, variants in reported.items():
+        for label, v in variants.items():
+            reached = [a for a in v["accuracy"] if a is not None]
+            assert all(a < raw["checks"][name]["threshold"] for a in reached), (name, label, reached)

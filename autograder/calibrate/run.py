@@ -13,7 +13,7 @@ from tqdm import tqdm
 from autograder import machine
 from autograder.calibrate import broken
 from autograder.calibrate.table import table_path
-from autograder.calibrate.thresholds import summarize
+from autograder.calibrate.thresholds import K_SIGMA, summarize
 from autograder.config import GradingConfig
 from autograder.extract import extract_submission
 from autograder.sandbox.client import ResultCache, Sandbox
@@ -107,14 +107,15 @@ def measure_broken(config: GradingConfig, checks: list[str], seeds: list[int], s
 
 
 def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_version: str = "",
-                previous: dict | None = None, broken_accuracy: dict | None = None) -> dict:
+                previous: dict | None = None, broken_accuracy: dict | None = None,
+                k_sigma: float = K_SIGMA) -> dict:
     """The table for measured checks; with previous (the table so far), the checks not measured now
     keep their entries, each saying where and when it was measured."""
     provenance = {"machine": machine.describe(), "threads": config.threads, "precision": config.precision,
                   "torch": torch_version, "created": datetime.date.today().isoformat(), "seeds": seeds}
     checks = dict((previous or {}).get("checks", {}))
     for name, m in measured.items():
-        checks[name] = {**summarize(m["accuracy"]), "train_seconds_mean": round(float(np.mean(m["seconds"])), 2),
+        checks[name] = {**summarize(m["accuracy"], k_sigma=k_sigma), "train_seconds_mean": round(float(np.mean(m["seconds"])), 2),
                         "loss_band": _band(m["losses"]), "per_class_mean": _band(m["per_class"])["mean"],
                         "measured": provenance}
         if m["cpu_seconds"]:
@@ -124,7 +125,7 @@ def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_v
                                            for label, values in variants.items()}
     if all(k in measured for k in LESSON_CHECKS):
         per_seed = [{k: measured[k]["accuracy"][i] for k in LESSON_CHECKS} for i in range(len(seeds))]
-        checks[LESSON] = {**summarize([lesson_gap(a) for a in per_seed]), "train_seconds_mean": 0.0,
+        checks[LESSON] = {**summarize([lesson_gap(a) for a in per_seed], k_sigma=k_sigma), "train_seconds_mean": 0.0,
                           "measured": provenance}
     return {"device": config.device_kind, "precision": config.precision, "trained_on": config.device,
             "machine": machine.describe(), "threads": config.threads, "seeds": seeds,
@@ -138,7 +139,7 @@ def _mean(values: list) -> float | None:
 
 def main(*, config: GradingConfig, n_seeds: int = 20, first_seed: int = 100, out: Path | None = None,
          quiet: bool = False, budget_s: float | None = None, checks: tuple[str, ...] | None = None,
-         broken_seeds: int = 3) -> Path:
+         broken_seeds: int = 3, k_sigma: float = K_SIGMA) -> Path:
     """Calibrate the training checks (all, or only `checks`, keeping the table's other entries) on
     config.device, measure the broken variants over broken_seeds seeds, and write the table."""
     import torch
@@ -157,6 +158,6 @@ def main(*, config: GradingConfig, n_seeds: int = 20, first_seed: int = 100, out
     if len(done) < 2:
         raise SystemExit(f"calibration finished {len(done)} seed(s) within the time budget; it needs at least 2")
     wrong = measure_broken(config, list(measured), seeds[:broken_seeds], quiet=quiet) if broken_seeds else {}
-    table = build_table(config, done, measured, torch.__version__, previous, wrong)
+    table = build_table(config, done, measured, torch.__version__, previous, wrong, k_sigma)
     path.write_text(json.dumps(table, indent=1) + "\n")
     return path

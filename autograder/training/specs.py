@@ -65,9 +65,13 @@ TRAINING_CHECKS: dict[str, dict[str, tuple[str, tuple, TrainSpec]]] = {
         "FC2Layer_perm": ("FC2Layer", (784, 8, 10), replace(_MNIST_SGD, permute_pixels=True)),
         "CNN": ("CNN", (784, 6, 10), _MNIST_SGD),
         "CNN_perm": ("CNN", (784, 6, 10), replace(_MNIST_SGD, permute_pixels=True)),
-        "VGG": ("VGG", (), TrainSpec(dataset="cifar10", loss="cross_entropy", optimizer="adam", lr=1e-3,
-                                      batch_size=128, train_subset=6400, test_subset=2000, bf16=True,
-                                      channels_last=True, eval_batch_size=500)),
+        # 64 steps of 32 images under a one-cycle schedule (peak 2e-3): a BatchNorm VGG learns far more
+        # per image this way than in 50 steps of 128 at a constant 1e-3 (the old recipe, 35.4 +- 2.9 %
+        # on 6,400 images, which a VGG with frozen features nearly matched), and the check costs a
+        # third as much: fp32 trains ~90 images/s on 2 AVX2 cores, and bf16 is used only where native.
+        "VGG": ("VGG", (), TrainSpec(dataset="cifar10", loss="cross_entropy", optimizer="adam", lr=2e-3,
+                                      schedule="onecycle", warmup=0.15, batch_size=32, train_subset=2048,
+                                      test_subset=1000, bf16=True, channels_last=True, eval_batch_size=500)),
     },
     "cuda": {
         "LeNet5": ("LeNet5", (), TrainSpec(dataset="mnist", loss="cross_entropy", optimizer="adam", lr=1e-3,

@@ -10,9 +10,9 @@ from autograder.suites.runner import setup
 
 def main(*, config: GradingConfig = GradingConfig(), seeds: int = 20, first_seed: int = 100, out: Path | None = None,
          quiet: bool = False, budget_s: float | None = None, checks: tuple[str, ...] | None = None,
-         broken_seeds: int = 3) -> int:
+         broken_seeds: int = 3, k_sigma: float = 4.0) -> int:
     config = setup(config.with_(training=False)).with_(training=True)  # no table needed: this writes it
     path = run.main(config=config, n_seeds=seeds, first_seed=first_seed, out=out, quiet=quiet, budget_s=budget_s,
-                    checks=checks, broken_seeds=broken_seeds)
+                    checks=checks, broken_seeds=broken_seeds, k_sigma=k_sigma)
     print(f"wrote {path}")
     return 0
