@@ -115,9 +115,10 @@ def ensure(config: GradingConfig, *, say=print) -> tuple[GradingConfig, CanaryRe
 
     say(f"canary: grading the reference solution on this machine first ({', '.join(config.parts)}"
         f"{'' if config.training else ', no training'}; once per machine and settings)")
-    # Without a profile the reference trains for real (a cached result has no timing) and under
-    # generous limits; with one, under exactly the limits the students will get.
-    trial = config.with_(reference_seconds=dict(speed), result_cache=config.result_cache and not missing,
+    # Without a profile the reference trains for real (a cached result has no timing; what it
+    # trains is still cached for the gradings that follow) and under generous limits; with one,
+    # under exactly the limits the students will get.
+    trial = config.with_(reference_seconds=dict(speed), result_cache_reads=config.result_cache_reads and not missing,
                          extra_masks=())
     result = grade_submission(REFERENCE, NAME, trial)
     if result.grader_error:

@@ -80,6 +80,8 @@ class GradingConfig:
     """Network/mount namespaces and a uid drop (used when running as root on Linux)."""
     result_cache: bool = True
     """Reuse training results of identical code (same seed, device, threads and data)."""
+    result_cache_reads: bool = True
+    """False: results are still written to the cache but never read (the canary measuring speed)."""
     training_concurrency: str = "auto"
     """'on': all training checks of a submission run at once, each in its own child, after its
     data-free checks; 'off': one after another; 'auto': on for CUDA (room to spare), off on CPU

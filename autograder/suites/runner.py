@@ -121,7 +121,7 @@ def grade_submission(path: Path, name: str, config: GradingConfig) -> Submission
     dirs, prints, labels, data_errors = prepare_data(config)
     calibration = calibration_table.load(config.device_kind, config.precision) if config.training else None
     policy = sandbox_policy(config, private_paths(config))
-    cache = ResultCache(config.cache_dir / "results") if config.result_cache else None
+    cache = ResultCache(config.cache_dir / "results", read=config.result_cache_reads) if config.result_cache else None
     with Sandbox(extracted, policy, dirs, prints, device=config.device, load_timeout=min(config.load_timeout, config.timeout),
                  wall_factor=config.starved_wall_factor, cache=cache) as sandbox:
         submission = Submission(sandbox, config, calibration, labels, data_errors)
