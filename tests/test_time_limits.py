@@ -41,7 +41,9 @@ def pinned_with_hogs(hogs: int):
         pytest.skip("needs sched_setaffinity (Linux)")
     saved = os.sched_getaffinity(0)
     core = min(saved)
-    procs = [subprocess.Popen([sys.executable, "-c", HOG, str(core)]) for _ in range(hogs)]
+    # Each hog in a session of its own, as another user's job would be: the kernel's autogroups share
+    # a core between sessions first (the sandbox's child starts a session of its own, too).
+    procs = [subprocess.Popen([sys.executable, "-c", HOG, str(core)], start_new_session=True) for _ in range(hogs)]
     os.sched_setaffinity(0, {core})
     try:
         yield
@@ -109,3 +111,52 @@ def test_op_usage_without_proc_falls_back_to_the_wall_clock():
     assert not usage.measurable and usage.overrun() is None
     time.sleep(0.25)
     assert usage.overrun()["measure"] == "wall"
+
+
+BURNS_IN_FORWARD = '''
+import time
+import torch.nn as nn
+
+
+class FC2Layer(nn.Module):
+    """Correct, but each forward pass burns 3 CPU seconds before it computes."""
+
+    def __init__(self, input_size, n_hidden, output_size):
+        super().__init__()
+        self.input_size = input_size
+        self.network = nn.Sequential(nn.Linear(input_size, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_hidden),
+                                     nn.ReLU(), nn.Linear(n_hidden, output_size), nn.LogSoftmax(dim=1))
+
+    def forward(self, x):
+        end = time.process_time() + 3
+        while time.process_time() < end:
+            pass
+        return self.network(x.view(-1, self.input_size))
+'''
+
+
+@pytest.mark.slow
+def test_a_starved_check_is_not_final_in_the_results_never_a_zero(tmp_path, data_dir, cache_dir):
+    """The whole grader on one core shared with three busy loops, with a 2-CPU-second limit per
+    data-free check: the forward pass that needs 3 CPU seconds cannot finish within 3x the limit of
+    wall time, so that check, and so the submission, is 'not final' (a grader error, exit 2)."""
+    (tmp_path / "student.py").write_text(BURNS_IN_FORWARD)
+    core = min(os.sched_getaffinity(0))
+    hogs = [subprocess.Popen([sys.executable, "-c", HOG, str(core)], start_new_session=True) for _ in range(3)]
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "autograder", "grade", str(tmp_path / "student.py"), "--out", str(tmp_path / "out"),
+             "--data-dir", str(data_dir), "--cache-dir", str(cache_dir), "--parts", "FC2Layer", "--no-training",
+             "--timeout", "2", "--quiet"],
+            capture_output=True, text=True, timeout=900, preexec_fn=lambda: os.sched_setaffinity(0, {core}))
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    import json
+    result = json.loads((tmp_path / "out" / "student" / "result.full.json").read_text())
+    assert result["grader_error"] and "starved of CPU" in result["grader_error"]
+    shape = next(t for t in result["tests"] if t["name"] == "FC2Layer_output_shape")
+    assert "不是最终成绩" in shape["output"] and "regrade" in shape["output"]
+    assert "GRADER ERROR for student" in proc.stderr
