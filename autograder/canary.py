@@ -19,7 +19,7 @@ from pathlib import Path
 from autograder import machine
 from autograder.calibrate.table import table_path
 from autograder.config import GradingConfig
-from autograder.suites.runner import SetupProblem, grade_submission, prepare_data
+from autograder.suites.runner import SetupProblem, grade_submission, prepare_data, setup
 from autograder.training.specs import TRAINING_CHECKS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -94,10 +94,13 @@ def _covers(entry: dict, config: GradingConfig) -> bool:
 
 
 def ensure(config: GradingConfig, *, say=print) -> tuple[GradingConfig, CanaryReport]:
-    """The config with this machine's speed profile, once the reference got full marks with it.
+    """The run's config, set up (runner.setup: precision resolved) and with this machine's speed
+    profile, once the reference got full marks with it. The data sets are decoded here, once,
+    before any student is graded.
 
-    Raises CanaryFailed (which checks failed, and what to do) or SetupProblem (the canary could
-    not run: no reference solution, or the grader failed on it)."""
+    Raises CanaryFailed (which checks failed, and what to do) or SetupProblem (a setup fault, or
+    the canary could not run: no reference solution, or the grader failed on it)."""
+    config = setup(config)
     if not REFERENCE.is_dir():
         raise SetupProblem(f"the reference solution is not installed ({REFERENCE}): the canary needs it to check "
                            "this machine before grading anyone")

@@ -66,13 +66,13 @@ def _grade(path: Path, parts: tuple[str, ...]):
     from autograder.config import GradingConfig
     from autograder.extract import extract_submission
     from autograder.extract.units import Extracted
-    from autograder.suites.runner import grade_submission, setup
+    from autograder.suites.runner import grade_submission
 
     config = GradingConfig(parts=parts, extra_masks=(str(path.parent.resolve()),))
     key = (str(path.resolve()), Extracted.digest(extract_submission(path).units), parts, config.data_dir,
            config.cache_dir, config.seed)
     if key not in _graded:
-        config, _ = canary.ensure(setup(config), say=lambda text: None)  # memoised: once per machine
+        config, _ = canary.ensure(config, say=lambda text: None)  # memoised: once per machine
         _graded[key] = grade_submission(path, path.stem, config)
     return _graded[key]
 

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from autograder import machine
 from autograder.calibrate import broken
-from autograder.calibrate.table import table_path
+from autograder.calibrate.table import DEFAULT_PRECISION, table_path
 from autograder.calibrate.thresholds import K_SIGMA, summarize
 from autograder.config import GradingConfig
 from autograder.extract import extract_submission
@@ -55,14 +55,9 @@ def measure(config: GradingConfig, seeds: list[int], solutions: Path = SOLUTIONS
                 break
             seed_started = time.monotonic()
             for name, (ctor, args, spec) in checks.items():
-                names = [ctor] + (["perm_pixel"] if spec.permute_pixels else [])
-                reply = sandbox.run(names, "train", {"name": ctor, "args": list(args), "spec": spec.to_dict(),
-                                                     "seed": seed, "perm_fn": "perm_pixel" if spec.permute_pixels else None},
-                                    timeout=3600, cacheable=True)
+                reply, y, correct = _train(sandbox, labels, ctor, args, spec, seed, cacheable=True)
                 if not reply.ok:
                     raise SystemExit(f"the reference failed {name} (seed {seed}): {reply.error}")
-                y = labels[spec.dataset][test_indices(len(labels[spec.dataset]), spec.test_subset)]
-                correct = np.asarray(reply.result["predictions"]) == y
                 out[name]["accuracy"].append(float(100 * correct.mean()))
                 out[name]["seconds"].append(float(reply.result["train_seconds"]))
                 if reply.usage:  # a cached result carries no usage: the table then says so by omission
@@ -72,6 +67,17 @@ def measure(config: GradingConfig, seeds: list[int], solutions: Path = SOLUTIONS
             tqdm.write(" ".join(f"{k}={v['accuracy'][-1]:.2f}" for k, v in out.items())) if not quiet else None
             slowest = max(slowest, time.monotonic() - seed_started)
     return out
+
+
+def _train(sandbox: Sandbox, labels: dict, ctor: str, args, spec, seed: int, cacheable: bool = False):
+    """Train one check in the sandbox: (reply, test labels, which predictions were right or None).
+    The lesson's permuted checks use the submission's own perm_pixel."""
+    perm_fn = "perm_pixel" if spec.permute_pixels else None
+    reply = sandbox.run([ctor] + ([perm_fn] if perm_fn else []), "train",
+                        {"name": ctor, "args": list(args), "spec": spec.to_dict(), "seed": seed, "perm_fn": perm_fn},
+                        timeout=3600, cacheable=cacheable)
+    y = labels[spec.dataset][test_indices(len(labels[spec.dataset]), spec.test_subset)]
+    return reply, y, (np.asarray(reply.result["predictions"]) == y if reply.ok else None)
 
 
 def _band(curves: list[list[float]]) -> dict:
@@ -95,11 +101,8 @@ def measure_broken(config: GradingConfig, checks: list[str], seeds: list[int], s
                 with Sandbox(extract_submission(folder), sandbox_policy(config, masks=()), dirs, prints,
                              device=config.device) as sandbox:
                     for seed in seeds:
-                        reply = sandbox.run([ctor], "train", {"name": ctor, "args": list(args), "spec": spec.to_dict(),
-                                                              "seed": seed, "perm_fn": None}, timeout=3600)
-                        y = labels[spec.dataset][test_indices(len(labels[spec.dataset]), spec.test_subset)]
-                        accuracy = (float(100 * (np.asarray(reply.result["predictions"]) == y).mean()) if reply.ok
-                                    else None)  # None: it could not even train (an exception)
+                        reply, _, correct = _train(sandbox, labels, ctor, args, spec, seed)
+                        accuracy = float(100 * correct.mean()) if reply.ok else None  # None: it could not even train
                         out.setdefault(check, {}).setdefault(variant.label, []).append(accuracy)
                         if not quiet:
                             tqdm.write(f"broken {check} / {variant.label} (seed {seed}): {accuracy}")
@@ -111,7 +114,8 @@ def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_v
                 k_sigma: float = K_SIGMA) -> dict:
     """The table for measured checks; with previous (the table so far), the checks not measured now
     keep their entries, each saying where and when it was measured."""
-    provenance = {"machine": machine.describe(), "threads": config.threads, "precision": config.precision,
+    here = machine.describe()
+    provenance = {"machine": here, "threads": config.threads, "precision": config.precision,
                   "torch": torch_version, "created": datetime.date.today().isoformat(), "seeds": seeds}
     checks = dict((previous or {}).get("checks", {}))
     for name, m in measured.items():
@@ -128,7 +132,7 @@ def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_v
         checks[LESSON] = {**summarize([lesson_gap(a) for a in per_seed], k_sigma=k_sigma), "train_seconds_mean": 0.0,
                           "measured": provenance}
     return {"device": config.device_kind, "precision": config.precision, "trained_on": config.device,
-            "machine": machine.describe(), "threads": config.threads, "seeds": seeds,
+            "machine": here, "threads": config.threads, "seeds": seeds,
             "created": datetime.date.today().isoformat(), "torch": torch_version, "checks": checks}
 
 
@@ -151,7 +155,7 @@ def main(*, config: GradingConfig, n_seeds: int = 20, first_seed: int = 100, out
         if not path.is_file():
             raise SystemExit(f"--checks updates an existing table, and {path} does not exist: calibrate every check")
         previous = json.loads(path.read_text())
-        if previous.get("precision", "fp32") != config.precision:
+        if previous.get("precision", DEFAULT_PRECISION[config.device_kind]) != config.precision:
             raise SystemExit(f"{path} holds precision {previous.get('precision')}, not {config.precision}")
     measured = measure(config, seeds, quiet=quiet, budget_s=budget_s, only=checks)
     done = seeds[:len(next(iter(measured.values()))["accuracy"])]

@@ -238,14 +238,11 @@ class Supervisor:
             while True:
                 message = child.pump(usage.next_look())
                 if message is None:
-                    overrun = usage.overrun()
-                    if overrun is None:
+                    failure = usage.overrun()
+                    if failure is None:
                         continue
-                    if overrun["kind"] == "starved":  # not the unit's fault: not remembered as broken
-                        child.kill()
-                        self.children.pop(key, None)
-                        return None, {"ok": False, "error": {**overrun, "phase": "load"}, "output": child.capture.text()}
-                    failure = {"kind": "timeout", "phase": "load", "seconds": self.load_timeout}
+                    failure = ({**failure, "phase": "load"} if failure["kind"] == "starved"
+                               else {"kind": "timeout", "phase": "load", "seconds": self.load_timeout})
                     break
                 if "isolated" in message:
                     child.uid, child.work = message["isolated"]["uid"], message["isolated"]["work"]
@@ -268,7 +265,7 @@ class Supervisor:
             failure = _died(child, "load")
         child.kill()
         self.children.pop(key, None)
-        if child.current_unit is not None:
+        if child.current_unit is not None and failure["kind"] != "starved":  # starved: the machine's fault
             failure["unit"] = self._unit_label(child.current_unit)
             self.broken[child.current_unit] = failure
         return None, {"ok": False, "error": failure, "output": child.capture.text()}
@@ -308,7 +305,7 @@ class Supervisor:
             reply["output"] = load_output + child.capture.text()
             reply["usage"] = usage.summary()
             return reply
-        error = error or usage.overrun() or {"kind": "timeout", "phase": "op", "seconds": usage.limit}
+        error = error or {"kind": "timeout", "phase": "op", "seconds": usage.limit}
         child.kill()
         self.children.pop(key, None)
         return {"ok": False, "error": error, "output": load_output + child.capture.text()}

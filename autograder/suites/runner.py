@@ -80,15 +80,6 @@ def setup(config: GradingConfig) -> GradingConfig:
     return config
 
 
-def setup_problem(config: GradingConfig) -> str | None:
-    """setup()'s fault as a message, or None."""
-    try:
-        setup(config)
-    except SetupProblem as exc:
-        return str(exc)
-    return None
-
-
 def prepare_data(config: GradingConfig):
     """(public folders, fingerprints, test labels, 'data not found' messages) per data set."""
     dirs, prints, labels, errors = {}, {}, {}, {}

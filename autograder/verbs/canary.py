@@ -9,12 +9,10 @@ import json
 
 from autograder import canary, machine
 from autograder.config import GradingConfig
-from autograder.suites.runner import setup
 
 
 def main(*, config: GradingConfig = GradingConfig(), quiet: bool = False) -> int:
     """0 when the reference gets full marks here; a failure raises CanaryFailed (exit 2)."""
-    config = setup(config)
     config, report = canary.ensure(config, say=(lambda text: None) if quiet else print)
     if not quiet:
         print(json.dumps({"machine": machine.describe(), "precision": config.precision, "threads": config.threads,

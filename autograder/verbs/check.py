@@ -10,7 +10,7 @@ from pathlib import Path
 
 from autograder.config import GradingConfig
 from autograder.sandbox.client import GraderError
-from autograder.suites.runner import grade_submission, setup_problem
+from autograder.suites.runner import grade_submission, setup
 
 
 def report(result) -> str:
@@ -28,9 +28,7 @@ def report(result) -> str:
 
 def main(*, path: Path, config: GradingConfig = GradingConfig(), quiet: bool = False) -> int:
     config = config.with_(suite="public", extra_masks=tuple(config.extra_masks) + (str(Path(path).resolve()),))
-    problem = setup_problem(config)
-    if problem:
-        raise ValueError(problem)
+    setup(config)  # a setup fault (SetupProblem, a ValueError) stops here with one error line
     try:
         result = grade_submission(Path(path), Path(path).stem or "submission", config)
     except GraderError as exc:

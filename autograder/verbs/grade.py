@@ -23,7 +23,6 @@ from autograder.reports.feedback import write_class_summary, write_feedback
 from autograder.reports.gradescope import to_gradescope
 from autograder.results.model import SubmissionResult
 from autograder import canary, machine
-from autograder.suites.runner import prepare_data, setup
 
 EXIT_OK, EXIT_GRADER_ERROR = 0, 2
 
@@ -96,9 +95,8 @@ def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingC
     missing = [str(p) for p in submissions if not Path(p).exists()]
     if missing:  # e.g. an unexpanded class/*/ : grading "*" as a student with 0 points would be wrong
         raise ValueError(f"no such submission: {', '.join(missing)}")
-    config = setup(config)  # a fault shared by every submission: said once (SetupProblem), nobody graded
-    if config.training:
-        prepare_data(config)  # decode once here, not in every worker
+    # A fault shared by every submission (SetupProblem, CanaryFailed) is said once and nobody is
+    # graded; the data are decoded here, once, not in every worker.
     config, canary_report = canary.ensure(config, say=(lambda text: None) if quiet else print)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

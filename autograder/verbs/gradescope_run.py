@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import traceback
 from pathlib import Path
 
+from autograder import machine
 from autograder.config import GradingConfig
 from autograder.reports import table
 from autograder.reports.gradescope import to_gradescope
@@ -30,29 +32,8 @@ def cpu_quota(proc_cgroup: Path = Path("/proc/self/cgroup"), mount: Path = Path(
 
     Docker shows the host's cores to a container whatever its quota, so the grader would start as
     many threads as the host has cores and spend the quota switching between them."""
-    try:
-        lines = proc_cgroup.read_text().splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
-        if controllers == "":  # cgroup v2: cpu.max is "max 100000" or "50000 100000"
-            files = [(mount / path.lstrip("/") / "cpu.max",), (mount / "cpu.max",)]
-        elif "cpu" in controllers.split(","):  # cgroup v1
-            base = mount / "cpu"
-            files = [(base / path.lstrip("/") / n for n in ("cpu.cfs_quota_us", "cpu.cfs_period_us")),
-                     (base / n for n in ("cpu.cfs_quota_us", "cpu.cfs_period_us"))]
-        else:
-            continue
-        for candidate in files:
-            try:
-                values = " ".join(p.read_text() for p in candidate).split()
-            except OSError:
-                continue
-            if values[0] in ("max", "-1"):
-                return None
-            return max(1, -(-int(values[0]) // int(values[1])))
-    return None
+    quota = machine.cpu_quota(proc_cgroup, mount)
+    return max(1, math.ceil(quota)) if quota is not None else None
 
 
 def fit_threads_to_quota() -> int | None:
@@ -70,10 +51,10 @@ def grade(submission: Path, config: GradingConfig) -> SubmissionResult:
     """The hidden suites over the submission; grader failures become a result that says so."""
     from autograder import canary
     from autograder.sandbox.client import GraderError
-    from autograder.suites.runner import SetupProblem, grade_submission, setup
+    from autograder.suites.runner import SetupProblem, grade_submission
 
     try:
-        config, _ = canary.ensure(setup(config))  # memoised in the cache: setup.sh runs it once per image
+        config, _ = canary.ensure(config)  # memoised in the cache: setup.sh runs it once per image
         return grade_submission(submission, NAME, config)
     except SetupProblem as exc:
         error = str(exc)
@@ -95,11 +76,11 @@ def write_results(result: SubmissionResult, path: Path) -> None:
 def canary_only(config: GradingConfig | None = None) -> int:
     """Run (or find memoised) the canary as a graded run would: 0 passed, 2 failed."""
     from autograder import canary
-    from autograder.suites.runner import SetupProblem, setup
+    from autograder.suites.runner import SetupProblem
 
     fit_threads_to_quota()
     try:
-        canary.ensure(setup(config or GradingConfig()))
+        canary.ensure(config or GradingConfig())
     except SetupProblem as exc:
         print(f"canary: {exc}", file=sys.stderr)
         return 2
