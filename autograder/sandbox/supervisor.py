@@ -29,6 +29,9 @@ import torch  # noqa: E402,F401  (imported once here, shared by every forked chi
 
 from autograder.sandbox import cgroup, child as child_main, isolation, ops, protocol  # noqa: E402,F401
 from autograder.sandbox.usage import OpUsage  # noqa: E402
+from autograder.training import loop  # noqa: E402
+
+loop.import_lazy_modules()  # once here, not once per child inside its time limit
 
 HEAD_BYTES, TAIL_BYTES = 3000, 1000
 SUPERVISOR_STATS = {"peak_rss_mb": 0.0}  # largest resident set of any child reaped so far

@@ -54,6 +54,16 @@ class DeviceData:
     """CIFAR stays uint8 (normalised per batch, after augmentation); MNIST is normalised once."""
 
 
+def import_lazy_modules() -> None:
+    """Import now what torch imports on an optimizer's first use (torch._dynamo: 2-4 s of imports).
+    The sandbox's supervisor calls this before it forks, so every child shares the modules instead of
+    importing them again inside its time limit. Builds optimizers on a one-element tensor and runs no
+    arithmetic: no thread pool may start before fork."""
+    param = torch.nn.Parameter(torch.zeros(1))
+    _ONE_CYCLE(_ADAM([param], lr=1e-3), max_lr=1e-3, total_steps=1)
+    _SGD([param], lr=1e-3, momentum=0.5)
+
+
 def _normalize(x: torch.Tensor, norm) -> torch.Tensor:
     mean = torch.tensor(norm[0], device=x.device).view(1, -1, 1, 1)
     std = torch.tensor(norm[1], device=x.device).view(1, -1, 1, 1)
