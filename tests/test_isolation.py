@@ -112,3 +112,32 @@ def test_the_sandbox_reports_a_cgroup_kill_as_a_memory_limit(tmp_path):
         assert "超出内存上限" in messages.failure(reply.error, "调用 hog() ")
         assert sandbox.run(["fine"], "call", {"name": "fine"}, timeout=60).result["value"]["number"] == 7
     assert not [p for p in os.listdir(cgroup.base()[1]) if p.startswith(cgroup.PREFIX)]
+
+
+def test_a_python_installation_under_tmp_stays_readable_behind_the_private_tmp(tmp_path, monkeypatch):
+    """A checkout under /tmp with its .venv inside it: the private /tmp must not hide site-packages."""
+    site_packages = tmp_path / "repo" / ".venv" / "lib" / "site-packages"
+    (site_packages / "pkg").mkdir(parents=True)
+    (site_packages / "pkg" / "__init__.py").write_text("VALUE = 42\n")
+    (tmp_path / "repo" / "hidden.txt").write_text("grader only")
+    assert str(tmp_path).startswith("/tmp/"), "pytest's tmp_path is expected under /tmp here"
+    real_paths = isolation.python_paths
+    monkeypatch.setattr(isolation, "python_paths", lambda: real_paths() + [str(site_packages)])
+
+    def probe():
+        _, uid, notes = isolation.enter(isolation.Policy(mask_paths=(str(tmp_path / "repo"),)), 3)
+        readable = (site_packages / "pkg" / "__init__.py").read_text()
+        try:
+            (site_packages / "pkg" / "new.py").write_text("x")
+            writable = True
+        except OSError:
+            writable = False
+        import cProfile  # noqa: F401  (the real installation is still there too)
+        return {"uid": uid, "notes": notes, "readable": readable, "writable": writable,
+                "sees_hidden": (tmp_path / "repo" / "hidden.txt").exists(), "cwd": os.getcwd()}
+
+    report = in_child(probe)
+    assert report["uid"] is not None and report["notes"] == []
+    assert report["readable"] == "VALUE = 42\n" and report["writable"] is False
+    assert report["sees_hidden"] is False and report["cwd"] == "/tmp/work"
+    assert not (site_packages / "pkg" / "new.py").exists()

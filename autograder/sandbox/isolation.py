@@ -2,7 +2,8 @@
 
 As root (Linux): new network and mount namespaces; tmpfs over the grader's private paths (the
 repository with its hidden suites, the grader's home, outputs, caches, other submissions) with the
-Python installation bound back read-only; a private /tmp; then a drop to a unique unprivileged
+Python installation bound back read-only; a private /tmp (with any part of the Python installation
+that lives under /tmp bound back too); then a drop to a unique unprivileged
 uid. Everywhere: resource limits, a scrubbed environment and a private working directory.
 What could not be applied is returned as notes, which the grader reports once per run.
 """
@@ -141,7 +142,18 @@ def _apply_namespaces(policy: Policy, uid: int) -> str:
     for m in inner:
         _mount(libc, "tmpfs", m, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=1m,mode=755")
     size = f"size={policy.tmp_bytes},mode=1777"
+    # A Python installation inside /tmp (a checkout with its .venv under /tmp) would vanish under the
+    # private /tmp: hold each such folder open and bind it back through /proc/self/fd afterwards.
+    under_tmp = [(keep, os.open(keep, os.O_PATH | os.O_DIRECTORY)) for keep in keeps if _under(keep, "/tmp")]
     _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, size)
+    for keep, fd in under_tmp:
+        os.makedirs(keep, exist_ok=True)
+        _mount(libc, f"/proc/self/fd/{fd}", keep, None, MS_BIND | MS_REC)
+        _mount(libc, None, keep, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
+        os.close(fd)
+    for m in inner:
+        if _under(m, "/tmp"):  # a hidden folder inside a kept one under /tmp: hide it again
+            _mount(libc, "tmpfs", m, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=1m,mode=755")
     if os.path.isdir("/dev/shm"):
         _mount(libc, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, size)
     work = "/tmp/work"
