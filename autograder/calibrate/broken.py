@@ -4,6 +4,11 @@ A threshold is only useful if it separates the reference from models that cannot
 should. Each variant is the reference with one edit (old text -> new text, which must occur exactly
 once in the solution file); `calibrate` trains them over a few seeds and records their accuracy
 beside the reference's distribution and the threshold.
+
+Some variants still learn well (a frozen conv1 or a missing ReLU costs LeNet-5 half a point): no
+accuracy threshold can catch them without failing correct code, and a behavioural check of the suite
+does. Those name it in caught_by; the table records it, and only variants without it must fall below
+the threshold (tests/test_thresholds.py).
 """
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ class Variant:
     file: str
     old: str
     new: str
+    caught_by: str | None = None
+    """The hidden test that catches this variant when it still learns (None: the threshold must)."""
 
 
 _VGG_FROZEN = ("        self.classifier = nn.Linear(512, 10)\n",
@@ -33,21 +40,25 @@ VARIANTS: dict[str, tuple[Variant, ...]] = {
     ),
     "LeNet5": (
         Variant("conv1 frozen", "lab1_lenet5.py", "        self.conv1 = nn.Conv2d(1, 6, kernel_size=5, padding=2)\n",
-                "        self.conv1 = nn.Conv2d(1, 6, kernel_size=5, padding=2).requires_grad_(False)\n"),
-        Variant("no ReLU after conv1", "lab1_lenet5.py", "self.pool1(self.relu1(self.conv1(x)))", "self.pool1(self.conv1(x))"),
+                "        self.conv1 = nn.Conv2d(1, 6, kernel_size=5, padding=2).requires_grad_(False)\n",
+                caught_by="LeNet5_every_parameter_gets_a_gradient"),
+        Variant("no ReLU after conv1", "lab1_lenet5.py", "self.pool1(self.relu1(self.conv1(x)))", "self.pool1(self.conv1(x))",
+                caught_by="LeNet5_relu_after_each_hidden_layer"),
     ),
     "FC2Layer": (
         Variant("softmax instead of log_softmax", "lab2_mlp_vs_cnn.py", "            nn.LogSoftmax(dim=1),\n        )",
                 "            nn.Softmax(dim=1),\n        )"),
         Variant("no ReLU", "lab2_mlp_vs_cnn.py", "            nn.Linear(n_hidden, n_hidden),\n            nn.ReLU(),\n",
-                "            nn.Linear(n_hidden, n_hidden),\n"),
+                "            nn.Linear(n_hidden, n_hidden),\n", caught_by="FC2Layer_relu_between_layers"),
     ),
     "CNN": (
         Variant("conv1 frozen", "lab2_mlp_vs_cnn.py",
                 "        self.conv1 = nn.Conv2d(in_channels=1, out_channels=n_feature, kernel_size=5)\n",
-                "        self.conv1 = nn.Conv2d(in_channels=1, out_channels=n_feature, kernel_size=5).requires_grad_(False)\n"),
+                "        self.conv1 = nn.Conv2d(in_channels=1, out_channels=n_feature, kernel_size=5).requires_grad_(False)\n",
+                caught_by="CNN_every_parameter_gets_a_gradient"),
         Variant("no ReLU after conv2", "lab2_mlp_vs_cnn.py",
-                "x = F.max_pool2d(F.relu(self.conv2(x)), kernel_size=2)", "x = F.max_pool2d(self.conv2(x), kernel_size=2)"),
+                "x = F.max_pool2d(F.relu(self.conv2(x)), kernel_size=2)", "x = F.max_pool2d(self.conv2(x), kernel_size=2)",
+                caught_by="CNN_relu_between_layers"),
     ),
 }
 

@@ -125,7 +125,9 @@ def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_v
         if m["cpu_seconds"]:
             checks[name]["train_cpu_seconds_mean"] = round(float(np.mean(m["cpu_seconds"])), 2)
     for name, variants in (broken_accuracy or {}).items():
-        checks[name]["broken_variants"] = {label: {"accuracy": values, "mean": _mean(values)}
+        caught_by = {v.label: v.caught_by for v in broken.VARIANTS.get(name, ()) if v.caught_by}
+        checks[name]["broken_variants"] = {label: {"accuracy": values, "mean": _mean(values),
+                                                   **({"caught_by": caught_by[label]} if label in caught_by else {})}
                                            for label, values in variants.items()}
     if all(k in measured for k in LESSON_CHECKS):
         per_seed = [{k: measured[k]["accuracy"][i] for k in LESSON_CHECKS} for i in range(len(seeds))]
