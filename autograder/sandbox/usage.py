@@ -16,6 +16,8 @@ TICK = 0.5
 """Seconds between two looks at a running op's CPU time."""
 STARVED = 0.2
 """A child whose busiest thread waited at least this share of the wall time for a CPU was starved."""
+BUSY = 0.8
+"""A child whose CPU time is at least this share of the wall time was computing, not sleeping."""
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -86,7 +88,9 @@ class OpUsage:
         """The error that ends the op now, or None while it may go on.
 
         - CPU time past the limit: a timeout (the code is too slow, whatever the machine's load).
-        - Wall time past the limit, the child not starved: a timeout (it slept, blocked or hung).
+        - Wall time past the limit, the child not starved: a timeout (it slept, blocked or hung), unless
+          it was busy all along (a one-thread loop's CPU time trails the wall clock by its start-up):
+          then its CPU time reaches the limit a moment later and decides.
         - Wall time past the backstop, the child starved: 'starved' (not final; regrade).
         Where the CPU time cannot be read, the wall clock alone decides, as before."""
         wall = self.wall()
@@ -99,6 +103,8 @@ class OpUsage:
             return None
         waited = self.waited()
         if waited < STARVED:
+            if cpu >= BUSY * wall and wall < self.limit / BUSY:
+                return None  # computing all along: its CPU time, a moment behind the wall clock, decides
             return self._timeout(wall, "wall", waited)
         if wall >= self.limit * self.wall_factor:
             return {"kind": "starved", "phase": "op", "seconds": self.limit, "wall_seconds": round(wall, 1),
