@@ -103,7 +103,10 @@ def output(batch, case, test):
 
 def test_batch_completes_within_its_bound(batch):
     assert batch.returncode == 0, batch.stderr[-3000:]
-    assert batch.seconds < BATCH_BOUND_S
+    # The canary runs once per machine and settings, inside this batch only when the module runs alone
+    # (in the whole suite the corpus run did it): it is not part of the batch's bound.
+    canary = json.loads((batch.out / "summary.json").read_text()).get("canary", {})
+    assert batch.seconds - (canary["seconds"] if canary.get("ran") else 0.0) < BATCH_BOUND_S
     assert all(r["grader_error"] is None for r in batch.results.values())
 
 
