@@ -45,13 +45,20 @@ def describe() -> dict:
 
 
 def fingerprint(config: GradingConfig) -> dict:
-    """Everything about this machine and run that sets the reference's speed and arithmetic. Not a
-    CPU quota or other load: limits are in CPU seconds, which neither changes."""
+    """Everything about this machine and run that sets the reference's speed and arithmetic, and what
+    the training checks train. Not a CPU quota or other load: limits are in CPU seconds, which neither
+    changes."""
     import torch
 
+    from autograder.training.specs import TRAINING_CHECKS
+
     gpu = torch.cuda.get_device_name() if config.device.startswith("cuda") and torch.cuda.is_available() else None
+    # What each check trains: the speed profile measured for one recipe must not set the limits of another.
+    specs = digest({name: [ctor, list(args), spec.to_dict()]
+                    for name, (ctor, args, spec) in TRAINING_CHECKS[config.device_kind].items()})
     return {**cpu_info(), "cores": available_cores(), "threads": config.threads, "torch": torch.__version__,
-            "device": config.device, "gpu": gpu, "precision": config.precision, "spec_kind": config.device_kind}
+            "device": config.device, "gpu": gpu, "precision": config.precision, "spec_kind": config.device_kind,
+            "specs": specs}
 
 
 def digest(value) -> str:

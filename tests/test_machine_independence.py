@@ -54,6 +54,24 @@ def test_the_spec_sent_to_the_sandbox_carries_the_resolved_precision():
     assert not precision.apply(lenet, "bf16").bf16  # specs that never use bf16 stay fp32
 
 
+def test_a_changed_training_recipe_gets_its_own_speed_profile(monkeypatch):
+    """Time limits scale from the reference's measured CPU seconds per check; a profile measured for
+    one recipe (say a full epoch) must not set the limits of another."""
+    from dataclasses import replace
+
+    from autograder import machine
+    from autograder.config import GradingConfig
+    from autograder.training import specs
+
+    config = GradingConfig(precision="fp32")
+    before = machine.fingerprint(config)
+    ctor, args, lenet = specs.TRAINING_CHECKS["cpu"]["LeNet5"]
+    monkeypatch.setitem(specs.TRAINING_CHECKS["cpu"], "LeNet5", (ctor, args, replace(lenet, train_subset=60000)))
+    after = machine.fingerprint(config)
+    assert machine.digest(after) != machine.digest(before)
+    assert {k: v for k, v in after.items() if k != "specs"} == {k: v for k, v in before.items() if k != "specs"}
+
+
 def test_each_precision_has_its_own_table(tmp_path, monkeypatch):
     monkeypatch.setenv("AUTOGRADER_THRESHOLDS_DIR", str(tmp_path))
     assert table_path("cpu", "fp32").name == "thresholds_cpu.json"

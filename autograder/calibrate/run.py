@@ -13,7 +13,7 @@ from tqdm import tqdm
 from autograder import machine
 from autograder.calibrate import broken
 from autograder.calibrate.table import DEFAULT_PRECISION, table_path
-from autograder.calibrate.thresholds import K_SIGMA, summarize
+from autograder.calibrate.thresholds import K_SIGMA, MIN_MARGIN_GAP_FRACTION, MIN_MARGIN_POINTS, summarize
 from autograder.config import GradingConfig
 from autograder.extract import extract_submission
 from autograder.sandbox.client import ResultCache, Sandbox
@@ -119,7 +119,7 @@ def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_v
                   "torch": torch_version, "created": datetime.date.today().isoformat(), "seeds": seeds}
     checks = dict((previous or {}).get("checks", {}))
     for name, m in measured.items():
-        checks[name] = {**summarize(m["accuracy"], k_sigma=k_sigma), "train_seconds_mean": round(float(np.mean(m["seconds"])), 2),
+        checks[name] = {**summarize(m["accuracy"], k_sigma=k_sigma, min_margin=MIN_MARGIN_POINTS), "train_seconds_mean": round(float(np.mean(m["seconds"])), 2),
                         "loss_band": _band(m["losses"]), "per_class_mean": _band(m["per_class"])["mean"],
                         "measured": provenance}
         if m["cpu_seconds"]:
@@ -131,7 +131,9 @@ def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_v
                                            for label, values in variants.items()}
     if all(k in measured for k in LESSON_CHECKS):
         per_seed = [{k: measured[k]["accuracy"][i] for k in LESSON_CHECKS} for i in range(len(seeds))]
-        checks[LESSON] = {**summarize([lesson_gap(a) for a in per_seed], k_sigma=k_sigma), "train_seconds_mean": 0.0,
+        gaps = [lesson_gap(a) for a in per_seed]
+        checks[LESSON] = {**summarize(gaps, k_sigma=k_sigma, min_margin=MIN_MARGIN_GAP_FRACTION * float(np.mean(gaps))),
+                          "train_seconds_mean": 0.0,
                           "measured": provenance}
     return {"device": config.device_kind, "precision": config.precision, "trained_on": config.device,
             "machine": here, "threads": config.threads, "seeds": seeds,
