@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -109,7 +110,9 @@ def bench_epoch_ratio(data_dir: Path, cache: Path) -> dict:
     started = time.perf_counter()
     data = loop.to_device({k: arrays.load(k) for k in ("train_x", "train_y", "test_x")}, "mnist", torch.device("cpu"))
     load_s = time.perf_counter() - started
-    _, _, spec = TRAINING_CHECKS["cpu"]["LeNet5"]
+    # The same work as the handout's epoch: every image, its constant Adam 1e-3 (the grading check
+    # itself trains a 20,000-image subset under a one-cycle schedule; that is not what is compared).
+    spec = replace(TRAINING_CHECKS["cpu"]["LeNet5"][2], train_subset=None, schedule="constant", lr=1e-3)
     torch.manual_seed(0)
     outcome = loop.train_and_predict(LeNet5(), data, spec, seed=0, device=torch.device("cpu"))
     return {"handout_epoch_s": round(handout_s, 2), "handout_test_s": round(handout_eval_s, 2),
