@@ -12,11 +12,14 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from autograder import machine
 from autograder.calibrate.table import NotCalibrated, calibrated_precisions, load, table_path
+from autograder.config import GradingConfig
 from autograder.training import precision
 from autograder.training.specs import TRAINING_CHECKS
 from conftest import ROOT, read_results, run_cli
@@ -57,16 +60,10 @@ def test_the_spec_sent_to_the_sandbox_carries_the_resolved_precision():
 def test_a_changed_training_recipe_gets_its_own_speed_profile(monkeypatch):
     """Time limits scale from the reference's measured CPU seconds per check; a profile measured for
     one recipe (say a full epoch) must not set the limits of another."""
-    from dataclasses import replace
-
-    from autograder import machine
-    from autograder.config import GradingConfig
-    from autograder.training import specs
-
     config = GradingConfig(precision="fp32")
     before = machine.fingerprint(config)
-    ctor, args, lenet = specs.TRAINING_CHECKS["cpu"]["LeNet5"]
-    monkeypatch.setitem(specs.TRAINING_CHECKS["cpu"], "LeNet5", (ctor, args, replace(lenet, train_subset=60000)))
+    ctor, args, lenet = TRAINING_CHECKS["cpu"]["LeNet5"]
+    monkeypatch.setitem(TRAINING_CHECKS["cpu"], "LeNet5", (ctor, args, replace(lenet, train_subset=60000)))
     after = machine.fingerprint(config)
     assert machine.digest(after) != machine.digest(before)
     assert {k: v for k, v in after.items() if k != "specs"} == {k: v for k, v in before.items() if k != "specs"}

@@ -1,8 +1,8 @@
 """Thresholds from the reference's scores over n seeds, with an estimated false-fail probability.
 
 threshold = mean - max(K_SIGMA * std, min_margin) (predictive std, inflated for n), rounded down to
-0.01. A correct
-submission fails only if its first run and its retry (an independent seed) both fall below it:
+0.01. A correct submission fails only if its first run and its retry (an independent seed) both fall
+below it:
 false_fail_with_retry = p_single ** 2, estimated under a normal model of seed-to-seed variation.
 Training checks only need to separate models that learn from models that cannot; subtle faults are
 caught by behavioural checks, so the margin is generous: where the reference's spread is small
@@ -32,12 +32,12 @@ def summarize(values: list[float], *, retry: bool = True, k_sigma: float = K_SIG
         raise ValueError("need at least two seeds")
     n, mean, std = len(values), fmean(values), stdev(values)
     predictive = max(std, 1e-6) * math.sqrt(1 + 1 / n)
-    margin = max(k_sigma * predictive, min_margin)
-    threshold = math.floor((mean - margin) * 100) / 100
+    sigma_margin = k_sigma * predictive
+    threshold = math.floor((mean - max(sigma_margin, min_margin)) * 100) / 100
     p_single = NormalDist(mean, predictive).cdf(threshold)
     return {"n": n, "mean": round(mean, 4), "std": round(std, 4), "min": round(min(values), 4),
             "max": round(max(values), 4), "threshold": threshold, "k_sigma": k_sigma,
-            "min_margin": round(min_margin, 4), "margin_from": "sigma" if k_sigma * predictive >= min_margin else "min_margin",
+            "min_margin": round(min_margin, 4), "margin_from": "sigma" if sigma_margin >= min_margin else "min_margin",
             "false_fail_single": p_single, "false_fail_with_retry": p_single ** 2 if retry else p_single,
             "meets_target": (p_single ** 2 if retry else p_single) <= TARGET_FALSE_FAIL,
             "values": [round(v, 4) for v in values]}
