@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import json
 import platform
+import re
+import sys
 from pathlib import Path
 
 from autograder.config import GradingConfig, available_cores
@@ -48,17 +51,37 @@ def fingerprint(config: GradingConfig) -> dict:
     """Everything about this machine and run that sets the reference's speed and arithmetic, and what
     the training checks train. Not a CPU quota or other load: limits are in CPU seconds, which neither
     changes."""
-    import torch
-
     from autograder.training.specs import TRAINING_CHECKS
 
-    gpu = torch.cuda.get_device_name() if config.device.startswith("cuda") and torch.cuda.is_available() else None
+    gpu = None
+    if config.device.startswith("cuda"):
+        import torch
+
+        gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
     # What each check trains: the speed profile measured for one recipe must not set the limits of another.
     specs = digest({name: [ctor, list(args), spec.to_dict()]
                     for name, (ctor, args, spec) in TRAINING_CHECKS[config.device_kind].items()})
-    return {**cpu_info(), "cores": available_cores(), "threads": config.threads, "torch": torch.__version__,
+    return {**cpu_info(), "cores": available_cores(), "threads": config.threads, "torch": torch_version(),
             "device": config.device, "gpu": gpu, "precision": config.precision, "spec_kind": config.device_kind,
             "specs": specs}
+
+
+def torch_version() -> str:
+    """torch.__version__ (with its local label, e.g. '+cu130'), read without importing torch: the
+    import costs the CLI 3-5 s on a 2-core machine before any worker starts, and the CLI needs torch
+    for nothing else on a CPU. Imports it where the file cannot be read."""
+    if "torch" not in sys.modules:
+        spec = importlib.util.find_spec("torch")
+        for folder in (spec and spec.submodule_search_locations) or ():
+            try:
+                text = (Path(folder) / "version.py").read_text()
+            except OSError:
+                continue
+            if found := re.search(r"^__version__\s*(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", text, re.M):
+                return found.group(1)
+    import torch
+
+    return torch.__version__
 
 
 def digest(value) -> str:

@@ -69,6 +69,19 @@ def test_a_changed_training_recipe_gets_its_own_speed_profile(monkeypatch):
     assert {k: v for k, v in after.items() if k != "specs"} == {k: v for k, v in before.items() if k != "specs"}
 
 
+def test_the_fingerprint_names_torch_exactly_without_importing_it():
+    """The CLI computes the fingerprint before any worker starts; importing torch for its version
+    would put 3-5 s on every run's critical path. The version must still carry its local label
+    (a CPU build and a CUDA build of one release are different machines here)."""
+    import torch
+
+    code = ("import sys; from autograder import machine; from autograder.config import GradingConfig; "
+            "print(machine.fingerprint(GradingConfig(precision='fp32'))['torch']); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    version, imported = out.stdout.split()
+    assert (version, imported) == (torch.__version__, "False")
+
+
 def test_each_precision_has_its_own_table(tmp_path, monkeypatch):
     monkeypatch.setenv("AUTOGRADER_THRESHOLDS_DIR", str(tmp_path))
     assert table_path("cpu", "fp32").name == "thresholds_cpu.json"

@@ -128,6 +128,8 @@ class Sandbox:
     wall_factor: float = 1.0
     """How far past its limit (a multiple) an op of a child starved of CPU may run (usage.py)."""
     cache: ResultCache | None = None
+    training: bool = True
+    """False: no op will train, so the supervisor skips importing what optimizers need (~3 s)."""
     isolation_notes: list[str] = field(default_factory=list)
     namespaces: bool = False
     torch_version: str = ""
@@ -156,7 +158,8 @@ class Sandbox:
         policy = {k: v for k, v in self.policy.__dict__.items()}
         policy["mask_paths"] = list(self.policy.mask_paths)
         init = {"units": [u.to_dict() for u in self.extracted.units], "policy": policy, "data": self.data_dirs,
-                "device": self.device, "load_timeout": self.load_timeout, "wall_factor": self.wall_factor}
+                "device": self.device, "load_timeout": self.load_timeout, "wall_factor": self.wall_factor,
+                "training": self.training}
         ready = self._exchange(init, timeout=300)
         if not ready.get("ready"):
             raise GraderError(f"sandbox did not start: {ready}")

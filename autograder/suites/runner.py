@@ -117,7 +117,8 @@ def grade_submission(path: Path, name: str, config: GradingConfig) -> Submission
     policy = sandbox_policy(config, private_paths(config))
     cache = ResultCache(config.cache_dir / "results", read=config.result_cache_reads) if config.result_cache else None
     with Sandbox(extracted, policy, dirs, prints, device=config.device, load_timeout=min(config.load_timeout, config.timeout),
-                 wall_factor=config.starved_wall_factor, cache=cache) as sandbox:
+                 wall_factor=config.starved_wall_factor, cache=cache,
+                 training=config.training) as sandbox:
         submission = Submission(sandbox, config, calibration, labels, data_errors)
         plugin = GradingPlugin(submission, parts=config.parts, training=config.training,
                                default_visibility=DEFAULT_VISIBILITY[config.suite],

@@ -6,6 +6,8 @@ by the caller, who holds the labels.
 """
 from __future__ import annotations
 
+import contextlib
+import importlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -54,14 +56,19 @@ class DeviceData:
     """CIFAR stays uint8 (normalised per batch, after augmentation); MNIST is normalised once."""
 
 
-def import_lazy_modules() -> None:
-    """Import now what torch imports on an optimizer's first use (torch._dynamo: 2-4 s of imports).
-    The sandbox's supervisor calls this before it forks, so every child shares the modules instead of
-    importing them again inside its time limit. Builds optimizers on a one-element tensor and runs no
-    arithmetic: no thread pool may start before fork."""
-    param = torch.nn.Parameter(torch.zeros(1))
-    _ONE_CYCLE(_ADAM([param], lr=1e-3), max_lr=1e-3, total_steps=1)
-    _SGD([param], lr=1e-3, momentum=0.5)
+def import_lazy_modules(*, optimizers: bool = True) -> None:
+    """Import now what torch imports on first use, so that the sandbox's supervisor can do it once
+    before it forks instead of every child inside its time limit:
+    - backward() with explicit grad_tensors (every gradient check): symbolic_shapes and sympy, ~0.6 s;
+    - an optimizer's first use (training only): torch._dynamo, 2-4 s.
+    Runs no arithmetic: no thread pool may start before fork."""
+    for name in ("torch.nested._internal.nested_tensor", "torch.fx.experimental.symbolic_shapes"):
+        with contextlib.suppress(ImportError):  # private paths: where they move, children import them
+            importlib.import_module(name)
+    if optimizers:
+        param = torch.nn.Parameter(torch.zeros(1))
+        _ONE_CYCLE(_ADAM([param], lr=1e-3), max_lr=1e-3, total_steps=1)
+        _SGD([param], lr=1e-3, momentum=0.5)
 
 
 def _normalize(x: torch.Tensor, norm) -> torch.Tensor:
