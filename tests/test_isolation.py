@@ -141,3 +141,47 @@ def test_a_python_installation_under_tmp_stays_readable_behind_the_private_tmp(t
     assert report["readable"] == "VALUE = 42\n" and report["writable"] is False
     assert report["sees_hidden"] is False and report["cwd"] == "/tmp/work"
     assert not (site_packages / "pkg" / "new.py").exists()
+
+
+LEAVES_TRACES = '''
+import builtins, os, sys, tempfile
+
+def leave():
+    for folder in (os.path.expanduser("~"), tempfile.gettempdir(), os.getcwd(), "/tmp"):
+        with open(os.path.join(folder, "left_by_a.txt"), "w") as f:
+            f.write("a")
+    builtins.LEFT_BY_A = True
+    sys.modules["left_by_a"] = sys
+    return 1
+'''
+
+FINDS_TRACES = '''
+import builtins, os, sys, tempfile
+
+def find():
+    found = [os.path.exists(os.path.join(folder, "left_by_a.txt"))
+             for folder in (os.path.expanduser("~"), tempfile.gettempdir(), os.getcwd(), "/tmp")]
+    return int(any(found)) + 2 * hasattr(builtins, "LEFT_BY_A") + 4 * ("left_by_a" in sys.modules)
+'''
+
+
+def test_a_kept_supervisor_serves_the_next_submission_with_nothing_of_the_last(tmp_path):
+    """A batch keeps one supervisor per grader process (torch and the data load once); the next
+    submission's children must not find files, globals or modules a child of the last one left."""
+    from autograder.sandbox.client import WarmSupervisors
+
+    for name, code in (("a", LEAVES_TRACES), ("b", FINDS_TRACES)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "sub.py").write_text(code)
+    warm, policy, data = WarmSupervisors(), isolation.Policy(threads=1), {"mnist": None, "cifar10": None}
+    try:
+        with Sandbox(extract_submission(tmp_path / "a"), policy, data, {}, training=False, warm=warm) as a:
+            assert a.run(["leave"], "call", {"name": "leave"}, timeout=30).result["value"]["number"] == 1
+            first = a._proc.pid
+        with Sandbox(extract_submission(tmp_path / "b"), policy, data, {}, training=False, warm=warm) as b:
+            assert b._proc.pid == first  # the same supervisor process...
+            assert b.run(["find"], "call", {"name": "find"}, timeout=30).result["value"]["number"] == 0  # ...sees nothing of a
+    finally:
+        warm.close()
+    with Sandbox(extract_submission(tmp_path / "b"), policy, data, {}, training=False) as c:
+        assert c._proc.pid != first  # without a WarmSupervisors every submission starts its own

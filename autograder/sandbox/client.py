@@ -7,10 +7,12 @@ normalised syntax trees (extract/normal.py), so cosmetic variants of a class sha
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -115,6 +117,59 @@ class ResultCache:
 
 
 @dataclass
+class _Supervisor:
+    """A running supervisor process: its pipes, its home folder and its log (stderr)."""
+
+    proc: subprocess.Popen
+    home: str
+    log: object
+    launch: tuple
+    """What it was started with (interpreter, environment): only an equal launch may reuse it."""
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.proc.kill()
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+        finally:
+            self.proc.stdout.close()
+            self.log.close()
+            os.unlink(self.log.name)
+            shutil.rmtree(self.home, ignore_errors=True)
+
+
+class WarmSupervisors:
+    """Supervisors kept between the submissions one grader process grades in turn: torch, what it
+    imports lazily and the data are loaded once per grader process instead of once per submission
+    (~6 s each on a 2-core machine). A supervisor is kept only when it shut its submission down
+    cleanly (every child killed and reaped); one that failed in any way is stopped. It exits by
+    itself when the grader process ends (end of file on its stdin)."""
+
+    def __init__(self):
+        self._idle: list[_Supervisor] = []
+        atexit.register(self.close)
+
+    def take(self, launch: tuple) -> _Supervisor | None:
+        for i, sup in enumerate(self._idle):
+            if sup.launch == launch and sup.proc.poll() is None:
+                return self._idle.pop(i)
+        return None
+
+    def give(self, sup: _Supervisor) -> None:
+        while self._idle:  # one idle supervisor is enough: a grader process grades one submission at a time
+            self._idle.pop().stop()
+        self._idle.append(sup)
+
+    def close(self) -> None:
+        while self._idle:
+            self._idle.pop().stop()
+
+
+@dataclass
 class Sandbox:
     """One submission's supervisor. Use as a context manager."""
 
@@ -130,6 +185,8 @@ class Sandbox:
     cache: ResultCache | None = None
     training: bool = True
     """False: no op will train, so the supervisor skips importing what optimizers need (~3 s)."""
+    warm: WarmSupervisors | None = None
+    """Take the supervisor from here and give it back at close, for the next submission."""
     isolation_notes: list[str] = field(default_factory=list)
     namespaces: bool = False
     torch_version: str = ""
@@ -141,28 +198,52 @@ class Sandbox:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def start(self) -> None:
-        self._log = tempfile.NamedTemporaryFile(prefix="ag-supervisor-", suffix=".log", delete=False)
-        self._home = tempfile.mkdtemp(prefix="ag-supervisor-")
+    def _launch(self) -> tuple[list[str], dict]:
         env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES") if k in os.environ}
         threads = str(self.policy.threads)
         # PASSIVE: OpenMP threads that wait for each other sleep instead of spinning. Spinning burns
         # the CPU time that limits count, and on a loaded machine it made one small MNIST training
         # take 48 CPU seconds instead of 3.7 (and 10x the wall time).
-        env.update(HOME=self._home, OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads, OMP_WAIT_POLICY="PASSIVE",
-                   MPLBACKEND="Agg",
+        env.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads, OMP_WAIT_POLICY="PASSIVE", MPLBACKEND="Agg",
                    PYTHONDONTWRITEBYTECODE="1")
-        self._proc = subprocess.Popen([sys.executable, "-I", "-m", "autograder.sandbox.supervisor"],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
-                                      cwd=self._home, env=env)
+        return [sys.executable, "-I", "-m", "autograder.sandbox.supervisor"], env
+
+    def start(self) -> None:
+        argv, env = self._launch()
+        launch = (tuple(argv), tuple(sorted(env.items())))
+        kept = self.warm.take(launch) if self.warm else None
+        if kept is not None:
+            try:
+                return self._init(kept)
+            except GraderError:  # a kept supervisor that cannot take this submission: start afresh
+                kept.stop(kill=True)
+        home = tempfile.mkdtemp(prefix="ag-supervisor-")
+        log = tempfile.NamedTemporaryFile(prefix="ag-supervisor-", suffix=".log", delete=False)
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=home,
+                                env={**env, "HOME": home})
+        sup = _Supervisor(proc, home, log, launch)
+        try:
+            self._init(sup)
+        except BaseException:
+            sup.stop(kill=True)
+            raise
+
+    def _init(self, sup: _Supervisor) -> None:
+        """Send this submission's init to sup and wait until it is ready."""
+        self._sup, self._proc, self._log = sup, sup.proc, sup.log
+        self._log_start = os.path.getsize(sup.log.name)  # this submission's part of a kept supervisor's log
         policy = {k: v for k, v in self.policy.__dict__.items()}
         policy["mask_paths"] = list(self.policy.mask_paths)
         init = {"units": [u.to_dict() for u in self.extracted.units], "policy": policy, "data": self.data_dirs,
                 "device": self.device, "load_timeout": self.load_timeout, "wall_factor": self.wall_factor,
                 "training": self.training}
-        ready = self._exchange(init, timeout=300)
-        if not ready.get("ready"):
-            raise GraderError(f"sandbox did not start: {ready}")
+        try:
+            ready = self._exchange(init, timeout=300)
+            if not ready.get("ready"):
+                raise GraderError(f"sandbox did not start: {ready}")
+        except GraderError:
+            self._sup = self._proc = None
+            raise
         self.namespaces, self.torch_version = bool(ready.get("namespaces")), ready.get("torch", "")
         self._version = runtime_version()
         self._hung: dict[tuple, dict] = {}
@@ -177,7 +258,9 @@ class Sandbox:
 
     def log_tail(self, n: int = 3000) -> str:
         try:
-            return Path(self._log.name).read_text(errors="replace")[-n:]
+            with open(self._log.name, "rb") as f:
+                f.seek(self._log_start)
+                return f.read().decode(errors="replace")[-n:]
         except OSError:
             return ""
 
@@ -262,21 +345,19 @@ class Sandbox:
         self._exchange({"cmd": "release", "units": self._indices(names)}, timeout=60)
 
     def close(self) -> None:
-        proc = getattr(self, "_proc", None)
-        if proc is None:
+        sup = getattr(self, "_sup", None)
+        if sup is None:
             return
+        self._sup = self._proc = None
+        keep = self.warm is not None
         try:
-            protocol.send(proc.stdin.fileno(), {"cmd": "shutdown"})
-            stats = protocol.recv(proc.stdout.fileno(), timeout=60)
+            protocol.send(sup.proc.stdin.fileno(), {"cmd": "shutdown", "keep": keep})
+            stats = protocol.recv(sup.proc.stdout.fileno(), timeout=60)
             self.peak_rss_mb = max(self.peak_rss_mb, float(stats.get("peak_rss_mb") or 0))
-            proc.stdin.close()
-            proc.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired, protocol.ProtocolError, TimeoutError):
-            proc.kill()
-            proc.wait()
-        finally:
-            proc.stdout.close()
-            self._proc = None
-            self._log.close()
-            os.unlink(self._log.name)
-            os.rmdir(self._home) if os.path.isdir(self._home) and not os.listdir(self._home) else None
+        except (OSError, protocol.ProtocolError, TimeoutError):
+            sup.stop(kill=True)
+            return
+        if keep:
+            self.warm.give(sup)
+        else:
+            sup.stop()

@@ -22,7 +22,7 @@ from autograder import machine
 from autograder.extract import extract_submission
 from autograder.results.model import SubmissionResult
 from autograder.results.redact import redact
-from autograder.sandbox.client import GraderError, ResultCache, Sandbox
+from autograder.sandbox.client import GraderError, ResultCache, Sandbox, WarmSupervisors
 from autograder.sandbox.isolation import Policy
 from autograder.suites.plugin import GradingPlugin
 from autograder.suites.submission import Submission
@@ -102,8 +102,10 @@ def pytest_args(suite_dir: Path) -> list[str]:
             "-o", "python_functions=" + " ".join(f"{p}_*" for p in PARTS)]
 
 
-def grade_submission(path: Path, name: str, config: GradingConfig) -> SubmissionResult:
-    """Grade one submission. Raises GraderError only for the grader's own failures."""
+def grade_submission(path: Path, name: str, config: GradingConfig, *,
+                     warm: WarmSupervisors | None = None) -> SubmissionResult:
+    """Grade one submission. Raises GraderError only for the grader's own failures.
+    warm: where a grader process that grades submissions in turn keeps its supervisor between them."""
     started = time.perf_counter()
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     sys.dont_write_bytecode = True
@@ -118,7 +120,7 @@ def grade_submission(path: Path, name: str, config: GradingConfig) -> Submission
     cache = ResultCache(config.cache_dir / "results", read=config.result_cache_reads) if config.result_cache else None
     with Sandbox(extracted, policy, dirs, prints, device=config.device, load_timeout=min(config.load_timeout, config.timeout),
                  wall_factor=config.starved_wall_factor, cache=cache,
-                 training=config.training) as sandbox:
+                 training=config.training, warm=warm) as sandbox:
         submission = Submission(sandbox, config, calibration, labels, data_errors)
         plugin = GradingPlugin(submission, parts=config.parts, training=config.training,
                                default_visibility=DEFAULT_VISIBILITY[config.suite],

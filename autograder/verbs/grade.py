@@ -50,13 +50,18 @@ def shard_of(entries: list, shard: tuple[int, int] | None) -> list:
     return ordered[index - 1::count]
 
 
+_WARM = None  # a worker's supervisor, kept from one submission to the next
+
+
 def _grade_one(name: str, path: str, config: GradingConfig) -> tuple[str, dict | str]:
     """Runs in a worker process. ('ok', result dict) or ('grader_error', text)."""
-    from autograder.sandbox.client import GraderError
+    global _WARM
+    from autograder.sandbox.client import GraderError, WarmSupervisors
     from autograder.suites.runner import grade_submission
 
+    _WARM = _WARM or WarmSupervisors()
     try:
-        return "ok", grade_submission(Path(path), name, config).to_dict()
+        return "ok", grade_submission(Path(path), name, config, warm=_WARM).to_dict()
     except GraderError as exc:
         return "grader_error", str(exc)
     except Exception:
