@@ -12,12 +12,17 @@ C. Executing the handout's three labs as written (nbgrader/otter style: every ep
    asks for, DataLoader pipelines, per-epoch test passes). Measured on a reduced number of batches
    and scaled to the handout's epochs (stated in the output); compared with A.
 D. --jobs 2 against --jobs 1 on two submissions (2 cores: threads are divided, not oversubscribed).
+E. A batch of six (three copies of the reference, three of the stubs) with the result cache on, as
+   a class with equal models is graded: the first submission starts the worker's sandbox
+   supervisor (torch, its lazy imports, the data), the next five reuse it. Side by side: the first
+   submission's seconds against the median of the others.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,6 +46,26 @@ def grade_cli(paths, out: Path, data_dir: Path, cache: Path, *extra) -> tuple[fl
     wall = time.perf_counter() - started
     results = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/result.full.json")}
     return wall, results
+
+
+def bench_batch(out: Path, data_dir: Path, cache: Path) -> dict:
+    """E: six submissions in one run (jobs 1, result cache on: A's trainings are already cached)."""
+    subs = out / "submissions"
+    for i in range(3):
+        shutil.copytree(ROOT / "solutions", subs / f"reference{i}")
+        shutil.copytree(ROOT / "assignments", subs / f"stubs{i}")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "autograder", "grade", *map(str, sorted(subs.iterdir())), "--out",
+                    str(out / "out"), "--data-dir", str(data_dir), "--cache-dir", str(cache), "--jobs", "1",
+                    "--quiet", "--no-feedback"], check=True, cwd=ROOT)
+    wall = time.perf_counter() - started
+    results = [json.loads(p.read_text()) for p in sorted((out / "out").glob("*/result.full.json"))]
+    order = json.loads((out / "out" / "summary.json").read_text())["submissions"]
+    seconds = {r["submission"]: r["seconds"] for r in results}
+    rest = sorted(seconds[n] for n in order[1:])
+    return {"wall_s": round(wall, 1), "submissions": len(order), "seconds_in_order": [seconds[n] for n in order],
+            "first_s": seconds[order[0]], "median_of_the_rest_s": rest[len(rest) // 2],
+            "scores": {r["submission"]: sum(t["score"] for t in r["tests"]) for r in results}}
 
 
 def per_check_seconds(result: dict) -> dict:
@@ -180,6 +205,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cpu.json")
     parser.add_argument("--skip-jobs", action="store_true", help="skip D (four more gradings)")
     parser.add_argument("--skip-notebooks", action="store_true", help="skip C (executing the handout's labs)")
+    parser.add_argument("--skip-batch", action="store_true", help="skip E (a batch of six, result cache on)")
     args = parser.parse_args()
     threads = len(os.sched_getaffinity(0))
     torch.set_num_threads(threads)
@@ -222,6 +248,9 @@ def main() -> None:
             report["D_jobs"] = {"two_submissions_jobs1_s": round(one, 1), "two_submissions_jobs2_s": round(two, 1),
                                 "jobs2_over_jobs1": round(two / one, 2)}
             print(json.dumps(report["D_jobs"], indent=1), flush=True)
+        if not args.skip_batch:
+            report["E_batch"] = bench_batch(tmp / "e", args.data_dir, cache)
+            print(json.dumps(report["E_batch"], indent=1), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(f"wrote {args.out}")
