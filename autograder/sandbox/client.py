@@ -184,7 +184,7 @@ class Sandbox:
     """How far past its limit (a multiple) an op of a child starved of CPU may run (usage.py)."""
     cache: ResultCache | None = None
     training: bool = True
-    """False: no op will train, so the supervisor skips importing what optimizers need (~3 s)."""
+    """False: no op will train, so the supervisor skips importing what optimizers need (~2 s)."""
     warm: WarmSupervisors | None = None
     """Take the supervisor from here and give it back at close, for the next submission."""
     isolation_notes: list[str] = field(default_factory=list)
