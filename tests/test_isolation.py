@@ -177,11 +177,11 @@ def test_a_kept_supervisor_serves_the_next_submission_with_nothing_of_the_last(t
     try:
         with Sandbox(extract_submission(tmp_path / "a"), policy, data, {}, training=False, warm=warm) as a:
             assert a.run(["leave"], "call", {"name": "leave"}, timeout=30).result["value"]["number"] == 1
-            first = a._proc.pid
+            first = a._sup.proc.pid
         with Sandbox(extract_submission(tmp_path / "b"), policy, data, {}, training=False, warm=warm) as b:
-            assert b._proc.pid == first  # the same supervisor process...
+            assert b._sup.proc.pid == first  # the same supervisor process...
             assert b.run(["find"], "call", {"name": "find"}, timeout=30).result["value"]["number"] == 0  # ...sees nothing of a
     finally:
         warm.close()
     with Sandbox(extract_submission(tmp_path / "b"), policy, data, {}, training=False) as c:
-        assert c._proc.pid != first  # without a WarmSupervisors every submission starts its own
+        assert c._sup.proc.pid != first  # without a WarmSupervisors every submission starts its own

@@ -150,23 +150,24 @@ class WarmSupervisors:
     itself when the grader process ends (end of file on its stdin)."""
 
     def __init__(self):
-        self._idle: list[_Supervisor] = []
+        self._idle: _Supervisor | None = None  # one is enough: a grader process grades one submission at a time
         atexit.register(self.close)
 
     def take(self, launch: tuple) -> _Supervisor | None:
-        for i, sup in enumerate(self._idle):
-            if sup.launch == launch and sup.proc.poll() is None:
-                return self._idle.pop(i)
-        return None
+        sup = self._idle
+        if sup is None or sup.launch != launch or sup.proc.poll() is not None:
+            return None
+        self._idle = None
+        return sup
 
     def give(self, sup: _Supervisor) -> None:
-        while self._idle:  # one idle supervisor is enough: a grader process grades one submission at a time
-            self._idle.pop().stop()
-        self._idle.append(sup)
+        self.close()
+        self._idle = sup
 
     def close(self) -> None:
-        while self._idle:
-            self._idle.pop().stop()
+        if self._idle is not None:
+            self._idle.stop()
+            self._idle = None
 
 
 @dataclass
@@ -214,7 +215,8 @@ class Sandbox:
         kept = self.warm.take(launch) if self.warm else None
         if kept is not None:
             try:
-                return self._init(kept)
+                self._init(kept)
+                return
             except GraderError:  # a kept supervisor that cannot take this submission: start afresh
                 kept.stop(kill=True)
         home = tempfile.mkdtemp(prefix="ag-supervisor-")
@@ -230,7 +232,7 @@ class Sandbox:
 
     def _init(self, sup: _Supervisor) -> None:
         """Send this submission's init to sup and wait until it is ready."""
-        self._sup, self._proc, self._log = sup, sup.proc, sup.log
+        self._sup = sup
         self._log_start = os.path.getsize(sup.log.name)  # this submission's part of a kept supervisor's log
         policy = {k: v for k, v in self.policy.__dict__.items()}
         policy["mask_paths"] = list(self.policy.mask_paths)
@@ -242,7 +244,7 @@ class Sandbox:
             if not ready.get("ready"):
                 raise GraderError(f"sandbox did not start: {ready}")
         except GraderError:
-            self._sup = self._proc = None
+            self._sup = None
             raise
         self.namespaces, self.torch_version = bool(ready.get("namespaces")), ready.get("torch", "")
         self._version = runtime_version()
@@ -251,14 +253,16 @@ class Sandbox:
 
     def _exchange(self, message: dict, timeout: float) -> dict:
         try:
-            protocol.send(self._proc.stdin.fileno(), message)
-            return protocol.recv(self._proc.stdout.fileno(), timeout=timeout)
+            protocol.send(self._sup.proc.stdin.fileno(), message)
+            return protocol.recv(self._sup.proc.stdout.fileno(), timeout=timeout)
         except (OSError, protocol.ProtocolError, TimeoutError) as exc:
             raise GraderError(f"sandbox supervisor failed ({type(exc).__name__}: {exc}); log:\n{self.log_tail()}") from None
 
     def log_tail(self, n: int = 3000) -> str:
+        if getattr(self, "_sup", None) is None:
+            return ""
         try:
-            with open(self._log.name, "rb") as f:
+            with open(self._sup.log.name, "rb") as f:
                 f.seek(self._log_start)
                 return f.read().decode(errors="replace")[-n:]
         except OSError:
@@ -348,7 +352,7 @@ class Sandbox:
         sup = getattr(self, "_sup", None)
         if sup is None:
             return
-        self._sup = self._proc = None
+        self._sup = None
         keep = self.warm is not None
         try:
             protocol.send(sup.proc.stdin.fileno(), {"cmd": "shutdown", "keep": keep})
