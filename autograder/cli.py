@@ -44,7 +44,8 @@ def _grading_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=d.timeout, help="time limit (s) of one data-free check")
     p.add_argument("--memory-limit", type=float, default=d.memory_limit_gb, help="memory cap per child, GiB")
     p.add_argument("--training-concurrency", choices=("auto", "on", "off"), default=d.training_concurrency,
-                   help="run a submission's training checks all at once (auto: on for CUDA, off on CPU)")
+                   help="train a submission's checks several at once, ahead of their tests: on a CPU as many "
+                        "as their threads fit the cores, on a GPU all (auto, the default: on); off: one by one")
     p.add_argument("--no-cache", action="store_true", help="retrain even identical code")
     p.add_argument("--no-isolation", action="store_true", help="no namespaces/uid drop (debugging only)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")

@@ -83,9 +83,10 @@ class GradingConfig:
     result_cache_reads: bool = True
     """False: results are still written to the cache but never read (the canary measuring speed)."""
     training_concurrency: str = "auto"
-    """'on': all training checks of a submission run at once, each in its own child, after its
-    data-free checks; 'off': one after another; 'auto': on for CUDA (room to spare), off on CPU
-    (threads would be oversubscribed)."""
+    """'on' (and 'auto'): a submission's training checks run ahead of their tests, after its
+    data-free checks, several at once, each in its own child (on a GPU all at once; on a CPU as
+    many as their threads fit in the grader's: Submission.prefetch_training); 'off': one after
+    another, each when its test runs. Both train each check alike (its spec fixes its threads)."""
     retry: bool = True
     """Retry a failed training check once with another seed (counted in the false-fail estimate)."""
     suite: str = "hidden"
@@ -104,8 +105,7 @@ class GradingConfig:
     def concurrent_training(self) -> bool:
         if self.training_concurrency not in ("auto", "on", "off"):
             raise ValueError(f"training concurrency {self.training_concurrency!r}: use auto, on or off")
-        return self.training_concurrency == "on" or (self.training_concurrency == "auto" and
-                                                     self.device.startswith("cuda"))
+        return self.training_concurrency in ("on", "auto")
 
     @property
     def device_kind(self) -> str:

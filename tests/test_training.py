@@ -56,3 +56,40 @@ def test_cifar_test_subset_is_fixed_and_spread_over_classes():
     assert np.array_equal(idx, subsets.test_indices(10000, 2000)) and len(set(idx.tolist())) == 2000
     per_class = np.bincount(idx // 1000, minlength=10)  # the JPEG copy's test split is sorted by class
     assert per_class.min() > 150
+
+
+def test_mnist_normalised_ahead_in_numpy_equals_torch_bit_for_bit():
+    """The supervisor normalises MNIST once with numpy (no thread pool before it forks); the
+    arithmetic is elementwise, so all 256 pixel values cover every image there can be."""
+    values = np.arange(256, dtype=np.uint8).reshape(1, 16, 16)
+    ahead = loop.normalize_ahead({"train_x": values, "train_y": np.zeros(1, np.uint8), "test_x": values}, "mnist")
+    by_torch = loop._normalize(torch.from_numpy(values).unsqueeze(1), loop.MNIST_NORM).numpy()
+    assert ahead["train_x"].dtype == np.float32 and ahead["train_x"].shape == (1, 1, 16, 16)
+    assert ahead["train_x"].tobytes() == by_torch.tobytes()
+    assert loop.normalize_ahead(ahead, "mnist") is ahead  # done once, whoever asks again
+
+
+def test_a_spec_sets_at_most_its_threads_while_it_trains():
+    data, _ = tiny_data()
+    seen = []
+
+    class Counting(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = model()
+
+        def forward(self, x):
+            seen.append(torch.get_num_threads())
+            return self.inner(x)
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        loop.train_and_predict(Counting(), data, SPEC.__class__(**{**SPEC.to_dict(), "threads": 1}), seed=0,
+                               device=torch.device("cpu"))
+        assert set(seen) == {1} and torch.get_num_threads() == 2  # restored afterwards
+        seen.clear()
+        loop.train_and_predict(Counting(), data, SPEC, seed=0, device=torch.device("cpu"))
+        assert set(seen) == {2}  # no spec threads: the caller's
+    finally:
+        torch.set_num_threads(before)

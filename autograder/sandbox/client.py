@@ -116,6 +116,17 @@ class ResultCache:
             raise
 
 
+def supervisor_launch(threads: int) -> tuple[list[str], dict]:
+    """The command line and environment of a sandbox supervisor whose children get threads threads."""
+    env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES") if k in os.environ}
+    # PASSIVE: OpenMP threads that wait for each other sleep instead of spinning. Spinning burns
+    # the CPU time that limits count, and on a loaded machine it made one small MNIST training
+    # take 48 CPU seconds instead of 3.7 (and 10x the wall time).
+    env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), OMP_WAIT_POLICY="PASSIVE",
+               MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
+    return [sys.executable, "-I", "-m", "autograder.sandbox.supervisor"], env
+
+
 @dataclass
 class _Supervisor:
     """A running supervisor process: its pipes, its home folder and its log (stderr)."""
@@ -125,6 +136,15 @@ class _Supervisor:
     log: object
     launch: tuple
     """What it was started with (interpreter, environment): only an equal launch may reuse it."""
+
+    @classmethod
+    def start(cls, argv: list[str], env: dict) -> "_Supervisor":
+        """Start one; it imports torch, then waits for a submission's init."""
+        home = tempfile.mkdtemp(prefix="ag-supervisor-")
+        log = tempfile.NamedTemporaryFile(prefix="ag-supervisor-", suffix=".log", delete=False)
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=home,
+                                env={**env, "HOME": home})
+        return cls(proc, home, log, (tuple(argv), tuple(sorted(env.items()))))
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -152,6 +172,12 @@ class WarmSupervisors:
     def __init__(self):
         self._idle: _Supervisor | None = None  # one is enough: a grader process grades one submission at a time
         atexit.register(self.close)
+
+    def prestart(self, threads: int) -> None:
+        """Start a supervisor for the next submission now, before this process has anything to
+        give it: torch loads there while this process imports the grader (a grader worker's first
+        submission, ~1 s on a 2-core machine)."""
+        self.give(_Supervisor.start(*supervisor_launch(threads)))
 
     def take(self, launch: tuple) -> _Supervisor | None:
         sup = self._idle
@@ -199,18 +225,8 @@ class Sandbox:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _launch(self) -> tuple[list[str], dict]:
-        env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES") if k in os.environ}
-        threads = str(self.policy.threads)
-        # PASSIVE: OpenMP threads that wait for each other sleep instead of spinning. Spinning burns
-        # the CPU time that limits count, and on a loaded machine it made one small MNIST training
-        # take 48 CPU seconds instead of 3.7 (and 10x the wall time).
-        env.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads, OMP_WAIT_POLICY="PASSIVE", MPLBACKEND="Agg",
-                   PYTHONDONTWRITEBYTECODE="1")
-        return [sys.executable, "-I", "-m", "autograder.sandbox.supervisor"], env
-
     def start(self) -> None:
-        argv, env = self._launch()
+        argv, env = supervisor_launch(self.policy.threads)
         launch = (tuple(argv), tuple(sorted(env.items())))
         kept = self.warm.take(launch) if self.warm else None
         if kept is not None:
@@ -219,11 +235,7 @@ class Sandbox:
                 return
             except GraderError:  # a kept supervisor that cannot take this submission: start afresh
                 kept.stop(kill=True)
-        home = tempfile.mkdtemp(prefix="ag-supervisor-")
-        log = tempfile.NamedTemporaryFile(prefix="ag-supervisor-", suffix=".log", delete=False)
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=home,
-                                env={**env, "HOME": home})
-        sup = _Supervisor(proc, home, log, launch)
+        sup = _Supervisor.start(argv, env)
         try:
             self._init(sup)
         except BaseException:
@@ -311,21 +323,25 @@ class Sandbox:
         self.isolation_notes = reply.get("isolation_notes") or self.isolation_notes
         self.peak_rss_mb = max(self.peak_rss_mb, float(reply.get("peak_rss_mb") or 0))
 
-    def run(self, names, op: str, args: dict | None = None, *, timeout: float, cacheable: bool = False) -> Reply:
-        """Run op in the child that holds the closure of names. Never raises for student faults."""
+    def run(self, names, op: str, args: dict | None = None, *, timeout: float, cacheable: bool = False,
+            threads: int | None = None) -> Reply:
+        """Run op in the child that holds the closure of names (with threads torch threads, fewer than
+        the policy's; None: the policy's). Never raises for student faults."""
         args = args or {}
-        answer, key, units = self._before(names, op, args, cacheable)
+        answer, key, units = self._before(names, op, args, cacheable, threads)
         if answer is not None:
             return answer
-        reply = self._exchange({"cmd": "op", "units": units, "op": op, "args": args, "timeout": timeout},
+        reply = self._exchange({"cmd": "op", "units": units, "op": op, "args": args, "timeout": timeout,
+                                "threads": threads},
                                timeout=(timeout + self.load_timeout) * self.wall_factor + 60)
         self._note(reply)
         return self._after(reply, key, units)
 
-    def run_many(self, requests: list[dict]) -> list[Reply]:
-        """Several ops at once, each in its own child, running together; requests are run()'s
-        keyword arguments (names, op, args, timeout, cacheable) and the op's torch threads (threads:
-        fewer than the policy's, so that the children share the cores). Replies in request order."""
+    def run_many(self, requests: list[dict], capacity: int | None = None) -> list[Reply]:
+        """Several ops, each in its own child, running together; requests are run()'s keyword
+        arguments (names, op, args, timeout, cacheable, threads). capacity None: all at once (give
+        each fewer threads than the policy's, so that they share the cores); otherwise as many at a
+        time as their threads fit in capacity (supervisor.py). Replies in request order."""
         answers, pending = [], []
         for i, r in enumerate(requests):
             answer, key, units = self._before(r["names"], r["op"], r.get("args") or {}, r.get("cacheable", False),
@@ -334,8 +350,10 @@ class Sandbox:
             if answer is None:
                 pending.append((i, key, units, r))
         if pending:
-            limit = (max(r["timeout"] for *_, r in pending) + self.load_timeout * len(pending)) * self.wall_factor + 60
-            reply = self._exchange({"cmd": "ops", "requests": [
+            limits = [r["timeout"] + self.load_timeout for *_, r in pending]
+            # Queued ops run one after another at worst; ops started together, side by side.
+            limit = (sum(limits) if capacity else max(limits) + self.load_timeout * len(pending)) * self.wall_factor + 60
+            reply = self._exchange({"cmd": "ops", "capacity": capacity, "requests": [
                 {"units": units, "op": r["op"], "args": r.get("args") or {}, "timeout": r["timeout"],
                  "threads": r.get("threads")}
                 for _, _, units, r in pending]}, timeout=limit)

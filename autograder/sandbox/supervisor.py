@@ -22,6 +22,7 @@ import struct
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 PROTO_IN, PROTO_OUT = os.dup(0), os.dup(1)
@@ -165,6 +166,11 @@ class Child:
         return self.status
 
 
+def _load_arrays(name: str, folder: str) -> dict:
+    arrays = {k: np.load(os.path.join(folder, f"{k}.npy")) for k in ("train_x", "train_y", "test_x")}
+    return loop.normalize_ahead(arrays, name)
+
+
 def _died(child: Child, phase: str) -> dict:
     """The error for a child that ended on its own or was killed by the kernel."""
     error = {"kind": "died", "phase": phase, "message": _exit_text(child.reap(block=True))}
@@ -190,18 +196,20 @@ class Supervisor:
         self.device = init["device"]
         self.load_timeout = init["load_timeout"]
         self.wall_factor = init.get("wall_factor") or 1.0
-        self.data = {}
-        for name, folder in init["data"].items():
-            if folder:
-                if folder not in arrays:
-                    arrays[folder] = {k: np.load(os.path.join(folder, f"{k}.npy")) for k in ("train_x", "train_y", "test_x")}
-                self.data[name] = arrays[folder]
         self.children: dict[tuple, Child] = {}
         self.broken: dict[int, dict] = {}
         self.serial = 0
         self.isolation_notes: list[str] = []
         self.cgroup_base = cgroup.base() if self.policy.cgroup_memory_bytes else None
-        loop.import_lazy_modules(optimizers=init.get("training", True))  # once, before any fork
+        # Once, before any fork: the data (read and normalised in a thread: numpy lets go of the GIL,
+        # so it overlaps the imports, ~0.8 s on a 2-core machine) and what torch imports lazily.
+        # The thread has ended before anything forks.
+        todo = {folder: name for name, folder in init["data"].items() if folder and folder not in arrays}
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            loading = {folder: pool.submit(_load_arrays, name, folder) for folder, name in todo.items()}
+            loop.import_lazy_modules(optimizers=init.get("training", True))
+        arrays.update({folder: future.result() for folder, future in loading.items()})
+        self.data = {name: arrays[folder] for name, folder in init["data"].items() if folder}
 
     def evict(self, keep=(), limit: int = MAX_LIVE_CHILDREN) -> None:
         """Stop the least recently used children (never those in keep) until at most limit remain."""
@@ -334,21 +342,34 @@ class Supervisor:
         except ChildGone:
             return self._end(started, None, _died(child, "op"))
 
-    def handle_ops(self, requests: list[dict]) -> list[dict]:
-        """Several ops at once, each in its own child, all running together (e.g. the training
-        checks on a GPU); each keeps its own time limit. Replies in request order."""
+    def handle_ops(self, requests: list[dict], capacity: int | None = None) -> list[dict]:
+        """Several ops, each in its own child, running together. capacity None: all at once (the
+        training checks on a GPU). Otherwise as many at a time as their threads fit in capacity (a
+        CPU's cores), taken in request order, a later one going first where an earlier one does not
+        fit yet. One child runs one op at a time. Each op keeps its own time limit, counted from its
+        own start. Replies in request order."""
         keys = [tuple(r["units"]) for r in requests]
-        if len(set(keys)) != len(keys):  # one child runs one op at a time
-            return [self.handle_op(r) for r in requests]
         replies: dict[int, dict] = {}
         running: dict[int, Started] = {}
-        for i, request in enumerate(requests):
-            started = self._start(request, keep=keys)
-            if isinstance(started, dict):
-                replies[i] = started
-            else:
-                running[i] = started
-        while running:
+        waiting = list(range(len(requests)))
+
+        def fits(i: int) -> bool:
+            if keys[i] in {keys[j] for j in running}:
+                return False
+            if capacity is None or not running:
+                return True
+            need = [requests[j].get("threads") or self.policy.threads for j in (*running, i)]
+            return sum(need) <= capacity
+
+        while waiting or running:
+            for i in list(waiting):
+                if fits(i):
+                    waiting.remove(i)
+                    started = self._start(requests[i], keep={keys[j] for j in (*waiting, *running, i)})
+                    if isinstance(started, dict):
+                        replies[i] = started
+                    else:
+                        running[i] = started
             for i, op in list(running.items()):
                 if overrun := op.usage.overrun():
                     replies[i] = self._end(running.pop(i), None, overrun)
@@ -400,7 +421,7 @@ def serve(supervisor: Supervisor) -> bool:
                 reply["peak_rss_mb"] = SUPERVISOR_STATS["peak_rss_mb"]
                 protocol.send(PROTO_OUT, reply)
             elif command == "ops":
-                protocol.send(PROTO_OUT, {"replies": supervisor.handle_ops(request["requests"]),
+                protocol.send(PROTO_OUT, {"replies": supervisor.handle_ops(request["requests"], request.get("capacity")),
                                           "isolation_notes": supervisor.isolation_notes,
                                           "peak_rss_mb": SUPERVISOR_STATS["peak_rss_mb"]})
             elif command == "release":

@@ -10,7 +10,7 @@ import contextlib
 import importlib
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -54,6 +54,9 @@ class DeviceData:
     test_x: torch.Tensor
     uint8_images: bool
     """CIFAR stays uint8 (normalised per batch, after augmentation); MNIST is normalised once."""
+    pixel_perm: Callable[[torch.Tensor], torch.Tensor] | None = None
+    """Applied to each batch of images as it is drawn (the lab-2 permutation): only the images a
+    run uses are permuted, and the data set itself is never touched."""
 
 
 def import_lazy_modules(*, optimizers: bool = True) -> None:
@@ -77,25 +80,44 @@ def _normalize(x: torch.Tensor, norm) -> torch.Tensor:
     return (x.float() / 255.0 - mean) / std
 
 
+def normalize_ahead(arrays: dict[str, np.ndarray], dataset: str) -> dict[str, np.ndarray]:
+    """MNIST's images normalised with numpy: float32 (N, 1, 28, 28); other data sets as they are.
+
+    The sandbox's supervisor does this once, before it forks, so that its children share one copy
+    instead of each normalising 70,000 images inside its time limit (0.9 s of one core per child on
+    a 2-core AVX2 CPU). numpy starts no thread pool (a fork after one can hang the children), and
+    its float32 division and subtraction round as torch's do: the values equal _normalize's bit for
+    bit (test_training)."""
+    if dataset != "mnist" or arrays["train_x"].dtype != np.uint8:
+        return arrays
+    mean, std = np.float32(MNIST_NORM[0][0]), np.float32(MNIST_NORM[1][0])
+
+    def normalize(images):
+        x = images.astype(np.float32)[:, None]
+        x /= np.float32(255.0)
+        x -= mean
+        x /= std
+        return x
+
+    return {**arrays, "train_x": normalize(arrays["train_x"]), "test_x": normalize(arrays["test_x"])}
+
+
 def to_device(arrays: dict[str, np.ndarray], dataset: str, device: torch.device) -> DeviceData:
-    """arrays: train_x, train_y, test_x as uint8 numpy arrays -> DeviceData on device."""
+    """arrays: train_x, train_y, test_x as numpy arrays (uint8 images, or MNIST's already through
+    normalize_ahead) -> DeviceData on device, sharing the arrays' memory on the CPU."""
+    arrays = normalize_ahead(arrays, dataset)
     tx = torch.from_numpy(np.ascontiguousarray(arrays["train_x"])).to(device)
     vx = torch.from_numpy(np.ascontiguousarray(arrays["test_x"])).to(device)
     ty = torch.from_numpy(arrays["train_y"].astype(np.int64)).to(device)
-    if dataset == "mnist":
-        return DeviceData(_normalize(tx.unsqueeze(1), MNIST_NORM), ty, _normalize(vx.unsqueeze(1), MNIST_NORM), False)
-    return DeviceData(tx, ty, vx, True)
+    return DeviceData(tx, ty, vx, uint8_images=dataset != "mnist")
 
 
 def permute(data: DeviceData, seed: int, perm_fn: Callable | None) -> DeviceData:
-    """Pixel-permute MNIST with the lab's perm_pixel(data, perm) (the student's or the handout's)."""
+    """Pixel-permute MNIST with the lab's perm_pixel(data, perm) (the student's or the handout's),
+    batch by batch as the images are drawn."""
     perm = torch.from_numpy(pixel_permutation(seed)).to(data.train_x.device)
     fn = perm_fn or (lambda x, p: x.reshape(-1, 784)[:, p].reshape(-1, 1, 28, 28))
-
-    def apply(x):
-        return torch.cat([fn(x[i:i + 10000], perm) for i in range(0, len(x), 10000)])
-
-    return DeviceData(apply(data.train_x), data.train_y, apply(data.test_x), data.uint8_images)
+    return replace(data, pixel_perm=lambda x: fn(x, perm))
 
 
 def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -124,6 +146,19 @@ def _window_means(losses: list[float]) -> tuple[list[float], int]:
     return means, window
 
 
+@contextlib.contextmanager
+def at_most_threads(limit: int | None):
+    """Run with at most limit torch threads (the spec's), then restore the count."""
+    before = torch.get_num_threads()
+    if limit and limit < before:
+        torch.set_num_threads(limit)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
+
+
 def train_and_predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec, *, seed: int,
                       device: torch.device) -> TrainOutcome:
     """Train model (already built, seeded and on device) per spec; predict the test images.
@@ -131,6 +166,12 @@ def train_and_predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec,
     Shapes: MNIST batches (B, 1, 28, 28) float32, CIFAR batches (B, 3, 32, 32) float32
     (channels_last if the spec says so); model outputs (B, 10); predictions uint8 (n_test,).
     """
+    with at_most_threads(spec.threads):
+        return _train_and_predict(model, data, spec, seed=seed, device=device)
+
+
+def _train_and_predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec, *, seed: int,
+                       device: torch.device) -> TrainOutcome:
     gen = torch.Generator(device="cpu").manual_seed(seed)
     aug_gen = torch.Generator(device=device).manual_seed(seed + 1)
     norm = CIFAR_NORM if spec.dataset == "cifar10" else MNIST_NORM
@@ -159,6 +200,8 @@ def train_and_predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec,
         for batch in _batches(len(train_idx), spec.batch_size, gen, device):
             rows = train_idx[batch]
             x = data.train_x[rows]
+            if data.pixel_perm is not None:
+                x = data.pixel_perm(x)
             if spec.augment:
                 x = _augment(x, aug_gen)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=spec.bf16):
@@ -197,6 +240,8 @@ def predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec, device: t
     with torch.inference_mode(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=spec.bf16):
         for i in range(0, len(idx), spec.eval_batch_size):
             x = data.test_x[idx[i:i + spec.eval_batch_size]]
+            if data.pixel_perm is not None:
+                x = data.pixel_perm(x)
             if data.uint8_images:
                 x = _normalize(x, norm)
             preds.append(model(x.contiguous(memory_format=memory_format)).float().argmax(1).to(torch.uint8))

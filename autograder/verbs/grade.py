@@ -53,6 +53,15 @@ def shard_of(entries: list, shard: tuple[int, int] | None) -> list:
 _WARM = None  # a worker's supervisor, kept from one submission to the next
 
 
+def _start_worker(config: GradingConfig) -> None:
+    """Runs first in each worker: its supervisor starts (torch) while the worker imports the grader."""
+    global _WARM
+    from autograder.sandbox.client import WarmSupervisors
+
+    _WARM = WarmSupervisors()
+    _WARM.prestart(config.threads)
+
+
 def _grade_one(name: str, path: str, config: GradingConfig) -> tuple[str, dict | str]:
     """Runs in a worker process. ('ok', result dict) or ('grader_error', text)."""
     global _WARM
@@ -111,7 +120,8 @@ def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingC
     results: dict[str, SubmissionResult] = {}
     errors: dict[str, str] = {}
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, config.jobs), mp_context=context) as pool, \
+    with ProcessPoolExecutor(max_workers=max(1, config.jobs), mp_context=context, initializer=_start_worker,
+                             initargs=(config,)) as pool, \
             tqdm(total=len(entries), desc="grading", unit="submission", disable=quiet) as bar:
         futures = {pool.submit(_grade_one, name, str(path), config): name for name, path in entries}
         waiting = [name for name, _ in entries]  # the pool starts them in this order

@@ -1548,12 +1548,12 @@ class Submission:
         return json.dumps([sorted(names), op, args], sort_keys=True, default=_array_digest)
 
     def run(self, names, op: str, args: dict, doing: str, *, timeout: float | None = None,
-            cacheable: bool = False) -> dict:
+            cacheable: bool = False, threads: int | None = None) -> dict:
         key = self._key(names, op, args)
         reply = self._memo.get(key)
         if reply is None:
             reply = self._prefetched.pop(key, None) or self.sandbox.run(
-                names, op, args, timeout=timeout or self.config.timeout, cacheable=cacheable)
+                names, op, args, timeout=timeout or self.config.timeout, cacheable=cacheable, threads=threads)
             self._memo[key] = reply
             if reply.output.strip():
                 self.output.append(reply.output)
@@ -1608,23 +1608,36 @@ class Submission:
 
     # -- training -------------------------------------------------------------------------------
     def _train_request(self, check: str, seed: int, perm_fn: str | None) -> dict:
-        """The sandbox op that trains one check (run()'s arguments)."""
+        """The sandbox op that trains one check (run()'s arguments), with the torch threads it trains
+        with: its spec's, at most the grader's (the same whether it runs alone or beside others)."""
         ctor, args, spec = self.training_check(check)
         return {"names": [ctor] + ([perm_fn] if perm_fn else []), "op": "train", "timeout": self.time_limit(check),
                 "args": {"name": ctor, "args": list(args), "spec": spec.to_dict(), "seed": seed, "perm_fn": perm_fn},
-                "cacheable": self.config.result_cache}
+                "cacheable": self.config.result_cache, "threads": min(spec.threads or self.config.threads,
+                                                                      self.config.threads)}
 
     def prefetch_training(self, plan: list[tuple[str, str | None]]) -> None:
-        """Train these (check, perm_fn) pairs with the grading seed, all at once, each in its own
-        child (a GPU has room for them all); the tests then find the results ready."""
+        """Train these (check, perm_fn) pairs with the grading seed ahead of their tests, several at
+        once, each in its own child; the tests then find the results ready.
+
+        CPU: packed onto the cores. Each trains with its own threads (one for a small MNIST model)
+        and its own time limit, as many at once as the grader's threads allow, longest first.
+        GPU (room for them all): all at once, sharing the CPU threads; each may then take as long as
+        all of them one after another, so that sharing never fails a check that would pass alone."""
         requests = [self._train_request(check, self.config.seed, perm_fn) for check, perm_fn in plan
                     if self.training_check(check)[2].dataset not in self.data_errors]
         requests = [r for r in requests if self._key(r["names"], r["op"], r["args"]) not in self._memo]
-        # Together they share the cores, and each may take as long as all of them one after another.
-        together = sum(r["timeout"] for r in requests)
-        for r in requests:
-            r.update(timeout=together, threads=max(1, self.config.threads // len(requests)))
-        for request, reply in zip(requests, self.sandbox.run_many(requests)):
+        if not requests:
+            return
+        capacity = None
+        if self.config.device.startswith("cuda"):
+            together = sum(r["timeout"] for r in requests)
+            for r in requests:
+                r.update(timeout=together, threads=max(1, self.config.threads // len(requests)))
+        else:
+            capacity = self.config.threads
+            requests.sort(key=lambda r: -r["timeout"])  # limits are proportional to the reference's time
+        for request, reply in zip(requests, self.sandbox.run_many(requests, capacity=capacity)):
             self._prefetched[self._key(request["names"], request["op"], request["args"])] = reply
 
     def training_check(self, check: str) -> tuple[str, tuple, TrainSpec]:
@@ -1650,7 +1663,7 @@ class Submission:
             raise CheckFailed(self.data_errors[spec.dataset])
         request = self._train_request(check, seed, perm_fn)
         result = self.run(request["names"], "train", request["args"], f"训练 {messages.call_text(ctor, args)}",
-                          timeout=request["timeout"], cacheable=request["cacheable"])
+                          timeout=request["timeout"], cacheable=request["cacheable"], threads=request["threads"])
         usage = self._memo[self._key(request["names"], "train", request["args"])].usage
         if usage and seed == self.config.seed:  # the machine profile's measurement (canary.py)
             self.train_cpu_seconds[check] = usage["cpu_seconds"]

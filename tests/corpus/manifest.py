@@ -47,10 +47,10 @@ CASES = [
     _wrong("lenet_no_padding", "LeNet5", *(t for t in LENET if t != "LeNet5_parameter_count"),
            why="parameter count unchanged; every forward check fails, training is not attempted"),
     _wrong("lenet_no_relu", "LeNet5", "LeNet5_relu_after_each_hidden_layer",
-           why="learns like the reference (no ReLU after conv1: 97.47 % over 3 seeds, threshold 95.39): "
+           why="learns like the reference (no ReLU after conv1: 97.00 % over 3 seeds, threshold 94.75): "
                "only the activation check catches it"),
     _wrong("lenet_frozen_conv1", "LeNet5", "LeNet5_every_parameter_gets_a_gradient",
-           why="still trains to 96.8 % over 3 seeds, lowest 96.11 (threshold 95.39)"),
+           why="still trains to 96.03 % over 3 seeds, lowest 95.11 (threshold 94.75); 96.14 at the grading seed 0"),
     _wrong("lenet_log_softmax_output", "LeNet5", "LeNet5_returns_raw_scores",
            why="CrossEntropyLoss(log_softmax(z)) == CrossEntropyLoss(z): trains exactly like the reference"),
     _wrong("lenet_constant_output", "LeNet5", "LeNet5_each_output_depends_on_its_own_input",
@@ -62,7 +62,7 @@ CASES = [
     _wrong("cnn_hardcoded_features", "CNN", "CNN_parameter_count_other_sizes"),
     _wrong("cnn_no_relu", "CNN", "CNN_relu_between_layers"),
     _wrong("cnn_kernel_3", "CNN", "CNN_parameter_count_handout_sizes", "CNN_parameter_count_other_sizes",
-           "CNN_intermediate_shapes", why="a working CNN: 96.01 +- 0.30 % over 5 seeds (threshold 94.40); lesson gap ~9.4 (threshold 3.33)"),
+           "CNN_intermediate_shapes", why="a working CNN: 95.20 +- 0.31 % over 5 seeds (threshold 93.79); it loses ~9.9 points on permuted pixels, a lesson gap ~10 (threshold 3.72)"),
     _wrong("perm_pixel_new_perm_each_call", "perm_pixel", "perm_pixel_matches_handout_formula",
            "perm_pixel_same_perm_same_result"),
     _wrong("perm_pixel_in_place", "perm_pixel", "perm_pixel_does_not_modify_input",
