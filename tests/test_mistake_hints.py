@@ -197,3 +197,17 @@ def test_unit_sources_keep_their_lines():
     unit = Unit("class", ("CNN",), frozenset(), "class CNN:\n    def forward(self, x):\n        pass", "nb.ipynb[cell 3]", 5)
     facts = definition_facts(Extracted(units=(unit,)))
     assert facts["classes"]["CNN"]["forward_line"] == 6 and facts["classes"]["CNN"]["forward_returns"] is False
+
+
+@pytest.mark.parametrize("device_kind", ["cpu", "cuda"])
+def test_a_training_message_names_the_model_and_data_its_spec_trains(device_kind):
+    """Hidden and public suites take the text from the check's spec, so the two cannot drift apart."""
+    from autograder.config import GradingConfig
+    from autograder.suites import checks
+    from autograder.suites.submission import Submission
+
+    sub = Submission(sandbox=None, config=GradingConfig(spec_kind=device_kind, data_dir=None), calibration=None,
+                     labels={})
+    assert [checks.trained_text(sub, c) for c in ("LeNet5", "FC2Layer", "CNN_perm", "VGG")] == [
+        "LeNet5 在 MNIST 上短训练后", "FC2Layer(784, 8, 10) 在 MNIST 上短训练后", "CNN(784, 6, 10) 在 MNIST 上短训练后",
+        "VGG 在 CIFAR-10 上短训练后"]

@@ -23,7 +23,7 @@ def LeNet5_parameter_count(sub):
 @pytest.mark.depends("LeNet5_output_shape")
 @pytest.mark.points(10)
 def LeNet5_trains_on_mnist(sub):
-    checks.trains(sub, "LeNet5", "LeNet5 在 MNIST 上短训练后")
+    checks.trains(sub, "LeNet5")
 
 
 @pytest.mark.points(5)
@@ -40,7 +40,7 @@ def FC2Layer_outputs_log_probabilities(sub):
 @pytest.mark.depends("FC2Layer_outputs_log_probabilities")
 @pytest.mark.points(5)
 def FC2Layer_trains_on_mnist(sub):
-    checks.trains(sub, "FC2Layer", "FC2Layer(784, 8, 10) 在 MNIST 上短训练后")
+    checks.trains(sub, "FC2Layer")
 
 
 @pytest.mark.points(5)
@@ -62,7 +62,7 @@ def CNN_outputs_log_probabilities(sub):
 @pytest.mark.depends("CNN_output_shape")
 @pytest.mark.points(5)
 def CNN_trains_on_mnist(sub):
-    checks.trains(sub, "CNN", "CNN(784, 6, 10) 在 MNIST 上短训练后")
+    checks.trains(sub, "CNN")
 
 
 def _perm(sub, x, perm):
@@ -109,4 +109,4 @@ def VGG_output_shape(sub):
 @pytest.mark.depends("VGG_output_shape")
 @pytest.mark.points(8)
 def VGG_trains_on_cifar10(sub):
-    checks.trains(sub, "VGG", "VGG 在 CIFAR-10 上短训练后")
+    checks.trains(sub, "VGG")

@@ -123,7 +123,18 @@ def own_perm_fn(outcomes: dict) -> str | None:
     return "perm_pixel" if results and all(r.passed for r in results) else None
 
 
-def trains(sub, check: str, what: str, *, perm_fn: str | None = None) -> None:
+DATASET_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
+
+
+def trained_text(sub, check: str) -> str:
+    """What a training check trained, for its message: e.g. 'FC2Layer(784, 8, 10) 在 MNIST 上短训练后'."""
+    ctor, args, spec = sub.training_check(check)
+    who = messages.call_text(ctor, args) if args else ctor
+    return f"{who} 在 {DATASET_NAMES[spec.dataset]} 上短训练后"
+
+
+def trains(sub, check: str, *, perm_fn: str | None = None) -> None:
+    what = trained_text(sub, check)
     outcome = sub.train(check, perm_fn=perm_fn)
     best = outcome.best
     sub.record[check] = {"accuracy": best.accuracy, "threshold": outcome.threshold, "reference_mean": outcome.reference_mean,

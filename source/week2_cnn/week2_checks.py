@@ -344,7 +344,7 @@ def LeNet5_parameter_count(sub):
 @pytest.mark.depends("LeNet5_output_shape")
 @pytest.mark.points(10)
 def LeNet5_trains_on_mnist(sub):
-    checks.trains(sub, "LeNet5", "LeNet5 在 MNIST 上短训练后")
+    checks.trains(sub, "LeNet5")
 
 
 @pytest.mark.points(5)
@@ -361,7 +361,7 @@ def FC2Layer_outputs_log_probabilities(sub):
 @pytest.mark.depends("FC2Layer_outputs_log_probabilities")
 @pytest.mark.points(5)
 def FC2Layer_trains_on_mnist(sub):
-    checks.trains(sub, "FC2Layer", "FC2Layer(784, 8, 10) 在 MNIST 上短训练后")
+    checks.trains(sub, "FC2Layer")
 
 
 @pytest.mark.points(5)
@@ -383,7 +383,7 @@ def CNN_outputs_log_probabilities(sub):
 @pytest.mark.depends("CNN_output_shape")
 @pytest.mark.points(5)
 def CNN_trains_on_mnist(sub):
-    checks.trains(sub, "CNN", "CNN(784, 6, 10) 在 MNIST 上短训练后")
+    checks.trains(sub, "CNN")
 
 
 def _perm(sub, x, perm):
@@ -430,7 +430,7 @@ def VGG_output_shape(sub):
 @pytest.mark.depends("VGG_output_shape")
 @pytest.mark.points(8)
 def VGG_trains_on_cifar10(sub):
-    checks.trains(sub, "VGG", "VGG 在 CIFAR-10 上短训练后")
+    checks.trains(sub, "VGG")
 '''
 
 _SOURCES['sandbox.ops'] = r'''"""Measurements taken inside the child. Each op returns plain data (JSON values and numpy arrays);
@@ -962,7 +962,18 @@ def own_perm_fn(outcomes: dict) -> str | None:
     return "perm_pixel" if results and all(r.passed for r in results) else None
 
 
-def trains(sub, check: str, what: str, *, perm_fn: str | None = None) -> None:
+DATASET_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
+
+
+def trained_text(sub, check: str) -> str:
+    """What a training check trained, for its message: e.g. 'FC2Layer(784, 8, 10) 在 MNIST 上短训练后'."""
+    ctor, args, spec = sub.training_check(check)
+    who = messages.call_text(ctor, args) if args else ctor
+    return f"{who} 在 {DATASET_NAMES[spec.dataset]} 上短训练后"
+
+
+def trains(sub, check: str, *, perm_fn: str | None = None) -> None:
+    what = trained_text(sub, check)
     outcome = sub.train(check, perm_fn=perm_fn)
     best = outcome.best
     sub.record[check] = {"accuracy": best.accuracy, "threshold": outcome.threshold, "reference_mean": outcome.reference_mean,
