@@ -113,6 +113,22 @@ def plan_masks(masks, keeps) -> tuple[list[str], list[str]]:
     return outer, inner
 
 
+def _hide(libc, folder: str, keeps, flags: int, options: str) -> None:
+    """Mount a tmpfs over folder, then bind back, read-only, the kept folders (the interpreter,
+    site-packages) inside it: each is held open before the tmpfs covers it and bound back through
+    /proc/self/fd, so nothing is staged anywhere on the host."""
+    held = [(keep, os.open(keep, os.O_PATH | os.O_DIRECTORY)) for keep in keeps if _under(keep, folder)]
+    try:
+        _mount(libc, "tmpfs", folder, "tmpfs", flags, options)
+        for keep, fd in held:
+            os.makedirs(keep, exist_ok=True)
+            _mount(libc, f"/proc/self/fd/{fd}", keep, None, MS_BIND | MS_REC)
+            _mount(libc, None, keep, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
+    finally:
+        for _, fd in held:
+            os.close(fd)
+
+
 def _apply_namespaces(policy: Policy, uid: int) -> str:
     """Enter new namespaces, hide masked folders, mount a private /tmp. Returns the work dir."""
     libc = _libc()
@@ -120,42 +136,17 @@ def _apply_namespaces(policy: Policy, uid: int) -> str:
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     keeps = python_paths()
     masks, inner = plan_masks(tuple(policy.mask_paths) + tuple(blocking_ancestors(keeps)), keeps)
-    stage = tempfile.mkdtemp(prefix="ag-stage-")
-    staged = []
-    for i, keep in enumerate(keeps):
-        if any(_under(keep, m) for m in masks):
-            spot = os.path.join(stage, str(i))
-            os.mkdir(spot)
-            _mount(libc, keep, spot, None, MS_BIND | MS_REC)
-            staged.append((keep, spot))
     for m in masks:
-        _mount(libc, "tmpfs", m, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
-        for keep, spot in staged:
-            if _under(keep, m):
-                os.makedirs(keep, exist_ok=True)
-                _mount(libc, spot, keep, None, MS_BIND | MS_REC)
-                _mount(libc, None, keep, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
-    for _, spot in staged:
-        libc.umount2(spot.encode(), MNT_DETACH)
-        os.rmdir(spot)
-    os.rmdir(stage)  # it lives in the host's /tmp: leave nothing behind
+        _hide(libc, m, keeps, MS_NOSUID | MS_NODEV, "size=1m,mode=755")
     for m in inner:
         _mount(libc, "tmpfs", m, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=1m,mode=755")
-    size = f"size={policy.tmp_bytes},mode=1777"
-    # A Python installation inside /tmp (a checkout with its .venv under /tmp) would vanish under the
-    # private /tmp: hold each such folder open and bind it back through /proc/self/fd afterwards.
-    under_tmp = [(keep, os.open(keep, os.O_PATH | os.O_DIRECTORY)) for keep in keeps if _under(keep, "/tmp")]
-    _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, size)
-    for keep, fd in under_tmp:
-        os.makedirs(keep, exist_ok=True)
-        _mount(libc, f"/proc/self/fd/{fd}", keep, None, MS_BIND | MS_REC)
-        _mount(libc, None, keep, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
-        os.close(fd)
+    # A Python installation inside /tmp (a checkout with its .venv under /tmp) is kept the same way.
+    _hide(libc, "/tmp", keeps, MS_NOSUID | MS_NODEV, f"size={policy.tmp_bytes},mode=1777")
     for m in inner:
         if _under(m, "/tmp"):  # a hidden folder inside a kept one under /tmp: hide it again
             _mount(libc, "tmpfs", m, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=1m,mode=755")
     if os.path.isdir("/dev/shm"):
-        _mount(libc, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, size)
+        _mount(libc, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={policy.tmp_bytes},mode=1777")
     work = "/tmp/work"
     os.mkdir(work, 0o700)
     os.chown(work, uid, uid)
