@@ -127,6 +127,11 @@ def supervisor_launch(threads: int) -> tuple[list[str], dict]:
     return [sys.executable, "-I", "-m", "autograder.sandbox.supervisor"], env
 
 
+def launch_key(argv: list[str], env: dict) -> tuple:
+    """What a supervisor was started with, comparable: only an equal launch may reuse it."""
+    return tuple(argv), tuple(sorted(env.items()))
+
+
 @dataclass
 class _Supervisor:
     """A running supervisor process: its pipes, its home folder and its log (stderr)."""
@@ -144,7 +149,7 @@ class _Supervisor:
         log = tempfile.NamedTemporaryFile(prefix="ag-supervisor-", suffix=".log", delete=False)
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=home,
                                 env={**env, "HOME": home})
-        return cls(proc, home, log, (tuple(argv), tuple(sorted(env.items()))))
+        return cls(proc, home, log, launch_key(argv, env))
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -227,8 +232,7 @@ class Sandbox:
 
     def start(self) -> None:
         argv, env = supervisor_launch(self.policy.threads)
-        launch = (tuple(argv), tuple(sorted(env.items())))
-        kept = self.warm.take(launch) if self.warm else None
+        kept = self.warm.take(launch_key(argv, env)) if self.warm else None
         if kept is not None:
             try:
                 self._init(kept)

@@ -25,7 +25,6 @@ except ImportError:  # Windows: no rlimits
 
 CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
-MNT_DETACH = 2
 SANDBOX_UID_BASE = 200_000  # unique uid per child: children cannot signal or read each other
 SAFE_ENV_KEYS = ("PATH", "LANG", "LC_ALL", "TZ", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES")
 
@@ -140,13 +139,14 @@ def _apply_namespaces(policy: Policy, uid: int) -> str:
         _hide(libc, m, keeps, MS_NOSUID | MS_NODEV, "size=1m,mode=755")
     for m in inner:
         _mount(libc, "tmpfs", m, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=1m,mode=755")
+    private = f"size={policy.tmp_bytes},mode=1777"  # the child's own /tmp and /dev/shm
     # A Python installation inside /tmp (a checkout with its .venv under /tmp) is kept the same way.
-    _hide(libc, "/tmp", keeps, MS_NOSUID | MS_NODEV, f"size={policy.tmp_bytes},mode=1777")
+    _hide(libc, "/tmp", keeps, MS_NOSUID | MS_NODEV, private)
     for m in inner:
         if _under(m, "/tmp"):  # a hidden folder inside a kept one under /tmp: hide it again
             _mount(libc, "tmpfs", m, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=1m,mode=755")
     if os.path.isdir("/dev/shm"):
-        _mount(libc, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={policy.tmp_bytes},mode=1777")
+        _mount(libc, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, private)
     work = "/tmp/work"
     os.mkdir(work, 0o700)
     os.chown(work, uid, uid)
