@@ -9,6 +9,8 @@ from autograder.calibrate.run import build_table
 from autograder.config import GradingConfig
 from autograder.training.specs import TRAINING_CHECKS
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def test_summary_statistics_and_false_fail_estimate():
     values = [97.0, 97.2, 97.4, 97.6, 97.8]
@@ -103,3 +105,21 @@ def test_the_calibration_records_which_check_catches_a_variant_that_learns():
     vgg = built["checks"]["VGG"]["broken_variants"]["no BatchNorm"]
     assert lenet["caught_by"] == "LeNet5_every_parameter_gets_a_gradient"
     assert "caught_by" not in vgg and vgg["mean"] == pytest.approx(10.4)  # the threshold must catch this one
+
+
+def test_the_calibration_records_the_threads_each_check_trained_on():
+    """The MNIST checks train on one thread whatever the grader has (their spec says so); VGG on all."""
+    run = {"accuracy": [97.8, 97.6, 98.0], "seconds": [5.0] * 3, "cpu_seconds": [], "losses": [[2.0, 1.0]] * 3,
+           "per_class": [[97.0] * 10] * 3}
+    config = GradingConfig(precision="fp32")
+    built = build_table(config, [1, 2, 3], {"LeNet5": run, "VGG": run})
+    assert built["threads"] == config.threads
+    assert built["checks"]["LeNet5"]["measured"]["train_threads"] == 1
+    assert built["checks"]["VGG"]["measured"]["train_threads"] == config.threads
+
+
+def test_the_committed_cpu_table_says_what_threads_each_check_trained_on():
+    table = json.loads((ROOT / "autograder" / "calibrate" / "thresholds_cpu.json").read_text())
+    for name, (_, _, spec) in TRAINING_CHECKS["cpu"].items():
+        measured = table["checks"][name]["measured"]
+        assert measured["train_threads"] == spec.threads_on(measured["threads"]), name

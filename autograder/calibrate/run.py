@@ -121,7 +121,7 @@ def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_v
     for name, m in measured.items():
         checks[name] = {**summarize(m["accuracy"], k_sigma=k_sigma, min_margin=MIN_MARGIN_POINTS), "train_seconds_mean": round(float(np.mean(m["seconds"])), 2),
                         "loss_band": _band(m["losses"]), "per_class_mean": _band(m["per_class"])["mean"],
-                        "measured": provenance}
+                        "measured": {**provenance, "train_threads": train_threads(config, name)}}
         if m["cpu_seconds"]:
             checks[name]["train_cpu_seconds_mean"] = round(float(np.mean(m["cpu_seconds"])), 2)
     for name, variants in (broken_accuracy or {}).items():
@@ -138,6 +138,12 @@ def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_v
     return {"device": config.device_kind, "precision": config.precision, "trained_on": config.device,
             "machine": here, "threads": config.threads, "seeds": seeds,
             "created": datetime.date.today().isoformat(), "torch": torch_version, "checks": checks}
+
+
+def train_threads(config: GradingConfig, check: str) -> int:
+    """Threads the check trained on: its spec's own count (the MNIST checks train on one, packed
+    side by side when grading) or, where the spec leaves it open, all of the grader's."""
+    return TRAINING_CHECKS[config.device_kind][check][2].threads_on(config.threads)
 
 
 def _mean(values: list) -> float | None:

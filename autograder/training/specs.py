@@ -50,6 +50,10 @@ class TrainSpec:
     Part of the spec because the thread count changes the arithmetic (the order of sums), so that
     calibration, serial and concurrent grading all train such a check alike."""
 
+    def threads_on(self, grader_threads: int) -> int:
+        """The torch threads this check trains with on a grader that has grader_threads."""
+        return min(self.threads or grader_threads, grader_threads)
+
     def to_dict(self) -> dict:
         return asdict(self)
 

@@ -1624,8 +1624,7 @@ class Submission:
         ctor, args, spec = self.training_check(check)
         return {"names": [ctor] + ([perm_fn] if perm_fn else []), "op": "train", "timeout": self.time_limit(check),
                 "args": {"name": ctor, "args": list(args), "spec": spec.to_dict(), "seed": seed, "perm_fn": perm_fn},
-                "cacheable": self.config.result_cache, "threads": min(spec.threads or self.config.threads,
-                                                                      self.config.threads)}
+                "cacheable": self.config.result_cache, "threads": spec.threads_on(self.config.threads)}
 
     def prefetch_training(self, plan: list[tuple[str, str | None]]) -> None:
         """Train these (check, perm_fn) pairs with the grading seed ahead of their tests, several at
