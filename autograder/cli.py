@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seeds for the broken variants reported beside each threshold (0: skip)")
     p.add_argument("--k-sigma", type=float, default=4.0,
                    help="threshold = mean - k * predictive std (4: false fail with retry ~1e-9; 3: ~2e-6)")
+    p.add_argument("--emulated-bf16", action="store_true",
+                   help="with --precision bf16 on a CPU without native bf16: measure bf16's accuracies anyway "
+                        "(~20x slower; the table says it was emulated)")
     _grading_options(p)
 
     p = verbs.add_parser("stubs", help="derive assignments/ from solutions/ (--check: fail on drift)")
@@ -133,7 +136,7 @@ def run(argv=None) -> int:
         return calibrate.main(config=_config(args), seeds=args.seeds, first_seed=args.first_seed, out=args.out,
                               quiet=args.quiet, budget_s=args.time_budget,
                               checks=tuple(args.checks) if args.checks else None, broken_seeds=args.broken_seeds,
-                              k_sigma=args.k_sigma)
+                              k_sigma=args.k_sigma, emulated_bf16=args.emulated_bf16)
     if args.verb == "stubs":
         from autograder.verbs import stubs
         return stubs.main(check=args.check)

@@ -18,8 +18,11 @@ from pathlib import Path
 import pytest
 
 from autograder import machine
+from autograder.calibrate.run import build_table
 from autograder.calibrate.table import NotCalibrated, calibrated_precisions, load, table_path
 from autograder.config import GradingConfig
+from autograder.suites import runner
+from autograder.suites.runner import SetupProblem
 from autograder.training import precision
 from autograder.training.specs import TRAINING_CHECKS
 from conftest import ROOT, read_results, run_cli
@@ -47,6 +50,24 @@ def test_auto_precision_is_bf16_only_where_native_and_calibrated(monkeypatch):
     assert precision.resolve("auto", "cpu", ("fp32", "bf16")) == "bf16"
     assert precision.resolve("auto", "cpu", ("fp32",)) == "fp32"  # native but not calibrated: fp32
     assert precision.resolve("fp32", "cpu", ("fp32", "bf16")) == "fp32"
+
+
+def test_emulated_bf16_is_for_calibration_only(monkeypatch):
+    """`calibrate --emulated-bf16` may measure bf16's accuracies where the CPU only emulates it;
+    grading never trains in emulated bf16, and an emulated table says so."""
+    monkeypatch.setattr(precision, "native_bf16", lambda device: False)
+    assert precision.resolve("bf16", "cpu", ("fp32",), emulated=True) == "bf16"
+    assert precision.resolve("auto", "cpu", ("fp32", "bf16"), emulated=True) == "fp32"
+    with pytest.raises(SetupProblem, match="no native bf16"):
+        runner.setup(GradingConfig(precision="bf16", training=False))
+    assert runner.setup(GradingConfig(precision="bf16", training=False), emulated_bf16=True).precision == "bf16"
+    run = {"accuracy": [30.0, 29.0, 31.0], "seconds": [150.0] * 3, "cpu_seconds": [], "losses": [[2.0, 1.9]] * 3,
+           "per_class": [[30.0] * 10] * 3}
+    table = build_table(GradingConfig(precision="bf16"), [1, 2, 3], {"VGG": run}, emulated_bf16=True)
+    assert table["emulated_bf16"] and table["checks"]["VGG"]["measured"]["emulated_bf16"]
+    assert "emulated_bf16" not in build_table(GradingConfig(precision="fp32"), [1, 2, 3], {"VGG": run})
+    refused = run_cli("calibrate", "--precision", "fp32", "--emulated-bf16", "--seeds", "2")
+    assert refused.returncode != 0 and "--emulated-bf16 goes with --precision bf16" in refused.stderr
 
 
 def test_the_spec_sent_to_the_sandbox_carries_the_resolved_precision():

@@ -70,11 +70,12 @@ def test_thresholds_separate_learning_from_chance():
     assert calib["perm_lesson"].threshold > 0  # the CNN must lose more than the MLP
 
 
-def test_every_broken_variant_in_the_table_falls_below_its_threshold():
+@pytest.mark.parametrize("name", sorted(committed_tables()))
+def test_every_broken_variant_in_the_table_falls_below_its_threshold(name):
     """The calibration trains broken-but-shape-correct variants (calibrate/broken.py) beside the
     reference: a threshold that one of them reaches would not separate learning from not learning.
     A variant that still learns must name the behavioural check that catches it instead."""
-    raw = committed_tables()["cpu"]
+    raw = committed_tables()[name]
     reported = {name: c["broken_variants"] for name, c in raw["checks"].items() if "broken_variants" in c}
     assert "VGG" in reported and len(reported["VGG"]) >= 2
     for name, variants in reported.items():
@@ -123,3 +124,23 @@ def test_the_committed_cpu_table_says_what_threads_each_check_trained_on():
     for name, (_, _, spec) in TRAINING_CHECKS["cpu"].items():
         measured = table["checks"][name]["measured"]
         assert measured["train_threads"] == spec.threads_on(measured["threads"]), name
+
+
+@pytest.mark.skipif("cpu-bf16" not in committed_tables(), reason="no bf16 CPU table committed")
+def test_the_bf16_table_gives_the_fp32_tables_verdicts():
+    """The two CPU precisions, compared check by check on the same seeds. A check whose spec never
+    uses bf16 trains bit for bit alike in both, so its entries agree exactly. For VGG, the one that
+    autocasts, either table's threshold is under the other precision's worst reference seed and
+    over every broken variant measured in either precision: the verdicts do not depend on which
+    precision a machine grades in."""
+    fp32, bf16 = committed_tables()["cpu"], committed_tables()["cpu-bf16"]
+    assert fp32["seeds"] == bf16["seeds"]
+    for name, (_, _, spec) in TRAINING_CHECKS["cpu"].items():
+        a, b = fp32["checks"][name], bf16["checks"][name]
+        if not spec.bf16:
+            assert a["values"] == b["values"], name
+            continue
+        worst_broken = max(x for t in (a, b) for v in t["broken_variants"].values() for x in v["accuracy"]
+                           if x is not None)
+        for threshold in (a["threshold"], b["threshold"]):
+            assert worst_broken < threshold < min(a["min"], b["min"]), name

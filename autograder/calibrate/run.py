@@ -111,12 +111,13 @@ def measure_broken(config: GradingConfig, checks: list[str], seeds: list[int], s
 
 def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_version: str = "",
                 previous: dict | None = None, broken_accuracy: dict | None = None,
-                k_sigma: float = K_SIGMA) -> dict:
+                k_sigma: float = K_SIGMA, emulated_bf16: bool = False) -> dict:
     """The table for measured checks; with previous (the table so far), the checks not measured now
-    keep their entries, each saying where and when it was measured."""
+    keep their entries, each saying where and when it was measured (and whether bf16 was emulated)."""
     here = machine.describe()
     provenance = {"machine": here, "threads": config.threads, "precision": config.precision,
-                  "torch": torch_version, "created": datetime.date.today().isoformat(), "seeds": seeds}
+                  "torch": torch_version, "created": datetime.date.today().isoformat(), "seeds": seeds,
+                  **({"emulated_bf16": True} if emulated_bf16 else {})}
     checks = dict((previous or {}).get("checks", {}))
     for name, m in measured.items():
         checks[name] = {**summarize(m["accuracy"], k_sigma=k_sigma, min_margin=MIN_MARGIN_POINTS), "train_seconds_mean": round(float(np.mean(m["seconds"])), 2),
@@ -137,6 +138,7 @@ def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_v
                           "measured": provenance}
     return {"device": config.device_kind, "precision": config.precision, "trained_on": config.device,
             "machine": here, "threads": config.threads, "seeds": seeds,
+            **({"emulated_bf16": True} if emulated_bf16 else {}),
             "created": datetime.date.today().isoformat(), "torch": torch_version, "checks": checks}
 
 
@@ -153,7 +155,7 @@ def _mean(values: list) -> float | None:
 
 def main(*, config: GradingConfig, n_seeds: int = 20, first_seed: int = 100, out: Path | None = None,
          quiet: bool = False, budget_s: float | None = None, checks: tuple[str, ...] | None = None,
-         broken_seeds: int = 3, k_sigma: float = K_SIGMA) -> Path:
+         broken_seeds: int = 3, k_sigma: float = K_SIGMA, emulated_bf16: bool = False) -> Path:
     """Calibrate the training checks (all, or only `checks`, keeping the table's other entries) on
     config.device, measure the broken variants over broken_seeds seeds, and write the table."""
     import torch
@@ -172,6 +174,6 @@ def main(*, config: GradingConfig, n_seeds: int = 20, first_seed: int = 100, out
     if len(done) < 2:
         raise SystemExit(f"calibration finished {len(done)} seed(s) within the time budget; it needs at least 2")
     wrong = measure_broken(config, list(measured), seeds[:broken_seeds], quiet=quiet) if broken_seeds else {}
-    table = build_table(config, done, measured, torch.__version__, previous, wrong, k_sigma)
+    table = build_table(config, done, measured, torch.__version__, previous, wrong, k_sigma, emulated_bf16)
     path.write_text(json.dumps(table, indent=1) + "\n")
     return path

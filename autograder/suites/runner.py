@@ -60,8 +60,9 @@ class SetupProblem(ValueError):
     machine cannot run, a canary that fails): said once, before anyone is graded."""
 
 
-def setup(config: GradingConfig) -> GradingConfig:
-    """Check the run's setup and resolve its precision ('auto' -> 'fp32' or 'bf16'). Raises SetupProblem."""
+def setup(config: GradingConfig, *, emulated_bf16: bool = False) -> GradingConfig:
+    """Check the run's setup and resolve its precision ('auto' -> 'fp32' or 'bf16'). Raises SetupProblem.
+    emulated_bf16 (calibration only) lets an explicit bf16 run where the CPU only emulates it."""
     if config.device.startswith("cuda"):
         import torch
 
@@ -69,7 +70,8 @@ def setup(config: GradingConfig) -> GradingConfig:
             raise SetupProblem(f"--device {config.device}: no CUDA device is visible to torch {torch.__version__} here")
     try:
         config = config.with_(precision=precision.resolve(
-            config.precision, config.device, calibration_table.calibrated_precisions(config.device_kind)))
+            config.precision, config.device, calibration_table.calibrated_precisions(config.device_kind),
+            emulated=emulated_bf16))
     except precision.PrecisionUnavailable as exc:
         raise SetupProblem(str(exc)) from None
     if config.training:

@@ -31,16 +31,17 @@ def native_bf16(device: str) -> bool:
     return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
-def resolve(requested: str, device: str, calibrated: tuple[str, ...]) -> str:
+def resolve(requested: str, device: str, calibrated: tuple[str, ...], *, emulated: bool = False) -> str:
     """The precision to train in: 'fp32' or 'bf16'.
 
     requested: 'auto', 'fp32' or 'bf16'; calibrated: the precisions that have a table for this
     device kind. 'auto' is bf16 where native and calibrated, else fp32. An explicit 'bf16' on a
     device without native bf16 raises PrecisionUnavailable (it would be ~20x slower, and its time
-    limits would not hold)."""
+    limits would not hold), unless emulated: `calibrate --emulated-bf16` measures bf16's
+    accuracies on such a CPU (never its speed, and never to grade)."""
     if requested not in CHOICES:
         raise ValueError(f"precision {requested!r}: use one of {', '.join(CHOICES)}")
-    if requested == "bf16" and not native_bf16(device):
+    if requested == "bf16" and not emulated and not native_bf16(device):
         raise PrecisionUnavailable(
             f"--precision bf16: this {'GPU' if device.startswith('cuda') else 'CPU'} has no native bf16 "
             "(no avx512_bf16/AMX); bf16 would be emulated and about 20x slower. Use --precision fp32 or auto.")
