@@ -64,6 +64,9 @@ def memory_kib(pids: list[int]) -> tuple[int, int]:
     return pss, rss
 
 
+CGROUP = Path("/sys/fs/cgroup")
+
+
 class QuotaCgroup:
     """A cgroup v1 pair (cpu, memory) for the run: a CPU quota and a memory peak; removed on exit."""
 
@@ -90,9 +93,6 @@ class QuotaCgroup:
             for pid in (folder / "tasks").read_text().split():  # none should be left; never leave one
                 subprocess.run(["kill", "-9", pid], check=False)
             folder.rmdir()
-
-
-CGROUP = Path("/sys/fs/cgroup")
 
 
 def main() -> None:

@@ -9,8 +9,6 @@ from autograder.calibrate.run import build_table
 from autograder.config import GradingConfig
 from autograder.training.specs import TRAINING_CHECKS
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def test_summary_statistics_and_false_fail_estimate():
     values = [97.0, 97.2, 97.4, 97.6, 97.8]
@@ -120,9 +118,9 @@ def test_the_calibration_records_the_threads_each_check_trained_on():
 
 
 def test_the_committed_cpu_table_says_what_threads_each_check_trained_on():
-    table = json.loads((ROOT / "autograder" / "calibrate" / "thresholds_cpu.json").read_text())
+    raw = committed_tables()["cpu"]
     for name, (_, _, spec) in TRAINING_CHECKS["cpu"].items():
-        measured = table["checks"][name]["measured"]
+        measured = raw["checks"][name]["measured"]
         assert measured["train_threads"] == spec.threads_on(measured["threads"]), name
 
 

@@ -83,7 +83,7 @@ def load(device_kind: str, precision: str | None = None) -> Calibration:
     speed = _speed_source(raw, device_kind)
     checks = {}
     for name, c in raw["checks"].items():
-        timed = speed.get(name, c) if c.get("measured", {}).get("emulated_bf16") else c
+        timed = speed.get(name, c) if _emulated(c) else c
         checks[name] = CheckCalibration(name=name, n=c["n"], mean=c["mean"], std=c["std"], min=c["min"], max=c["max"],
                                         threshold=c["threshold"], false_fail=c["false_fail_with_retry"],
                                         train_seconds=timed.get("train_seconds_mean", 0.0),
@@ -94,6 +94,11 @@ def load(device_kind: str, precision: str | None = None) -> Calibration:
     return Calibration(device_kind, checks, precision, str(path))
 
 
+def _emulated(entry: dict) -> bool:
+    """Was this entry measured in emulated bf16 (calibrate --emulated-bf16)?"""
+    return bool(entry.get("measured", {}).get("emulated_bf16"))
+
+
 def _speed_source(raw: dict, device_kind: str) -> dict:
     """Where an emulated-bf16 entry takes its seconds from: the default precision's table.
 
@@ -101,7 +106,7 @@ def _speed_source(raw: dict, device_kind: str) -> dict:
     those seconds set the time limit wherever a machine has no speed profile yet (a student's
     `check --train`, the canary's first run). A machine grades in bf16 only where bf16 is native,
     i.e. no slower than fp32, so the fp32 entry's seconds are the right bound there."""
-    if not raw.get("emulated_bf16") or raw.get("precision") == DEFAULT_PRECISION[device_kind]:
+    if raw.get("precision") == DEFAULT_PRECISION[device_kind] or not any(map(_emulated, raw["checks"].values())):
         return {}
     default = table_path(device_kind)
     return json.loads(default.read_text())["checks"] if default.is_file() else {}
