@@ -126,20 +126,24 @@ def test_the_committed_cpu_table_says_what_threads_each_check_trained_on():
 
 @pytest.mark.skipif("cpu-bf16" not in committed_tables(), reason="no bf16 CPU table committed")
 def test_the_bf16_table_agrees_with_the_fp32_table():
-    """The two CPU precisions, compared check by check on the same seeds. A check whose spec never
-    uses bf16 trains bit for bit alike in both, so its entries agree exactly. For VGG, the one that
-    autocasts, either table's threshold is under the other precision's worst reference seed, so the
-    reference passes whichever table a machine grades with (each table's own broken variants fall
-    under its own threshold: test_every_broken_variant_in_the_table_falls_below_its_threshold)."""
+    """The two CPU precisions, compared check by check on the same seeds: for every check, either
+    table's threshold is under the other table's worst reference seed, so the reference passes
+    whichever table a machine grades with, and the means lie within one σ (one distribution, not
+    two). Each table's own broken variants fall under its own threshold
+    (test_every_broken_variant_in_the_table_falls_below_its_threshold).
+
+    A check whose spec never uses bf16 trains in fp32 in both tables. Measured on the same kind of
+    CPU its entries agree bit for bit; the committed tables come from different CPUs (fp32 on AVX2,
+    bf16 on AVX-512 with native bf16), whose fp32 kernels sum in different orders, so there they
+    agree only as distributions, which is what lets one fp32 table grade both kinds of CPU."""
     fp32, bf16 = committed_tables()["cpu"], committed_tables()["cpu-bf16"]
     assert fp32["seeds"] == bf16["seeds"]
     for name, (_, _, spec) in TRAINING_CHECKS["cpu"].items():
         a, b = fp32["checks"][name], bf16["checks"][name]
-        if not spec.bf16:
+        if not spec.bf16 and a["measured"]["machine"] == b["measured"]["machine"]:
             assert a["values"] == b["values"], name
-            continue
         assert max(a["threshold"], b["threshold"]) < min(a["min"], b["min"]), name
-        assert abs(a["mean"] - b["mean"]) < max(a["std"], b["std"]), name  # one distribution, not two
+        assert abs(a["mean"] - b["mean"]) < max(a["std"], b["std"]), name
 
 
 def test_an_emulated_bf16_table_takes_its_seconds_from_the_fp32_table(tmp_path, monkeypatch):
