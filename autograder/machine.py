@@ -1,7 +1,8 @@
 """What this machine is, as far as a grading verdict can depend on it.
 
 The fingerprint names everything that changes how fast (or in what arithmetic) the reference
-trains here: CPU model and flags, cores and threads, torch, device and precision. The canary's
+trains here: CPU model and flags, cores and threads, torch, device and precision, and the
+environment switches that pick torch's CPU kernels where one is set. The canary's
 memo (canary.py) and the machine's speed profile, from which time limits are scaled, are keyed on it.
 """
 from __future__ import annotations
@@ -10,6 +11,7 @@ import functools
 import hashlib
 import importlib.util
 import json
+import os
 import platform
 import re
 import sys
@@ -18,6 +20,16 @@ from pathlib import Path
 from autograder.config import GradingConfig, available_cores
 
 _FLAGS_THAT_MATTER = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "fma", "asimd", "bf16")
+# Environment switches that pick torch's CPU kernels. On a 2-core AMD EPYC with avx512_bf16,
+# ONEDNN_MAX_CPU_ISA=AVX512_CORE made a bf16 convolution step 4.7x slower (oneDNN's bf16 emulation)
+# while torch still reported native bf16; ATEN_CPU_CAPABILITY=default made it 1.8x slower. A speed
+# profile measured under one setting must not set the limits of another.
+KERNEL_SWITCHES = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY")
+
+
+def kernel_switches() -> dict:
+    """The kernel-selecting environment variables that are set (usually none)."""
+    return {name: os.environ[name] for name in KERNEL_SWITCHES if os.environ.get(name)}
 
 
 @functools.lru_cache(maxsize=1)
@@ -44,7 +56,8 @@ def describe() -> dict:
     """The machine, for results and summaries (no torch import needed)."""
     info, quota = cpu_info(), cpu_quota()
     return {"cpu": info["model"], "cpu_flags": info["flags"], "cores": available_cores(), "arch": info["arch"],
-            "cpu_quota": None if quota is None else round(quota, 3)}
+            "cpu_quota": None if quota is None else round(quota, 3),
+            **({"kernel_switches": switches} if (switches := kernel_switches()) else {})}
 
 
 def fingerprint(config: GradingConfig) -> dict:
@@ -63,7 +76,7 @@ def fingerprint(config: GradingConfig) -> dict:
                     for name, (ctor, args, spec) in TRAINING_CHECKS[config.device_kind].items()})
     return {**cpu_info(), "cores": available_cores(), "threads": config.threads, "torch": torch_version(),
             "device": config.device, "gpu": gpu, "precision": config.precision, "spec_kind": config.device_kind,
-            "specs": specs}
+            "specs": specs, **({"kernel_switches": switches} if (switches := kernel_switches()) else {})}
 
 
 def torch_version() -> str:

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import torch
 
 from autograder import machine
 from autograder.calibrate.run import build_table
@@ -50,6 +51,41 @@ def test_auto_precision_is_bf16_only_where_native_and_calibrated(monkeypatch):
     assert precision.resolve("auto", "cpu", ("fp32", "bf16")) == "bf16"
     assert precision.resolve("auto", "cpu", ("fp32",)) == "fp32"  # native but not calibrated: fp32
     assert precision.resolve("fp32", "cpu", ("fp32", "bf16")) == "fp32"
+
+
+def test_a_onednn_cap_below_bf16_means_no_native_bf16(monkeypatch):
+    """torch's bf16 test reads the CPU's flags, not oneDNN's instruction-set cap: with avx512_bf16
+    and ONEDNN_MAX_CPU_ISA=AVX512_CORE it still says True while oneDNN emulates bf16 (a convolution
+    step 4.7x slower than native). The grader must then pick fp32 and refuse an explicit bf16."""
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    for name in ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"):
+        monkeypatch.delenv(name, raising=False)
+    assert precision.native_bf16("cpu")
+    for cap, native in (("ALL", True), ("AVX512_CORE_BF16", True), ("avx512_core_amx", True),
+                        ("AVX512_CORE", False), ("avx2", False), ("AVX512_CORE_VNNI", False)):
+        monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
+        assert precision.native_bf16("cpu") is native, cap
+    assert precision.resolve("auto", "cpu", ("fp32", "bf16")) == "fp32"
+    with pytest.raises(precision.PrecisionUnavailable, match="ONEDNN_MAX_CPU_ISA"):
+        precision.resolve("bf16", "cpu", ("fp32", "bf16"))
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA")
+    monkeypatch.setenv("DNNL_MAX_CPU_ISA", "AVX2")  # oneDNN's older name for the same switch
+    assert not precision.native_bf16("cpu")
+
+
+def test_kernel_switches_are_part_of_the_fingerprint(monkeypatch):
+    """ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA change how fast the reference trains (and, for the
+    latter, in what arithmetic): a speed profile measured under one must not set another's limits.
+    Results record them where they are set."""
+    config = GradingConfig(precision="fp32")
+    for name in machine.KERNEL_SWITCHES:
+        monkeypatch.delenv(name, raising=False)
+    plain = machine.fingerprint(config)
+    assert "kernel_switches" not in plain and "kernel_switches" not in machine.describe()
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "default")
+    switched = machine.fingerprint(config)
+    assert machine.digest(switched) != machine.digest(plain)
+    assert switched["kernel_switches"] == machine.describe()["kernel_switches"] == {"ATEN_CPU_CAPABILITY": "default"}
 
 
 def test_emulated_bf16_is_for_calibration_only(monkeypatch):

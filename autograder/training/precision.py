@@ -9,6 +9,7 @@ so cached results of one precision are never read for the other.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 from autograder.training.specs import TrainSpec
@@ -21,14 +22,23 @@ class PrecisionUnavailable(Exception):
     """A precision was asked for that this machine cannot run natively (a setup fault)."""
 
 
+# oneDNN's instruction-set caps (ONEDNN_MAX_CPU_ISA) under which it has no native bf16 kernels.
+# torch's test reads the CPU's flags, not the cap: on a CPU with avx512_bf16 and the cap at
+# AVX512_CORE it still says True, while oneDNN emulates bf16 (a convolution step 4.7x slower than
+# native bf16, 2.4x slower than fp32; measured on a 2-core AMD EPYC, 2026-12-02).
+_ISA_CAPS_WITHOUT_BF16 = {"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI"}
+
+
 def native_bf16(device: str) -> bool:
     """Does this device run bf16 matrix products natively? (CPU: oneDNN's own test, which looks for
-    avx512_bf16 / AMX / ARM bf16; CUDA: compute capability 8.0 or newer.)"""
+    avx512_bf16 / AMX / ARM bf16, unless ONEDNN_MAX_CPU_ISA caps oneDNN below them; CUDA: compute
+    capability 8.0 or newer.)"""
     import torch
 
     if device.startswith("cuda"):
         return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    cap = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "").strip().upper()
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and cap not in _ISA_CAPS_WITHOUT_BF16
 
 
 def resolve(requested: str, device: str, calibrated: tuple[str, ...], *, emulated: bool = False) -> str:
@@ -44,7 +54,7 @@ def resolve(requested: str, device: str, calibrated: tuple[str, ...], *, emulate
     if requested == "bf16" and not emulated and not native_bf16(device):
         raise PrecisionUnavailable(
             f"--precision bf16: this {'GPU' if device.startswith('cuda') else 'CPU'} has no native bf16 "
-            "(no avx512_bf16/AMX); bf16 would be emulated and about 20x slower. Use --precision fp32 or auto.")
+            "(no avx512_bf16/AMX, or ONEDNN_MAX_CPU_ISA caps oneDNN below them); bf16 would be emulated and about 20x slower. Use --precision fp32 or auto.")
     if requested != "auto":
         return requested
     return "bf16" if "bf16" in calibrated and native_bf16(device) else "fp32"
