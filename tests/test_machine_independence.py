@@ -53,11 +53,48 @@ def test_auto_precision_is_bf16_only_where_native_and_calibrated(monkeypatch):
     assert precision.resolve("fp32", "cpu", ("fp32", "bf16")) == "fp32"
 
 
-def test_a_onednn_cap_below_bf16_means_no_native_bf16(monkeypatch):
-    """torch's bf16 test reads the CPU's flags, not oneDNN's instruction-set cap: with avx512_bf16
-    and ONEDNN_MAX_CPU_ISA=AVX512_CORE it still says True while oneDNN emulates bf16 (a convolution
-    step 4.7x slower than native). The grader must then pick fp32 and refuse an explicit bf16."""
+def cpu_with(monkeypatch, *flags):
+    """Pretend to be an x86 CPU with these flags."""
+    monkeypatch.setattr(machine, "cpu_info", lambda: {"model": "test", "flags": sorted(flags), "flags_digest": "x",
+                                                      "arch": "x86_64"})
+
+
+def test_native_bf16_means_bf16_instructions_not_torchs_answer(monkeypatch):
+    """torch's test says bf16 is supported on any AVX-512 CPU, where oneDNN emulates it (Skylake to
+    Ice Lake: common cloud VMs). Native means avx512_bf16 or AMX in the CPU's flags."""
     monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    for name in ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"):
+        monkeypatch.delenv(name, raising=False)
+    cpu_with(monkeypatch, "avx2", "avx512f", "fma")
+    assert not precision.native_bf16("cpu")
+    assert precision.resolve("auto", "cpu", ("fp32", "bf16")) == "fp32"
+    cpu_with(monkeypatch, "avx2", "avx512f", "avx512_bf16", "fma")
+    assert precision.native_bf16("cpu")
+    cpu_with(monkeypatch, "avx2", "avx512f", "amx_bf16", "amx_tile")
+    assert precision.native_bf16("cpu")
+
+
+def test_this_cpus_answer_agrees_with_torch_where_torch_is_right():
+    """On this machine, whichever kind it is: with bf16 instructions torch says supported too, and
+    where torch says unsupported the flags say so as well (the two differ only on AVX-512 CPUs
+    without bf16 instructions). The answer costs no torch import."""
+    code = ("import sys; from autograder.training import precision; "
+            "print(precision.native_bf16('cpu'), 'torch' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k not in ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, env=env)
+    native, imported = out.stdout.split()
+    assert imported == "False"
+    if native == "True":
+        assert torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        assert native == "False"
+
+
+def test_a_onednn_cap_below_bf16_means_no_native_bf16(monkeypatch):
+    """With ONEDNN_MAX_CPU_ISA=AVX512_CORE on a CPU with avx512_bf16, oneDNN emulates bf16 (a
+    convolution step 4.7x slower than native) while torch still says supported. The grader must
+    then pick fp32 and refuse an explicit bf16."""
+    cpu_with(monkeypatch, "avx2", "avx512f", "avx512_bf16", "fma")
     for name in ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"):
         monkeypatch.delenv(name, raising=False)
     assert precision.native_bf16("cpu")
