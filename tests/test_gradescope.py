@@ -102,6 +102,13 @@ def run_autograder(root: Path, data_dir: Path, cache_dir: Path, **env) -> tuple[
 # ---------------------------------------------------------------- the zip
 
 
+def committed_tables() -> set[str]:
+    """The calibration tables in the package (fp32 and, where measured, bf16), as archive paths."""
+    tables = {f"autograder/calibrate/{p.name}" for p in (ROOT / "autograder" / "calibrate").glob("thresholds_*.json")}
+    assert "autograder/calibrate/thresholds_cpu.json" in tables
+    return tables
+
+
 def test_bundle_has_gradescope_layout_and_the_hidden_suites(bundle):
     with zipfile.ZipFile(bundle) as archive:
         infos = {i.filename: i for i in archive.infolist()}
@@ -111,7 +118,8 @@ def test_bundle_has_gradescope_layout_and_the_hidden_suites(bundle):
         assert archive_text(bundle, script).startswith("#!/usr/bin/env bash")
     for part in PARTS:
         assert f"autograder/hidden/test_{part.lower()}.py" in infos
-    assert "autograder/calibrate/thresholds_cpu.json" in infos and "pyproject.toml" in infos
+    assert "pyproject.toml" in infos
+    assert committed_tables() <= set(infos)  # every precision's table: a bf16 CPU grades with its own
     assert "torch==" in archive_text(bundle, "requirements-torch.txt")
     # the reference rides along for the canary (setup.sh makes it root-only, as the hidden suites)
     assert {f"solutions/lab{i}" for i in ("1_lenet5.py", "2_mlp_vs_cnn.py", "3_vgg.py")} <= set(infos)
@@ -221,7 +229,8 @@ def test_a_grader_failure_is_reported_in_results(bundle, tmp_path, data_dir, cac
     root = autograder_root(bundle, tmp_path)
     for path in (ROOT / "solutions").glob("*.py"):
         shutil.copy(path, root / "submission" / path.name)
-    (root / "source" / "autograder" / "calibrate" / "thresholds_cpu.json").unlink()  # a broken bundle
+    for table in (root / "source" / "autograder" / "calibrate").glob("thresholds_cpu*.json"):
+        table.unlink()  # a broken bundle: no CPU table for either precision, whichever this CPU would use
     process, results = run_autograder(root, data_dir, cache_dir)
     assert process.returncode == 2
     assert results["score"] == 0 and results["extra_data"]["grader_error"] is True
@@ -239,4 +248,4 @@ def test_bundle_engine_installs_with_the_hidden_suites(bundle, tmp_path):
     assert wheel.returncode == 0, wheel.stderr
     names = zipfile.ZipFile(next((tmp_path / "wheel").glob("*.whl"))).namelist()
     assert {f"autograder/hidden/test_{p.lower()}.py" for p in PARTS} <= set(names)
-    assert "autograder/calibrate/thresholds_cpu.json" in names
+    assert committed_tables() <= set(names)
