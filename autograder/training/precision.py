@@ -66,7 +66,8 @@ def resolve(requested: str, device: str, calibrated: tuple[str, ...], *, emulate
     if requested == "bf16" and not emulated and not native_bf16(device):
         raise PrecisionUnavailable(
             f"--precision bf16: this {'GPU' if device.startswith('cuda') else 'CPU'} has no native bf16 "
-            "(no avx512_bf16/AMX, or ONEDNN_MAX_CPU_ISA caps oneDNN below them); bf16 would be emulated and about 20x slower. Use --precision fp32 or auto.")
+            "(no avx512_bf16/AMX, or ONEDNN_MAX_CPU_ISA caps oneDNN below them); bf16 would be emulated "
+            "and 2-20x slower. Use --precision fp32 or auto.")
     if requested != "auto":
         return requested
     return "bf16" if "bf16" in calibrated and native_bf16(device) else "fp32"
