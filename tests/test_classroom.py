@@ -112,7 +112,9 @@ def test_template_holds_stubs_public_checks_and_no_secrets(template):
     assert files["README.md"].read_bytes() == (ROOT / "classroom" / "README.md").read_bytes()
     assert files[".github/workflows/classroom.yml"].read_bytes() == (ROOT / "classroom" / "classroom.yml").read_bytes()
     assert ".autograder/autograder/public/test_public.py" in files
-    assert ".autograder/autograder/calibrate/thresholds_cpu.json" in files
+    tables = {f".autograder/autograder/calibrate/{t.name}"
+              for t in (ROOT / "autograder" / "calibrate").glob("thresholds_*.json")}  # every precision's
+    assert ".autograder/autograder/calibrate/thresholds_cpu.json" in tables and tables <= set(files)
     # Nothing hidden, nothing from solutions/ or tests/.
     assert not [f for f in files if "/hidden/" in f or f.startswith(("solutions/", "tests/"))]
     secret, hidden = solution_lines(), hidden_only_lines()
