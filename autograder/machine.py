@@ -32,6 +32,17 @@ def kernel_switches() -> dict:
     return {name: os.environ[name] for name in KERNEL_SWITCHES if os.environ.get(name)}
 
 
+def onednn_isa_cap() -> str:
+    """oneDNN's instruction-set cap (ONEDNN_MAX_CPU_ISA, or its older name), upper case; '' if none."""
+    switches = kernel_switches()
+    return (switches.get("ONEDNN_MAX_CPU_ISA") or switches.get("DNNL_MAX_CPU_ISA") or "").strip().upper()
+
+
+def _kernel_switches_field() -> dict:
+    """{'kernel_switches': {...}} where one is set, else nothing: unchanged records where none is."""
+    return {"kernel_switches": switches} if (switches := kernel_switches()) else {}
+
+
 @functools.lru_cache(maxsize=1)
 def cpu_info() -> dict:
     """CPU model, the flags relevant to torch's kernels, and a digest of all flags."""
@@ -56,8 +67,7 @@ def describe() -> dict:
     """The machine, for results and summaries (no torch import needed)."""
     info, quota = cpu_info(), cpu_quota()
     return {"cpu": info["model"], "cpu_flags": info["flags"], "cores": available_cores(), "arch": info["arch"],
-            "cpu_quota": None if quota is None else round(quota, 3),
-            **({"kernel_switches": switches} if (switches := kernel_switches()) else {})}
+            "cpu_quota": None if quota is None else round(quota, 3), **_kernel_switches_field()}
 
 
 def fingerprint(config: GradingConfig) -> dict:
@@ -76,7 +86,7 @@ def fingerprint(config: GradingConfig) -> dict:
                     for name, (ctor, args, spec) in TRAINING_CHECKS[config.device_kind].items()})
     return {**cpu_info(), "cores": available_cores(), "threads": config.threads, "torch": torch_version(),
             "device": config.device, "gpu": gpu, "precision": config.precision, "spec_kind": config.device_kind,
-            "specs": specs, **({"kernel_switches": switches} if (switches := kernel_switches()) else {})}
+            "specs": specs, **_kernel_switches_field()}
 
 
 def torch_version() -> str:

@@ -9,7 +9,6 @@ so cached results of one precision are never read for the other.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 
 from autograder import machine
@@ -49,8 +48,7 @@ def native_bf16(device: str) -> bool:
         import torch
 
         native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    cap = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "").strip().upper()
-    return native and cap not in _ISA_CAPS_WITHOUT_BF16
+    return native and machine.onednn_isa_cap() not in _ISA_CAPS_WITHOUT_BF16
 
 
 def resolve(requested: str, device: str, calibrated: tuple[str, ...], *, emulated: bool = False) -> str:
