@@ -16,6 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 
+def committed_table_files() -> list[Path]:
+    """The package's calibration tables: thresholds_<kind>[-<precision>].json (fp32 and, where
+    measured, bf16), which every bundle and template must carry."""
+    return sorted((ROOT / "autograder" / "calibrate").glob("thresholds_*.json"))
+
+
 from corpus.manifest import CASES, build  # noqa: E402  (tests/ is on sys.path above)
 
 

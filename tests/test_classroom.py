@@ -39,7 +39,7 @@ from autograder.config import PARTS
 from autograder.release import vendor
 from autograder.results.redact import leaks
 from autograder.verbs import classroom
-from conftest import ROOT, run_cli
+from conftest import ROOT, committed_table_files, run_cli
 
 COMMAND_GRADER = "classroom-resources/autograding-command-grader@v1"
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
@@ -112,8 +112,7 @@ def test_template_holds_stubs_public_checks_and_no_secrets(template):
     assert files["README.md"].read_bytes() == (ROOT / "classroom" / "README.md").read_bytes()
     assert files[".github/workflows/classroom.yml"].read_bytes() == (ROOT / "classroom" / "classroom.yml").read_bytes()
     assert ".autograder/autograder/public/test_public.py" in files
-    tables = {f".autograder/autograder/calibrate/{t.name}"
-              for t in (ROOT / "autograder" / "calibrate").glob("thresholds_*.json")}  # every precision's
+    tables = {f".autograder/{t.relative_to(ROOT).as_posix()}" for t in committed_table_files()}  # every precision's
     assert ".autograder/autograder/calibrate/thresholds_cpu.json" in tables and tables <= set(files)
     # Nothing hidden, nothing from solutions/ or tests/.
     assert not [f for f in files if "/hidden/" in f or f.startswith(("solutions/", "tests/"))]

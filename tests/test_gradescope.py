@@ -23,7 +23,7 @@ import pytest
 
 from autograder.config import PARTS
 from autograder.results.redact import leaks
-from conftest import ROOT, run_cli
+from conftest import ROOT, committed_table_files, run_cli
 from corpus.manifest import CASES, build
 
 VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
@@ -103,8 +103,8 @@ def run_autograder(root: Path, data_dir: Path, cache_dir: Path, **env) -> tuple[
 
 
 def committed_tables() -> set[str]:
-    """The calibration tables in the package (fp32 and, where measured, bf16), as archive paths."""
-    tables = {f"autograder/calibrate/{p.name}" for p in (ROOT / "autograder" / "calibrate").glob("thresholds_*.json")}
+    """The calibration tables in the package, as archive paths."""
+    tables = {p.relative_to(ROOT).as_posix() for p in committed_table_files()}
     assert "autograder/calibrate/thresholds_cpu.json" in tables
     return tables
 

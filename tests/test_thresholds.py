@@ -8,6 +8,7 @@ from autograder.calibrate import broken, table, thresholds
 from autograder.calibrate.run import build_table
 from autograder.config import GradingConfig
 from autograder.training.specs import TRAINING_CHECKS
+from conftest import committed_table_files
 
 
 def test_summary_statistics_and_false_fail_estimate():
@@ -32,7 +33,7 @@ def test_a_tight_distribution_keeps_the_minimum_margin():
 
 def committed_tables() -> dict:
     """'cpu' / 'cpu-bf16' / ... -> the table (thresholds_<kind>[-<precision>].json)."""
-    return {p.stem.removeprefix("thresholds_"): json.loads(p.read_text()) for p in table.TABLE_DIR.glob("thresholds_*.json")}
+    return {p.stem.removeprefix("thresholds_"): json.loads(p.read_text()) for p in committed_table_files()}
 
 
 def test_the_cpu_table_is_committed():
@@ -151,7 +152,7 @@ def test_an_emulated_bf16_table_takes_its_seconds_from_the_fp32_table(tmp_path, 
     machine has no speed profile yet. A machine grades in bf16 only where it is native (no slower
     than fp32), so the fp32 entry's seconds stand in."""
     monkeypatch.setenv("AUTOGRADER_THRESHOLDS_DIR", str(tmp_path))
-    fp32 = json.loads((table.TABLE_DIR / "thresholds_cpu.json").read_text())
+    fp32 = committed_tables()["cpu"]
     (tmp_path / "thresholds_cpu.json").write_text(json.dumps(fp32))
     emulated = json.loads(json.dumps(fp32))
     emulated.update(precision="bf16", emulated_bf16=True)
