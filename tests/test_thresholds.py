@@ -131,7 +131,8 @@ def test_the_bf16_table_agrees_with_the_fp32_table():
     table's threshold is under the other table's worst reference seed, so the reference passes
     whichever table a machine grades with, and the means lie within one σ (one distribution, not
     two). Each table's own broken variants fall under its own threshold
-    (test_every_broken_variant_in_the_table_falls_below_its_threshold).
+    (test_every_broken_variant_in_the_table_falls_below_its_threshold), and for a check that
+    autocasts, every broken variant of either precision falls under both thresholds.
 
     A check whose spec never uses bf16 trains in fp32 in both tables. Measured on the same kind of
     CPU its entries agree bit for bit; the committed tables come from different CPUs (fp32 on AVX2,
@@ -145,6 +146,10 @@ def test_the_bf16_table_agrees_with_the_fp32_table():
             assert a["values"] == b["values"], name
         assert max(a["threshold"], b["threshold"]) < min(a["min"], b["min"]), name
         assert abs(a["mean"] - b["mean"]) < max(a["std"], b["std"]), name
+        if spec.bf16:  # a broken model's verdict must not depend on the precision either
+            worst_broken = max(x for t in (a, b) for v in t["broken_variants"].values() for x in v["accuracy"]
+                               if x is not None)
+            assert worst_broken < min(a["threshold"], b["threshold"]), name
 
 
 def test_an_emulated_bf16_table_takes_its_seconds_from_the_fp32_table(tmp_path, monkeypatch):
