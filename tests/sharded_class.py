@@ -16,8 +16,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from conftest import ROOT
-from corpus.manifest import CASES, build
+from tests.helpers import ROOT
+from tests.corpus.manifest import CASES, build
 
 # one folder per student, as the clones of their repositories
 CLASS = ("reference", "stubs", "lenet_no_relu", "fc2layer_no_relu", "perm_pixel_in_place", "vgg_cfg_order",

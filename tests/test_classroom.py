@@ -39,7 +39,7 @@ from autograder.config import PARTS
 from autograder.release import vendor
 from autograder.results.redact import leaks
 from autograder.verbs import classroom
-from conftest import ROOT, committed_table_files, run_cli
+from tests.helpers import ROOT, committed_table_files, run_cli
 
 COMMAND_GRADER = "classroom-resources/autograding-command-grader@v1"
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"

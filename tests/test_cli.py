@@ -4,7 +4,7 @@ import torch
 from autograder import cli
 from autograder.calibrate.table import table_path
 from autograder.config import GradingConfig
-from conftest import ROOT, run_cli
+from tests.helpers import ROOT, run_cli
 
 VERBS = sorted(cli.build_parser()._subparsers._group_actions[0].choices)
 

@@ -10,8 +10,8 @@ import pytest
 from autograder.extract import extract_submission
 from autograder.sandbox.client import Sandbox
 from autograder.sandbox.isolation import Policy
-from conftest import grade, statuses
-from corpus.manifest import CASES, build
+from tests.helpers import grade, statuses
+from tests.corpus.manifest import CASES, build
 
 FUNCTIONS = """
 import os, time

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from autograder.data import DataNotFound, load_arrays
-from conftest import ROOT, read_results, run_cli
+from tests.helpers import ROOT, read_results, run_cli
 
 
 def test_torchvision_layout_gives_the_same_arrays(tmp_path, data_dir, cache_dir):

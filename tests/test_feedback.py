@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autograder.results.redact import leaks
-from conftest import ROOT, run_cli
+from tests.helpers import ROOT, run_cli
 
 pytestmark = pytest.mark.slow
 PNG = b"\x89PNG\r\n\x1a\n"

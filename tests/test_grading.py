@@ -10,8 +10,8 @@ import pytest
 
 from autograder.config import PARTS
 from autograder.results.redact import leaks
-from conftest import SAME_CODE, grade, statuses
-from corpus.manifest import CASES
+from tests.helpers import SAME_CODE, grade, statuses
+from tests.corpus.manifest import CASES
 
 pytestmark = pytest.mark.slow
 

@@ -26,7 +26,7 @@ from autograder.suites import runner
 from autograder.suites.runner import SetupProblem
 from autograder.training import precision
 from autograder.training.specs import TRAINING_CHECKS
-from conftest import ROOT, read_results, run_cli
+from tests.helpers import ROOT, read_results, run_cli
 
 NATIVE_BF16 = precision.native_bf16("cpu")
 CPU_CGROUP = Path("/sys/fs/cgroup/cpu")
@@ -204,7 +204,7 @@ def test_forcing_bf16_without_native_support_grades_nobody(tmp_path, data_dir, c
 
 
 # -- the reference gets full marks in every setting -----------------------------------------------------
-# Under load the parts that train are what can time out; VGG is the one that did (issue 10), and
+# Under load the parts that train are what can time out; VGG is the one that did, and
 # FC2Layer adds an MNIST training. Grading just those keeps each setting to a few minutes of CI.
 LOADED_PARTS = ("--parts", "VGG", "FC2Layer")
 

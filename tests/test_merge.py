@@ -23,9 +23,9 @@ from autograder.results.model import TestResult as CheckResult  # not collected 
 from autograder.verbs.grade import write_outputs
 from autograder.verbs.merge import MergeError
 from autograder.verbs.merge import main as merge_main
-from conftest import ROOT, run_cli
-from sharded_class import assert_merged_equals_unsharded, grade_unsharded, grading_options, make_class
-from slurm_cluster import why_unavailable
+from tests.helpers import ROOT, run_cli
+from tests.sharded_class import assert_merged_equals_unsharded, grade_unsharded, grading_options, make_class
+from tests.slurm_cluster import why_unavailable
 
 SLURM = ROOT / "examples" / "slurm"
 

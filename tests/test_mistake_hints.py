@@ -1,4 +1,4 @@
-"""Hints for the mistakes that real submissions contain (issue 11): each case of
+"""Hints for the mistakes that real submissions contain: each case of
 tests/corpus_mistakes is graded once per session by the real CLI, as a folder of .py files and as a
 notebook, one grading run per part (--parts; training on, but a failed prerequisite trains nothing),
 and many small tests read the results. The pure hint functions are tested directly below."""
@@ -13,8 +13,8 @@ from autograder.extract import Unit
 from autograder.extract.units import Extracted
 from autograder.extract.facts import definition_facts
 from autograder.suites import hints, messages
-from conftest import ROOT, Graded, as_notebook, grade, statuses
-from corpus_mistakes.manifest import ALL_FAIL, CHAIN, CONSTRUCTION, MISTAKES, NOT_RUN, build, grade_groups
+from tests.helpers import ROOT, Graded, as_notebook, grade, statuses
+from tests.corpus_mistakes.manifest import ALL_FAIL, CHAIN, CONSTRUCTION, MISTAKES, NOT_RUN, build, grade_groups
 
 FORMATS = ("folder", "notebook")
 

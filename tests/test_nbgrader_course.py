@@ -26,8 +26,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder.results.redact import leaks
-from conftest import ROOT, read_results, run_cli
-from nbgrader_class import (ASSIGNMENT, BIN, BLOG_ANSWER, cell, environment, grade_cells, hand_in, nbgrader, new_course,
+from tests.helpers import ROOT, read_results, run_cli
+from tests.nbgrader_class import (ASSIGNMENT, BIN, BLOG_ANSWER, cell, environment, grade_cells, hand_in, nbgrader, new_course,
                             read, student_notebooks)
 
 pytestmark = pytest.mark.slow

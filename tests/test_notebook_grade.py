@@ -12,8 +12,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import ROOT
-from nbgrader_class import kernel_dir
+from tests.helpers import ROOT
+from tests.nbgrader_class import kernel_dir
 
 SOURCE = ROOT / "source" / "week2_cnn"
 

@@ -1,4 +1,4 @@
-"""The notebooks' self-check cells (issue 11, part 2): after each part's solution cell, a locked
+"""The notebooks' self-check cells: after each part's solution cell, a locked
 0-point cell runs that part's public, data-free checks in the student's kernel, from the generated
 week2_checks.py shipped next to the notebooks (torch and numpy only: no engine, no pytest, no
 hidden suite), with the hints of `python -m autograder check`, and never stops the notebook.
@@ -36,8 +36,8 @@ with warnings.catch_warnings():  # the suite's markers are registered by the gra
     from autograder.public import selfcheck, test_public
 from autograder.release import notebooks, selfcheck_file
 from autograder.results.redact import hidden_lines
-from conftest import ROOT, run_cli
-from nbgrader_class import BIN, WRONG_LENET5, kernel_dir
+from tests.helpers import ROOT, run_cli
+from tests.nbgrader_class import BIN, WRONG_LENET5, kernel_dir
 
 SOURCE, RELEASE = ROOT / "source" / "week2_cnn", ROOT / "release" / "week2_cnn"
 SHIPPED = RELEASE / selfcheck_file.FILE_NAME

@@ -1,4 +1,4 @@
-"""The nbgrader source notebooks are built from solutions/ (no drift), are laid out as the issue asks
+"""The nbgrader source notebooks are built from solutions/ (no drift), are laid out as nbgrader needs
 (solution regions only where students write code, everything else locked, one autograded cell per
 part with the CLI's points and nothing but a call in its hidden region), and the release hides
 solutions, hidden tests and rubrics. Fast: no grading, no kernels."""
@@ -17,7 +17,7 @@ from autograder.config import PARTS
 from autograder.notebook import NOTEBOOK_OF_PART
 from autograder.release import notebooks
 from autograder.results.redact import leaks
-from conftest import ROOT, run_cli
+from tests.helpers import ROOT, run_cli
 
 SOURCE, RELEASE = ROOT / "source" / "week2_cnn", ROOT / "release" / "week2_cnn"
 CLI_POINTS = {"LeNet5": 25, "FC2Layer": 15, "CNN": 20, "perm_pixel": 12, "VGG": 28}  # README's table, total 100

@@ -17,7 +17,7 @@ from autograder.extract import extract_submission
 from autograder.sandbox import isolation
 from autograder.sandbox.client import ResultCache, Sandbox
 from autograder.suites.runner import private_paths
-from conftest import ROOT, grade, statuses
+from tests.helpers import ROOT, grade, statuses
 
 KEY = "ab" + "0" * 62
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from sharded_class import assert_merged_equals_unsharded, grading_options, make_class, unsharded_run
-from slurm_cluster import SlurmCluster, processes_with, why_unavailable
+from tests.helpers import ROOT
+from tests.sharded_class import assert_merged_equals_unsharded, grading_options, make_class, unsharded_run
+from tests.slurm_cluster import SlurmCluster, processes_with, why_unavailable
 
 SUBMIT = ROOT / "examples" / "slurm" / "submit.sh"
 SHARDS = 3

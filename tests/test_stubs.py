@@ -4,7 +4,7 @@ import importlib.util
 import pytest
 
 from autograder.release import stubs
-from conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_committed_stubs_match_derivation():

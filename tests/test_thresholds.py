@@ -8,7 +8,7 @@ from autograder.calibrate import broken, table, thresholds
 from autograder.calibrate.run import build_table
 from autograder.config import GradingConfig
 from autograder.training.specs import TRAINING_CHECKS
-from conftest import committed_table_files
+from tests.helpers import committed_table_files
 
 
 def test_summary_statistics_and_false_fail_estimate():

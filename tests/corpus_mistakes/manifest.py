@@ -1,4 +1,4 @@
-"""Mistakes that real submissions contain, and the hint each must get (GitHub issue 11).
+"""Mistakes that real submissions contain, and the hint each must get.
 
 A case is the reference solutions with the definitions in `drops` removed, plus one student file
 (cases/<name>.py, sorted last) with the mistake. Each case is graded as a folder of .py files and

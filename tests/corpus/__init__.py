@@ -1,0 +1,1 @@
+"""The grading corpus (manifest.py) and its submissions."""
