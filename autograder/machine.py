@@ -20,10 +20,8 @@ from pathlib import Path
 from autograder.config import GradingConfig, available_cores
 
 _FLAGS_THAT_MATTER = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "fma", "asimd", "bf16")
-# Environment switches that pick torch's CPU kernels. On a 2-core AMD EPYC with avx512_bf16,
-# ONEDNN_MAX_CPU_ISA=AVX512_CORE made a bf16 convolution step 4.7x slower (oneDNN's bf16 emulation)
-# while torch still reported native bf16; ATEN_CPU_CAPABILITY=default made it 1.8x slower. A speed
-# profile measured under one setting must not set the limits of another.
+# Environment switches that pick torch's CPU kernels: each changes the reference's speed, so a speed
+# profile measured under one setting must not set the limits of another (docs/grading.md has the figures).
 KERNEL_SWITCHES = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY")
 
 

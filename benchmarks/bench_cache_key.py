@@ -15,7 +15,7 @@ exact text, cold cache, measured side by side.
    each key needs.
 3. The first --grade students are graded twice, in-process (grade_submission, 1 job, every core),
    each time from a cold result cache: once keyed on the normalised code, once on the exact text
-   (the key before issue 12). The two runs alternate student by student, so load from other
+   (the key before the cache normalised code). The two runs alternate student by student, so load from other
    processes on a shared machine falls on both alike. Reported: wall seconds per student,
    trainings run (new cache entries), scores (must be equal in both runs).
 """

@@ -84,8 +84,8 @@ def normalize_ahead(arrays: dict[str, np.ndarray], dataset: str) -> dict[str, np
     """MNIST's images normalised with numpy: float32 (N, 1, 28, 28); other data sets as they are.
 
     The sandbox's supervisor does this once, before it forks, so that its children share one copy
-    instead of each normalising 70,000 images inside its time limit (0.9 s of one core per child on
-    a 2-core AVX2 CPU). numpy starts no thread pool (a fork after one can hang the children), and
+    instead of each normalising 70,000 images inside its time limit (about a CPU-second per child).
+    numpy starts no thread pool (a fork after one can hang the children), and
     its float32 division and subtraction round as torch's do: the values equal _normalize's bit for
     bit (test_training)."""
     if dataset != "mnist" or arrays["train_x"].dtype != np.uint8:

@@ -1,8 +1,8 @@
 """Which arithmetic a grading run trains in: bf16 autocast only where the hardware runs it natively.
 
 On a CPU without native bf16 (no avx512_bf16 / AMX: most laptops, many cloud VMs and CI runners),
-oneDNN emulates bf16 and a VGG training step runs about 20x slower than in fp32 (measured: 6 vs
-136 images/s on a 2-core AMD EPYC with AVX2), so a correct VGG timed out there. Each precision has
+oneDNN emulates bf16, about 20x slower than fp32: too slow for a correct VGG to train inside its
+time limit (docs/grading.md#verdicts-that-hold-on-any-machine). Each precision has
 its own calibration table (thresholds_<kind>-<precision>.json); 'auto' picks bf16 only where it is
 native *and* calibrated, fp32 otherwise. The spec sent to the sandbox carries the resolved choice,
 so cached results of one precision are never read for the other.
@@ -32,11 +32,10 @@ def native_bf16(device: str) -> bool:
     x86 CPUs: avx512_bf16 or AMX in the CPU's flags, and no ONEDNN_MAX_CPU_ISA cap below them.
 
     Not torch's own test (torch.ops.mkldnn._is_mkldnn_bf16_supported): it asks oneDNN whether bf16
-    is *supported*, which it is on any AVX-512 CPU (Skylake to Ice Lake included), in emulation.
-    On a 2-core AMD EPYC with avx512_bf16 and oneDNN capped at AVX512_CORE, which is such a CPU,
-    torch still said True and a bf16 convolution step took 173 ms against 71 in fp32 and 37 in
-    native bf16. Reading the flags also keeps torch out of the CLI (its import costs 2-3 s before
-    any worker starts). Other CPUs (ARM, where the flags differ) ask torch."""
+    is *supported*, which it is on any AVX-512 CPU (Skylake to Ice Lake included), in emulation,
+    slower than fp32 (the measurements: docs/grading.md#verdicts-that-hold-on-any-machine).
+    Reading the flags also keeps torch out of the CLI (its import costs seconds before any worker
+    starts). Other CPUs (ARM, where the flags differ) ask torch."""
     if device.startswith("cuda"):
         import torch
 
