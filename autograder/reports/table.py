@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 from pathlib import Path
 
 from autograder.config import PARTS
@@ -28,8 +29,15 @@ def write_csv(results: list[SubmissionResult], path: Path) -> None:
         writer.writerows(rows(results))
 
 
+def display_width(text: str) -> int:
+    """Terminal columns: wide and full-width characters (Chinese names: '2021001 张三') take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+               for ch in text)
+
+
 def format_table(results: list[SubmissionResult]) -> str:
     table = rows(results)
-    widths = {c: max(len(c), *(len(r[c]) for r in table)) if table else len(c) for c in COLUMNS}
-    line = lambda r: "  ".join(str(r[c]).ljust(widths[c]) for c in COLUMNS)  # noqa: E731
+    widths = {c: max(display_width(c), *(display_width(r[c]) for r in table)) if table else len(c) for c in COLUMNS}
+    pad = lambda text, width: text + " " * (width - display_width(text))  # noqa: E731
+    line = lambda r: "  ".join(pad(str(r[c]), widths[c]) for c in COLUMNS)  # noqa: E731
     return "\n".join([line({c: c for c in COLUMNS})] + [line(r) for r in table])
