@@ -4,8 +4,9 @@ reference needs for each training check), from which the time limits are scaled.
 
 Both are memoised in <cache>/machine/<fingerprint>.json, so a machine pays for one grading of the
 reference per combination of settings, not one per run: the speed profile per machine fingerprint
-(CPU, threads, torch, device, precision), each canary verdict per settings digest (seed, limits,
-thresholds table, grader code, data). A verdict for all parts with training covers any subset.
+(CPU, threads, torch, device, precision) and training recipes, each canary verdict per settings
+digest (seed, limits, thresholds table, grader code, data). A verdict for all parts with training
+covers any subset.
 """
 from __future__ import annotations
 
@@ -53,6 +54,14 @@ def grader_version() -> str:
             h.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]
+
+
+def fingerprint(config: GradingConfig) -> dict:
+    """The machine's fingerprint (machine.fingerprint) and what each training check trains: a speed
+    profile measured for one recipe must not set the limits of another."""
+    specs = machine.digest({name: [ctor, list(args), spec.to_dict()]
+                            for name, (ctor, args, spec) in TRAINING_CHECKS[config.device_kind].items()})
+    return {**machine.fingerprint(config), "specs": specs}
 
 
 def settings(config: GradingConfig, data_prints: dict) -> dict:
@@ -104,9 +113,9 @@ def ensure(config: GradingConfig, *, say=print) -> tuple[GradingConfig, CanaryRe
     if not REFERENCE.is_dir():
         raise SetupProblem(f"the reference solution is not installed ({REFERENCE}): the canary needs it to check "
                            "this machine before grading anyone")
-    fingerprint = machine.fingerprint(config)
-    memo_path = Path(config.cache_dir) / "machine" / f"{machine.digest(fingerprint)}.json"
-    memo = _read(memo_path) or {"fingerprint": fingerprint, "speed": {}, "canaries": {}}
+    profile_key = fingerprint(config)
+    memo_path = Path(config.cache_dir) / "machine" / f"{machine.digest(profile_key)}.json"
+    memo = _read(memo_path) or {"fingerprint": profile_key, "speed": {}, "canaries": {}}
     _, data_prints, _, data_errors = prepare_data(config)
     key = machine.digest(settings(config, data_prints))
     speed = memo["speed"]

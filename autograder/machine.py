@@ -1,9 +1,10 @@
 """What this machine is, as far as a grading verdict can depend on it.
 
-The fingerprint names everything that changes how fast (or in what arithmetic) the reference
-trains here: CPU model and flags, cores and threads, torch, device and precision, and the
-environment switches that pick torch's CPU kernels where one is set. The canary's
-memo (canary.py) and the machine's speed profile, from which time limits are scaled, are keyed on it.
+The fingerprint names everything about the machine and the run that changes how fast (or in what
+arithmetic) the reference trains here: CPU model and flags, cores and threads, torch, device and
+precision, and the environment switches that pick torch's CPU kernels where one is set. The
+canary's memo (canary.py) and the machine's speed profile, from which time limits are scaled, are
+keyed on it, together with what the training checks train (canary.fingerprint adds that).
 """
 from __future__ import annotations
 
@@ -69,22 +70,16 @@ def describe() -> dict:
 
 
 def fingerprint(config: GradingConfig) -> dict:
-    """Everything about this machine and run that sets the reference's speed and arithmetic, and what
-    the training checks train. Not a CPU quota or other load: limits are in CPU seconds, which neither
-    changes."""
-    from autograder.training.specs import TRAINING_CHECKS
-
+    """Everything about this machine and run that sets the reference's speed and arithmetic. Not a
+    CPU quota or other load: limits are in CPU seconds, which neither changes."""
     gpu = None
     if config.device.startswith("cuda"):
         import torch
 
         gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
-    # What each check trains: the speed profile measured for one recipe must not set the limits of another.
-    specs = digest({name: [ctor, list(args), spec.to_dict()]
-                    for name, (ctor, args, spec) in TRAINING_CHECKS[config.device_kind].items()})
     return {**cpu_info(), "cores": available_cores(), "threads": config.threads, "torch": torch_version(),
             "device": config.device, "gpu": gpu, "precision": config.precision, "spec_kind": config.device_kind,
-            "specs": specs, **_kernel_switches_field()}
+            **_kernel_switches_field()}
 
 
 def torch_version() -> str:

@@ -109,12 +109,13 @@ def probe(args, checks: list[str]) -> dict:
 
 
 def calibrate(args, report: dict) -> Path:
-    from autograder.calibrate import run
     from autograder.config import GradingConfig
+    from autograder.verbs import calibrate as calibration
 
     config = GradingConfig(data_dir=args.data_dir, cache_dir=args.cache_dir, device=args.device, spec_kind="cuda")
     started = time.perf_counter()
-    path = run.main(config=config, n_seeds=args.seeds, out=args.out / "thresholds_cuda.json", budget_s=args.budget_s)
+    path = calibration.write_table(config=config, n_seeds=args.seeds, out=args.out / "thresholds_cuda.json",
+                                   budget_s=args.budget_s)
     table = json.loads(path.read_text())
     report["calibration_s"] = round(time.perf_counter() - started, 1)
     report["calibration_seeds"] = len(table["seeds"])

@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from autograder import machine
-from autograder.calibrate.run import build_table
+from autograder import canary, machine
 from autograder.calibrate.table import NotCalibrated, calibrated_precisions, load, table_path
 from autograder.config import GradingConfig
 from autograder.suites import runner
 from autograder.suites.runner import SetupProblem
 from autograder.training import precision
 from autograder.training.specs import TRAINING_CHECKS
+from autograder.verbs.calibrate import build_table
 from tests.helpers import ROOT, read_results, run_cli
 
 NATIVE_BF16 = precision.native_bf16("cpu")
@@ -155,10 +155,10 @@ def test_a_changed_training_recipe_gets_its_own_speed_profile(monkeypatch):
     """Time limits scale from the reference's measured CPU seconds per check; a profile measured for
     one recipe (say a full epoch) must not set the limits of another."""
     config = GradingConfig(precision="fp32")
-    before = machine.fingerprint(config)
+    before = canary.fingerprint(config)
     ctor, args, lenet = TRAINING_CHECKS["cpu"]["LeNet5"]
     monkeypatch.setitem(TRAINING_CHECKS["cpu"], "LeNet5", (ctor, args, replace(lenet, train_subset=60000)))
-    after = machine.fingerprint(config)
+    after = canary.fingerprint(config)
     assert machine.digest(after) != machine.digest(before)
     assert {k: v for k, v in after.items() if k != "specs"} == {k: v for k, v in before.items() if k != "specs"}
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from autograder.reports.outputs import write_outputs
 from autograder.results.model import SubmissionResult
 from autograder.results.model import TestResult as CheckResult  # not collected as a test class
-from autograder.verbs.grade import write_outputs
 from autograder.verbs.merge import MergeError
 from autograder.verbs.merge import main as merge_main
 from tests.helpers import ROOT, run_cli

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from autograder.calibrate import broken, table, thresholds
-from autograder.calibrate.run import build_table
 from autograder.config import GradingConfig
 from autograder.training.specs import TRAINING_CHECKS
+from autograder.verbs.calibrate import build_table
 from tests.helpers import committed_table_files
 
 

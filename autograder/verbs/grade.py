@@ -5,7 +5,6 @@ after every sandbox child is gone, so nothing a submission wrote can stand in fo
 """
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import sys
@@ -16,15 +15,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 import autograder.calibrate.table as calibration_table
-from autograder.calibrate.table import NotCalibrated
 from autograder.config import GradingConfig
 from autograder.reports import table
-from autograder.reports.feedback import write_class_summary, write_feedback
-from autograder.reports.gradescope import to_gradescope
+from autograder.reports.outputs import write_outputs
 from autograder.results.model import SubmissionResult
 from autograder import canary, machine
-
-EXIT_OK, EXIT_GRADER_ERROR = 0, 2
+from autograder.verbs import EXIT_GRADER_ERROR, EXIT_OK
 
 
 def submission_entries(paths: list[Path]) -> list[tuple[str, Path]]:
@@ -79,27 +75,6 @@ def _grade_one(name: str, path: str, config: GradingConfig) -> tuple[str, dict |
 
 def _error_result(name: str, config: GradingConfig, text: str) -> SubmissionResult:
     return SubmissionResult(submission=name, tests=(), seed=config.seed, device=config.device, grader_error=text)
-
-
-def write_outputs(results: list[SubmissionResult], out: Path, run_info: dict, *, feedback: bool = True,
-                  device_kind: str = "cpu", precision: str | None = None) -> None:
-    calib = None
-    if feedback:
-        try:
-            calib = calibration_table.load(device_kind, precision)
-        except NotCalibrated:
-            pass
-    for result in results:
-        folder = out / result.submission
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "results.json").write_text(json.dumps(to_gradescope(result), ensure_ascii=False, indent=1))
-        (folder / "result.full.json").write_text(json.dumps(result.to_dict(), ensure_ascii=False))
-        if feedback:
-            write_feedback(result, folder, calib)
-    table.write_csv(results, out / "grades.csv")
-    (out / "summary.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=1))
-    if feedback and results:
-        write_class_summary(results, out)
 
 
 def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingConfig(),

@@ -3,7 +3,7 @@
 Each shard folder holds summary.json and <name>/result.full.json per submission (what `grade`
 writes). The merged folder gets what one unsharded `grade` run would write: grades.csv,
 summary.json and, per submission, results.json, result.full.json and the feedback, all through
-grade.write_outputs. Shards are refused, with the reason, when they overlap (a submission or a
+reports.outputs.write_outputs, as `grade` writes them. Shards are refused, with the reason, when they overlap (a submission or a
 shard index twice), are incomplete (a shard missing, or a submission without its result) or were
 graded differently (seed, device, torch version, or a different set of checks: other --parts or
 --no-training).
@@ -16,8 +16,9 @@ from pathlib import Path
 
 from autograder.config import GradingConfig
 from autograder.reports import table
+from autograder.reports.outputs import write_outputs
 from autograder.results.model import SubmissionResult
-from autograder.verbs.grade import EXIT_GRADER_ERROR, EXIT_OK, write_outputs
+from autograder.verbs import EXIT_GRADER_ERROR, EXIT_OK
 
 
 class MergeError(ValueError):
