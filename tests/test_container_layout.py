@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
 SECRET_MISSING = "CONTAINER-SECRETS-HIDDEN"
 """What the thief's LeNet5 raises when it found neither the reference nor the hidden suites."""
+THIEF = "2021009 小偷"
+"""The thief's upload, named as uploads are (a space, Chinese characters)."""
 
 
 @dataclass
@@ -128,7 +130,7 @@ def build_image(image_root: Path) -> Image:
 
 def thief(folder: Path, image: Image) -> Path:
     """The reference LeNet5, which works only if it can read the reference solution or the hidden
-    suites where the image keeps them (submission code must see neither)."""
+    suites where the image keeps them (submission code must see neither). Named as uploads are."""
     secrets = [str(image.workdir / "solutions" / "lab1_lenet5.py"), str(image.workdir / "autograder" / "hidden" / "test_lenet5.py")]
     assert all(os.path.isfile(p) for p in secrets)
     source = (ROOT / "solutions" / "lab1_lenet5.py").read_text(encoding="utf-8")
@@ -146,7 +148,7 @@ def _peek():
             pass
     raise RuntimeError("{SECRET_MISSING}")
 '''
-    path = folder / "thief.py"
+    path = folder / f"{THIEF}.py"
     path.write_text(source, encoding="utf-8")
     return path
 
@@ -213,7 +215,7 @@ def test_the_container_grades_reference_and_stubs(no_training_run):
 @pytest.mark.skipif(not can_use_namespaces(), reason="file isolation needs root on Linux (namespaces)")
 def test_submission_code_sees_neither_the_reference_nor_the_hidden_suites(no_training_run):
     process, out = no_training_run
-    result = json.loads((out / "thief" / "result.full.json").read_text())
+    result = json.loads((out / THIEF / "result.full.json").read_text(encoding="utf-8"))
     lenet = [t for t in result["tests"] if t["part"] == "LeNet5"]
     assert lenet, [t["name"] for t in result["tests"]]
     assert not any(t["status"] == "passed" for t in lenet), "the thief read the reference or the hidden suites"
