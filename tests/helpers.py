@@ -42,6 +42,11 @@ def statuses(result: dict) -> dict[str, str]:
     return {t["name"]: t["status"] for t in result["tests"]}
 
 
+def failing(result: dict) -> set[str]:
+    """The tests of a full result that did not pass."""
+    return {name for name, status in statuses(result).items() if status != "passed"}
+
+
 SAME_CODE = ("reference", "lenet_no_relu")  # graded again as one .py file and as a notebook
 
 

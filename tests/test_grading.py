@@ -10,14 +10,10 @@ import pytest
 
 from autograder.config import PARTS
 from autograder.results.redact import leaks
-from tests.helpers import SAME_CODE, grade, statuses
+from tests.helpers import SAME_CODE, failing, grade, statuses
 from tests.corpus.manifest import CASES
 
 pytestmark = pytest.mark.slow
-
-
-def failing(result: dict) -> set[str]:
-    return {name for name, status in statuses(result).items() if status != "passed"}
 
 
 def test_batch_completes_without_grader_errors(corpus):

@@ -17,7 +17,7 @@ import pytest
 
 from autograder.results.redact import leaks
 from autograder.suites.plugin import MAX_OUTPUT_CHARS
-from tests.helpers import ROOT, read_results, run_cli, statuses
+from tests.helpers import ROOT, failing, read_results, run_cli, statuses
 from tests.corpus.manifest import CASES, HOSTILE_CASES, build
 
 pytestmark = pytest.mark.slow
@@ -91,10 +91,6 @@ def batch(tmp_path_factory, data_dir, cache_dir) -> Batch:
     server.close()
     return Batch(result.returncode, result.stderr, seconds, root / "out", read_results(root / "out"), received,
                  sandbox_leftovers() - before)
-
-
-def failing(result):
-    return {n for n, s in statuses(result).items() if s != "passed"}
 
 
 def output(batch, case, test):
