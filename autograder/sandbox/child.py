@@ -15,6 +15,7 @@ import types
 import torch
 
 from autograder.sandbox import isolation, protocol
+from autograder.sandbox.child_messages import Isolated, Loaded, LoadError, OpDone, Progress, SetupError
 from autograder.sandbox.ops import MissingName, Ops
 
 MAX_TRACEBACK_CHARS = 2000
@@ -51,14 +52,14 @@ def _define(units: list[dict], resp_fd: int, origins: set[str]) -> dict | None:
     sys.modules["submission"] = module
     ns = module.__dict__
     for index, unit in enumerate(units):
-        protocol.send(resp_fd, {"progress": index})
+        protocol.send(resp_fd, Progress(index).to_wire())
         try:
             code = compile("\n" * (unit["lineno"] - 1) + unit["source"], unit["origin"], "exec",
                            flags=unit["flags"], dont_inherit=True)
             exec(code, ns)
         except BaseException as exc:  # SystemExit included: defining code must not end the child
             _flush()
-            protocol.send(resp_fd, {"load_error": {"unit": index, **describe_exception(exc, origins)}})
+            protocol.send(resp_fd, LoadError(index, describe_exception(exc, origins)).to_wire())
             return None
     return ns
 
@@ -79,34 +80,33 @@ def main(req_fd: int, resp_fd: int, units: list[dict], policy: isolation.Policy,
         sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")
         work, uid, notes = isolation.enter(policy, serial)
         torch.set_num_threads(policy.threads)
-        protocol.send(resp_fd, {"isolated": {"uid": uid, "notes": notes, "work": work}})
+        protocol.send(resp_fd, Isolated(uid, work, notes).to_wire())
     except BaseException as exc:  # isolation failed: nothing of the student's has run yet
-        protocol.send(resp_fd, {"setup_error": f"{type(exc).__name__}: {exc}"})
+        protocol.send(resp_fd, SetupError(f"{type(exc).__name__}: {exc}").to_wire())
         os._exit(3)
     origins = _register_sources(units)
     ns = _define(units, resp_fd, origins)
     if ns is None:
         os._exit(0)
-    protocol.send(resp_fd, {"loaded": True})
+    protocol.send(resp_fd, Loaded().to_wire())
     ops = Ops(ns, data, device)
     while True:
         try:
             request = protocol.recv(req_fd)
         except protocol.ProtocolError:
             os._exit(0)
-        reply = {"id": request.get("id")}
+        nonce = request.get("id")
         threads = request.get("threads") or policy.threads  # fewer while other children run beside it
         try:
             torch.set_num_threads(threads)
-            reply.update(ok=True, result=ops.dispatch(request["op"], request.get("args", {})))
+            reply = OpDone(nonce, True, result=ops.dispatch(request["op"], request.get("args", {})))
         except BaseException as exc:  # sys.exit() in student code is a failed check, not an exit
-            reply.update(ok=False, error=describe_exception(exc, origins))
+            reply = OpDone(nonce, False, error=describe_exception(exc, origins))
         finally:
             torch.set_num_threads(policy.threads)
         _flush()
         try:
-            protocol.send(resp_fd, reply)
+            protocol.send(resp_fd, reply.to_wire())
         except (TypeError, ValueError, OverflowError) as exc:
-            protocol.send(resp_fd, {"id": reply["id"], "ok": False,
-                                    "error": {"type": "BadResult", "message": f"result could not be sent: {exc}",
-                                              "traceback": "", "missing": None}})
+            error = {"type": "BadResult", "message": f"result could not be sent: {exc}", "traceback": "", "missing": None}
+            protocol.send(resp_fd, OpDone(nonce, False, error=error).to_wire())

@@ -12,6 +12,9 @@ from __future__ import annotations
 import os
 import time
 
+from autograder.sandbox.errors import SandboxError
+from autograder.sandbox.wire import Usage
+
 TICK = 0.5
 """Seconds between two looks at a running op's CPU time."""
 STARVED = 0.2
@@ -80,11 +83,10 @@ class OpUsage:
     def next_look(self) -> float:
         return min(time.monotonic() + TICK, self.backstop)
 
-    def summary(self) -> dict:
-        return {"cpu_seconds": round(self.cpu(), 3), "wall_seconds": round(self.wall(), 3),
-                "waited": round(self.waited(), 3)}
+    def summary(self) -> Usage:
+        return Usage(round(self.cpu(), 3), round(self.wall(), 3), round(self.waited(), 3))
 
-    def overrun(self) -> dict | None:
+    def overrun(self) -> SandboxError | None:
         """The error that ends the op now, or None while it may go on.
 
         - CPU time past the limit: a timeout (the code is too slow, whatever the machine's load).
@@ -92,7 +94,7 @@ class OpUsage:
           it was busy all along (a one-thread loop's CPU time trails the wall clock by its start-up):
           then its CPU time reaches the limit a moment later and decides.
         - Wall time past the backstop, the child starved: 'starved' (not final; regrade).
-        Where the CPU time cannot be read, the wall clock alone decides, as before."""
+        Where the CPU time cannot be read, the wall clock alone decides."""
         wall = self.wall()
         if not self.measurable:
             return self._timeout(wall, "wall") if wall >= self.limit else None
@@ -107,12 +109,10 @@ class OpUsage:
                 return None  # computing all along: its CPU time, a moment behind the wall clock, decides
             return self._timeout(wall, "wall", waited)
         if wall >= self.limit * self.wall_factor:
-            return {"kind": "starved", "phase": "op", "seconds": self.limit, "wall_seconds": round(wall, 1),
-                    "cpu_seconds": round(cpu, 1), "waited": round(waited, 3)}
+            return SandboxError("starved", "op", seconds=self.limit, wall_seconds=round(wall, 1),
+                                cpu_seconds=round(cpu, 1), waited=round(waited, 3))
         return None
 
-    def _timeout(self, used: float, measure: str, waited: float | None = None) -> dict:
-        error = {"kind": "timeout", "phase": "op", "seconds": self.limit, "measure": measure, "used": round(used, 1)}
-        if waited is not None:
-            error["waited"] = round(waited, 3)
-        return error
+    def _timeout(self, used: float, measure: str, waited: float | None = None) -> SandboxError:
+        return SandboxError("timeout", "op", seconds=self.limit, measure=measure, used=round(used, 1),
+                            waited=None if waited is None else round(waited, 3))
