@@ -1,12 +1,30 @@
-"""Read a submission into code snippets: one per .py file, one per notebook code cell."""
+"""Read a submission into code snippets: one per .py file (or per cell of a notebook exported as
+.py), one per notebook code cell.
+
+A grade must not depend on how a file was saved: any encoding an editor writes (text.py), a
+notebook with tens of MB of outputs (notebook_cells.py), a notebook downloaded as .py
+(exported.py), a zipped folder (files.py). Where code truly cannot be read, a note says which
+file and why, and the checks that then miss a definition repeat it (Collected.unread).
+"""
+
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from pathlib import Path
+import codecs
+import io
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
+from autograder.extract import exported, files, text
+from autograder.extract.notebook_cells import MAX_CODE_CHARS, Unreadable, code_cells, too_much_code
 
-MAX_FILE_BYTES = 2_000_000
+MAX_NOTEBOOK_BYTES = 300_000_000
+"""A notebook file larger than this is refused (Gradescope's upload limit is 100 MB)."""
+MAX_PY_BYTES = 4 * MAX_CODE_CHARS
+"""A .py file is all code: at most MAX_CODE_CHARS characters, so at most this many bytes."""
+_READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError)
+"""Reading a file or an archive member (RuntimeError: an encrypted zip member)."""
 
 
 @dataclass(frozen=True)
@@ -20,6 +38,20 @@ class Source:
     """Stem of the file it came from (sibling imports of that name are dropped)."""
 
 
+@dataclass
+class Collected:
+    sources: list[Source] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Messages for the student: what was read unusually, skipped, or not read."""
+    unread: list[str] = field(default_factory=list)
+    """The notes of files (or archives) whose code was not read at all."""
+
+    def not_read(self, name: str, zh: str, en: str) -> None:
+        note = f"{name}: {zh}，未读取 ({en}, not read)"
+        self.notes.append(note)
+        self.unread.append(note)
+
+
 def _strip_magics(text: str) -> str | None:
     """IPython magics and shell escapes are not Python: drop them (a %% cell is dropped whole)."""
     if text.lstrip().startswith("%%"):
@@ -27,72 +59,116 @@ def _strip_magics(text: str) -> str | None:
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines())
 
 
-def _read_text(path: Path, notes: list[str]) -> str | None:
-    if path.stat().st_size > MAX_FILE_BYTES:
-        notes.append(f"{path.name}: 文件过大，未读取 (file larger than {MAX_FILE_BYTES} bytes, not read)")
-        return None
-    raw = path.read_bytes()
-    if b"\x00" in raw:
-        notes.append(f"{path.name}: 不是文本文件，未读取 (binary file, not read)")
-        return None
+def _notebook(file: files.SubmissionFile, out: Collected) -> None:
+    name = file.path.name
+    if file.size > MAX_NOTEBOOK_BYTES:
+        out.not_read(name, f"文件过大（超过 {MAX_NOTEBOOK_BYTES // 10**6} MB）",
+                     f"file larger than {MAX_NOTEBOOK_BYTES:,} bytes")
+        return
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        notes.append(f"{path.name}: 不是 UTF-8 文本，未读取 (not UTF-8 text, not read)")
-        return None
-
-
-def _notebook_sources(path: Path, notes: list[str]) -> list[Source]:
-    text = _read_text(path, notes)
-    if text is None:
-        return []
-    import nbformat  # only notebooks need it (a GPU box grading .py files may not have it)
-
-    try:
-        nb = nbformat.reads(text, as_version=4)
-    except (json.JSONDecodeError, nbformat.reader.NotJSONError, ValueError, KeyError, TypeError) as exc:
-        notes.append(f"{path.name}: 不是有效的 notebook，未读取 (not a valid notebook: {str(exc)[:120]})")
-        return []
-    out = []
-    for index, cell in enumerate(nb.get("cells", []), start=1):
-        if cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        code = _strip_magics(source)
+        with file.open() as stream:
+            head = stream.read(4)
+            if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # small and rare: decode whole
+                stream = io.BytesIO((head + stream.read()).decode("utf-16").encode())
+            elif not head.startswith(codecs.BOM_UTF8):
+                stream = io.BytesIO(head) if len(head) < 4 else _Rewound(head, stream)
+            else:
+                stream = _Rewound(head[3:], stream)
+            cells = code_cells(stream)
+    except Unreadable as exc:
+        out.not_read(name, *exc.args)
+        return
+    except (UnicodeDecodeError, *_READ_ERRORS) as exc:
+        out.not_read(name, "无法读取", f"cannot be read: {type(exc).__name__}: {str(exc)[:120]}")
+        return
+    stem = PurePosixPath(name).stem
+    sources = []
+    for cell in cells:
+        code = _strip_magics(cell.source)
         if code and code.strip():
-            out.append(Source(f"{path.name}[cell {index}]", code, path.stem))
-    if not out:
-        notes.append(f"{path.name}: notebook 中没有代码 (no code cells)")
+            sources.append(Source(f"{name}[cell {cell.index}]", code, stem))
+    if not sources:
+        out.notes.append(f"{name}: notebook 中没有代码 (no code cells)")
+    out.sources += sources
+
+
+class _Rewound(io.RawIOBase):
+    """A binary stream with some bytes already read put back in front of it."""
+
+    def __init__(self, head: bytes, rest):
+        self.head, self.rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.head:
+            n = min(len(buffer), len(self.head))
+            buffer[:n], self.head = self.head[:n], self.head[n:]
+            return n
+        data = self.rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _python(file: files.SubmissionFile, out: Collected) -> None:
+    name = file.path.name
+    if file.size > MAX_PY_BYTES:
+        out.not_read(name, f"文件过大（超过 {MAX_PY_BYTES // 10**6} MB 的代码）", f"more than {MAX_PY_BYTES:,} bytes of code")
+        return
+    try:
+        with file.open() as stream:
+            raw = stream.read(MAX_PY_BYTES + 1)
+    except _READ_ERRORS as exc:
+        out.not_read(name, "无法读取", f"cannot be read: {type(exc).__name__}: {str(exc)[:120]}")
+        return
+    decoded = text.decode(raw)
+    if decoded.text is None:
+        out.not_read(name, *decoded.problem)
+        return
+    if len(decoded.text) > MAX_CODE_CHARS:
+        out.not_read(name, *too_much_code(MAX_CODE_CHARS).args)
+        return
+    if decoded.encoding:
+        out.notes.append(f"{name}: 不是 UTF-8 编码，已按 {decoded.encoding} 读取 (read as {decoded.encoding}, not UTF-8)")
+    split = exported.split(decoded.text)
+    if split.skipped_lines:
+        shown = ", ".join(str(i + 1) for i in split.skipped_lines[:8]) + (" …" if len(split.skipped_lines) > 8 else "")
+        out.notes.append(f"{name}: 第 {shown} 行是 IPython 语法（!命令、%魔法命令、get_ipython()），已跳过 "
+                         f"(IPython lines skipped, as in a notebook)")
+    stem = PurePosixPath(name).stem
+    out.sources += [Source(name, snippet.text, stem) for snippet in split.snippets]
+
+
+def collect(path: Path) -> Collected:
+    """All code of a submission, in a fixed order (files sorted by relative path, cells in order).
+
+    path: a .py file, a .ipynb notebook, a folder (every .py and .ipynb below it, skipping hidden
+    folders and checkpoints), or a .zip / .tar.gz of one of them."""
+    path = Path(path)
+    out = Collected()
+    if not path.exists():
+        out.not_read(path.name, "文件不存在", "no such file")
+        return out
+    if path.is_file() and not files.is_archive(path) and path.suffix not in files.CODE_SUFFIXES:
+        out.not_read(path.name, "只接受 .py、.ipynb 文件、目录或 .zip/.tar.gz 压缩包",
+                     "only .py, .ipynb, a folder or a .zip/.tar.gz of them are graded")
+        return out
+    listing = files.listing(path)
+    out.notes += listing.notes
+    if listing.refused:
+        out.unread.append(f"{path.name}: {listing.refused}")
+        return out
+    if not listing.files:
+        what = "压缩包" if files.is_archive(path) else "目录"
+        out.not_read(path.name, f"提交的{what}中没有 .py 或 .ipynb 文件", "no .py or .ipynb files in the submission")
+        return out
+    for file in listing.files:
+        (_notebook if file.path.suffix == ".ipynb" else _python)(file, out)
     return out
 
 
-def _file_sources(path: Path, notes: list[str]) -> list[Source]:
-    if path.suffix == ".ipynb":
-        return _notebook_sources(path, notes)
-    text = _read_text(path, notes)
-    return [] if text is None else [Source(path.name, text, path.stem)]
-
-
 def collect_sources(path: Path) -> tuple[list[Source], list[str]]:
-    """All code of a submission, in a fixed order (files sorted by relative path, cells in order).
-
-    path: a .py file, a .ipynb notebook, or a directory (every .py and .ipynb below it, skipping
-    hidden folders and checkpoints). Returns (sources, notes for the student).
-    """
-    path = Path(path)
-    notes: list[str] = []
-    if path.is_dir():
-        files = sorted(
-            (p for p in path.rglob("*") if p.is_file() and p.suffix in (".py", ".ipynb")
-             and not any(part.startswith(".") or part == "__pycache__" for part in p.relative_to(path).parts)),
-            key=lambda p: p.relative_to(path).as_posix(),
-        )
-        if not files:
-            notes.append("提交的目录中没有 .py 或 .ipynb 文件 (no .py or .ipynb files in the submission)")
-        sources = [s for f in files for s in _file_sources(f, notes)]
-        return sources, notes
-    if path.suffix not in (".py", ".ipynb"):
-        notes.append(f"{path.name}: 只接受 .py、.ipynb 文件或目录 (only .py, .ipynb or a folder are graded)")
-        return [], notes
-    return _file_sources(path, notes), notes
+    """(sources, notes) of collect(path)."""
+    collected = collect(path)
+    return collected.sources, collected.notes

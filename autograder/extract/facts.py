@@ -8,7 +8,9 @@ not kept) and returns a JSON-safe dict that suites/hints.py turns into advice:
 * "nested": classes and functions defined inside another class or function (an indentation slip
   turns `class CNN` into FC2Layer.CNN), by name;
 * "locals": names assigned only inside a function (e.g. `device` in main()), by name;
-* "skipped": names bound by top-level statements the grader does not run (Extracted.skipped).
+* "skipped": names bound by top-level statements the grader does not run (Extracted.skipped);
+* "unread": notes of files or cells whose code was not read or did not parse (Extracted.unread);
+* "star_imports": `from module import *` lines skipped because the module was not handed in.
 
 Standard library only: no student code runs here.
 """
@@ -93,7 +95,10 @@ def _split_origin(text: str) -> dict:
 
 def definition_facts(extracted) -> dict:
     """Facts about an Extracted submission (see the module's docstring). Never raises on odd code."""
-    facts: dict = {"classes": {}, "functions": {}, "nested": {}, "locals": {}, "skipped": {}}
+    facts: dict = {"classes": {}, "functions": {}, "nested": {}, "locals": {}, "skipped": {},
+                   "unread": list(getattr(extracted, "unread", ())),
+                   "star_imports": [{"module": module, **_split_origin(place)}
+                                    for module, place in getattr(extracted, "star_imports", ())]}
     for unit in extracted.units:
         if unit.kind not in ("class", "def"):
             continue

@@ -10,6 +10,7 @@ import __future__
 import ast
 import builtins
 import hashlib
+import importlib.util
 from dataclasses import dataclass, field
 
 from autograder.extract.collect import Source
@@ -56,6 +57,12 @@ class Extracted:
     """Messages for the student (syntax errors, unreadable files, skipped code)."""
     skipped: dict[str, str] = field(default_factory=dict)
     """Name -> origin:line of top-level assignments that were not executed (for NameError hints)."""
+    unread: tuple[str, ...] = ()
+    """Notes of code that was not read or did not parse: every check that then misses a
+    definition repeats them, so "not defined" never hides the cause."""
+    star_imports: tuple[tuple[str, str], ...] = ()
+    """(module, origin:line) of `from module import *` lines skipped because the module was not
+    handed in: the likely source of a NameError."""
 
     def defines(self, name: str) -> bool:
         return any(name in u.names for u in self.units)
@@ -155,7 +162,7 @@ def _classify(node: ast.stmt, sibling_modules: set[str]) -> tuple[str, list[str]
         if node.module == "__future__":
             return "future"
         if any(a.name == "*" for a in node.names):
-            return "import", ["*" + (node.module or "")]
+            return ("import", ["*" + (node.module or "")]) if _importable(node.module) else "missing star import"
         return "import", [a.asname or a.name for a in node.names]
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return ("class" if isinstance(node, ast.ClassDef) else "def"), [node.name]
@@ -170,6 +177,14 @@ def _classify(node: ast.stmt, sibling_modules: set[str]) -> tuple[str, list[str]
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
         return "docstring"
     return "statement"
+
+
+def _importable(module: str | None) -> bool:
+    """Whether the grader's Python can find a module (not imported: nothing runs here)."""
+    try:
+        return bool(module) and importlib.util.find_spec(module.split(".")[0]) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _future_flags(tree: ast.Module) -> int:
@@ -189,6 +204,8 @@ def extract(sources: list[Source]) -> Extracted:
     notes: list[str] = []
     skipped: dict[str, str] = {}
     skipped_lines: dict[str, list[int]] = {}
+    unread: list[str] = []
+    star_imports: list[tuple[str, str]] = []
     for src in sources:
         try:
             tree = ast.parse(src.text, filename=src.origin)
@@ -196,6 +213,7 @@ def extract(sources: list[Source]) -> Extracted:
             line = getattr(exc, "lineno", None)
             notes.append(f"{src.origin}: 语法错误，这部分代码未被评分 (SyntaxError{f' line {line}' if line else ''}: "
                          f"{getattr(exc, 'msg', exc)})")
+            unread.append(notes[-1])
             continue
         flags = _future_flags(tree)
         for node in tree.body:
@@ -210,6 +228,11 @@ def extract(sources: list[Source]) -> Extracted:
                                     skipped[n.id] = f"{src.origin}:{node.lineno}"
                 elif kind == "relative import":
                     notes.append(f"{src.origin}:{node.lineno}: 不支持相对导入，已忽略 (relative import ignored)")
+                elif kind == "missing star import":
+                    star_imports.append((node.module, f"{src.origin}:{node.lineno}"))
+                    notes.append(f"{src.origin}:{node.lineno}: 模块 {node.module} 没有随作业提交，"
+                                 f"from {node.module} import * 已跳过 (star import of a module that was not "
+                                 f"handed in: skipped)")
                 if kind in ("statement", "main"):
                     for name, line in _bound_inside(node):
                         skipped.setdefault(name, f"{src.origin}:{line}")
@@ -232,7 +255,8 @@ def extract(sources: list[Source]) -> Extracted:
         shown = ", ".join(map(str, lines[:8])) + (" …" if len(lines) > 8 else "")
         notes.append(f"{origin}: 第 {shown} 行的顶层语句（训练、绘图、下载等）不会被评分程序执行 "
                      f"(top-level statements not executed by the grader)")
-    return Extracted(units=_last_wins(units), notes=notes, skipped=skipped)
+    return Extracted(units=_last_wins(units), notes=notes, skipped=skipped, unread=tuple(unread),
+                     star_imports=tuple(star_imports))
 
 
 def _bound_inside(node: ast.AST):

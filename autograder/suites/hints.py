@@ -71,8 +71,27 @@ def near_miss(name: str, facts: dict | None) -> tuple[str, dict] | None:
 
 
 def missing(name: str, facts: dict | None) -> str:
-    """The grader found no top-level `name`: say where it is, or what looks like it."""
+    """The grader found no top-level `name`: say where it is, or what looks like it, and which code
+    was not read (a file or cell that could not be read or parsed may be where it is)."""
     facts = _facts(facts)
+    text = _missing(name, facts)
+    unread = facts.get("unread") or []
+    if unread:  # on the first line: checks that depend on this one quote only that
+        text += (f" 注意：有代码没有被读取或无法解析，{name} 可能就在其中 (some code was not read; {name} may be "
+                 f"defined there)：{unread[0]}" + "".join(f"\n  - {note}" for note in unread[1:5]))
+    stars = facts.get("star_imports") or []
+    if stars:
+        text += ("\n" if unread else " ") + _star_imports(stars)
+    return text
+
+
+def _star_imports(stars: list) -> str:
+    shown = "、".join(f"from {s['module']} import *{_at(s)}" for s in stars[:3])
+    return (f"注意：{shown} 导入的模块没有随作业提交，评分时已跳过；它提供的名字都不存在。把需要的代码直接写进提交的文件 "
+            f"(star import of a module that was not handed in: skipped; its names are undefined)。")
+
+
+def _missing(name: str, facts: dict) -> str:
     nested = facts.get("nested", {}).get(name)
     if nested:
         where = nested[0]
@@ -220,6 +239,11 @@ def _not_defined(kind: str | None, message: str, name: str | None, facts: dict |
     if known:
         return (f"{known}；{rule}。把 {missing_name} 定义成顶层的一行，或作为参数传入 "
                 f"({missing_name} is not defined when the grader runs your code)。")
+    stars = facts.get("star_imports") or []
+    if stars:
+        return (f"{missing_name} 多半来自 " + "、".join(f"from {s['module']} import *{_at(s)}" for s in stars[:3])
+                + f"：该模块没有随作业提交，评分时已跳过 ({missing_name} probably came from a star import of a "
+                f"module that was not handed in)。把 {missing_name} 的定义（或正确的 import）写进提交的文件。")
     return None
 
 

@@ -24,11 +24,14 @@ from autograder.verbs import EXIT_GRADER_ERROR, EXIT_OK
 
 
 def submission_entries(paths: list[Path]) -> list[tuple[str, Path]]:
-    """(unique name, path) per submission; the name is the file's stem or the folder's name."""
+    """(unique name, path) per submission; the name is the file's stem ('a.tar.gz' -> 'a') or the
+    folder's name."""
+    from autograder.extract.files import stem
+
     entries, used = [], set()
     for path in paths:
         path = Path(path)
-        base = path.name if path.is_dir() else path.stem
+        base = path.name if path.is_dir() else stem(path)
         name, k = base, 2
         while name in used:
             name, k = f"{base}-{k}", k + 1
