@@ -119,6 +119,12 @@ def zipped_folder(target: Path) -> None:
         z.writestr("2021001 张三 week2/README.txt", "见 notebook")
 
 
+def folder_holding_a_zip(target: Path) -> None:
+    """An upload folder that holds only the student's zip (as a course system may hand it over)."""
+    target.mkdir()
+    zipped_folder(target / "作业.zip")
+
+
 def zipped_files_at_root(target: Path) -> None:
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
         for lab in LABS:
@@ -218,6 +224,7 @@ FORMS = [
     Form("vgg_cell_broken.py", marked_cells_with_a_broken_vgg_cell, False, ("SyntaxError line",), fails="VGG"),
     Form("2021001 张三.zip", zipped_folder, True),
     Form("files_at_root.zip", zipped_files_at_root, True),
+    Form("upload_folder", folder_holding_a_zip, True, ("graded as the archive",)),
     Form("week2 李四.tar.gz", tar_gz, True),
     Form("star_import.py", star_import_not_handed_in, True, ("from my_helpers import *", "not handed in")),
     Form("star_import_nn.py", star_import_that_defined_nn, False, ("my_helpers",)),
@@ -237,7 +244,7 @@ def submission_name(form: Form) -> str:
     for suffix in (".tar.gz", ".zip", ".ipynb", ".py", ".docx"):
         if form.name.endswith(suffix):
             return form.name[: -len(suffix)]
-    raise AssertionError(form.name)
+    return form.name  # a folder
 
 
 # -- graded once ----------------------------------------------------------------------------------

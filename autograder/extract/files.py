@@ -224,9 +224,17 @@ def archive(path: Path) -> Listing:
 
 
 def listing(path: Path) -> Listing:
-    """The code files of any submission path (see the module's docstring)."""
+    """The code files of any submission path (see the module's docstring). A folder that holds no
+    code but one archive (an upload folder with the student's zip in it) is that archive."""
     if path.is_dir():
-        return folder(path)
+        found = folder(path)
+        archives = [p for p in path.iterdir() if p.is_file() and is_archive(p) and not _ignored([p.name])]
+        if not found.files and len(archives) == 1:
+            inner = archive(archives[0])
+            return Listing(inner.files, [f"{archives[0].name}: 目录中只有这个压缩包，按压缩包评分 "
+                                         f"(the folder holds only this archive: graded as the archive)"]
+                           + inner.notes, inner.refused)
+        return found
     if is_archive(path):
         return archive(path)
     return single(path)
