@@ -5,8 +5,8 @@ parse, measured side by side on the same file.
 
 A notebook of --mb MB is written (the reference labs as cells, each followed by base64 PNG
 outputs, as a student's notebook after a run). Each reader runs in a fresh process, alternating,
---rounds times; each process reports its wall seconds and its peak resident memory (ru_maxrss)
-above the same process's baseline after its imports:
+--rounds times; each process reports its wall seconds and its peak resident memory (VmHWM) above
+the same process's high-water mark after its imports:
 
 * stream: autograder.extract.collect (ijson events: only cells' type and source are kept);
 * json: json.load of the file (the whole text and every output held as Python objects);
@@ -40,18 +40,22 @@ READERS = {
     "nbformat": "import nbformat\n"
                 "cells = sum(c.cell_type == 'code' for c in nbformat.reads(PATH.read_text(), as_version=4).cells)",
 }
+# Peak memory is VmHWM (this process image's high-water mark): ru_maxrss would carry the parent's
+# peak across fork and exec, and the parent has just written the notebook.
 PROBE = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 PATH = Path(sys.argv[1])
 import autograder.extract.collect, ijson, nbformat  # every reader pays the same imports
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def high_water_mb():
+    line = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+base = high_water_mb()
 start = time.perf_counter()
 {code}
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({{"seconds": seconds, "peak_mb": peak / 1024, "above_baseline_mb": (peak - base) / 1024,
-                   "cells": cells}}))
+peak = high_water_mb()
+print(json.dumps({{"seconds": seconds, "peak_mb": peak, "above_baseline_mb": peak - base, "cells": cells}}))
 """
 
 
