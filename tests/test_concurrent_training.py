@@ -8,7 +8,7 @@ import time
 import pytest
 
 from autograder.extract import extract_submission
-from autograder.sandbox.client import Sandbox
+from autograder.sandbox.client import OpCall, Sandbox
 from autograder.sandbox.isolation import Policy
 from tests.helpers import grade, statuses
 from tests.corpus.manifest import CASES, build
@@ -42,17 +42,16 @@ def test_ops_run_together_each_with_its_own_limit_and_fate(tmp_path):
     names = ["slow_ok", "also_slow_ok", "hangs", "exits", "raises"]
     with Sandbox(extract_submission(tmp_path), Policy(), {"mnist": None, "cifar10": None}, {}) as sandbox:
         started = time.monotonic()
-        replies = sandbox.run_many([{"names": [n], "op": "call", "args": {"name": n}, "timeout": 4 if n == "hangs" else 30}
-                                    for n in names])
+        replies = sandbox.run_many([OpCall([n], "call", {"name": n}, 4 if n == "hangs" else 30) for n in names])
         wall = time.monotonic() - started
         by_name = dict(zip(names, replies))
         assert by_name["slow_ok"].result["value"]["number"] == 1 and by_name["also_slow_ok"].result["value"]["number"] == 2
-        assert by_name["hangs"].error["kind"] == "timeout" and by_name["hangs"].error["seconds"] == 4
-        assert by_name["exits"].error["kind"] == "died"
-        assert by_name["raises"].error["type"] == "ValueError"
+        assert by_name["hangs"].error.kind == "timeout" and by_name["hangs"].error.seconds == 4
+        assert by_name["exits"].error.kind == "died"
+        assert by_name["raises"].error.type == "ValueError"
         assert wall < 2 + 2 + 4  # together, not one after another
         again = sandbox.run(["hangs"], "call", {"name": "hangs"}, timeout=30)  # a hang is remembered, as in run()
-        assert again.error.get("repeated")
+        assert again.error.repeated
         assert sandbox.run(["slow_ok"], "call", {"name": "slow_ok"}, timeout=30).ok  # the sandbox still serves
 
 
@@ -84,8 +83,8 @@ def test_packed_ops_never_use_more_threads_than_the_capacity(tmp_path):
     from its own start, so waiting in the queue never times an op out."""
     (tmp_path / "f.py").write_text(SPANS)
     names = ["one", "two", "three", "wide", "one"]
-    requests = [{"names": [n], "op": "call", "args": {"name": n, "args": [1.0], "call_id": i}, "timeout": 3,
-                 "threads": 2 if n == "wide" else 1} for i, n in enumerate(names)]
+    requests = [OpCall([n], "call", {"name": n, "args": [1.0], "call_id": i}, 3, threads=2 if n == "wide" else 1)
+                for i, n in enumerate(names)]
     with Sandbox(extract_submission(tmp_path), Policy(threads=2), {"mnist": None, "cifar10": None}, {}) as sandbox:
         sandbox.run(["span"], "call", {"name": "span", "args": [0.0]}, timeout=30)  # start-up out of the timings
         started = time.monotonic()

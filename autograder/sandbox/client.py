@@ -205,7 +205,6 @@ class Sandbox:
         """Several ops, each in its own child, running together. capacity None: all at once (give
         each fewer threads than the policy's, so that they share the cores); otherwise as many at a
         time as their threads fit in capacity (supervisor.py). Replies in request order."""
-        calls = [c if isinstance(c, OpCall) else _call_from_dict(c) for c in calls]
         plans = [self._plan(c) for c in calls]
         pending = [(i, plan) for i, plan in enumerate(plans) if plan.answer is None]
         answers = [plan.answer for plan in plans]
@@ -240,9 +239,3 @@ class Sandbox:
             self.warm.give(sup)
         else:
             sup.stop()
-
-
-def _call_from_dict(request: dict) -> OpCall:
-    """run()'s keyword arguments as an OpCall (suites/submission.py still builds dicts)."""
-    return OpCall(request["names"], request["op"], request.get("args") or {}, request["timeout"],
-                  request.get("cacheable", False), request.get("threads"))

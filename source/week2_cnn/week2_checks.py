@@ -1475,14 +1475,14 @@ import functools
 import hashlib
 import itertools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from _week2_checks_engine.calibrate.table import Calibration
 from _week2_checks_engine.config import GradingConfig
 from _week2_checks_engine.extract.facts import definition_facts
-from _week2_checks_engine.sandbox.client import Reply, Sandbox
+from _week2_checks_engine.sandbox.client import OpCall, Reply, Sandbox
 from _week2_checks_engine.suites import messages
 from _week2_checks_engine.suites.analysis import Trace
 from _week2_checks_engine.suites.errors import CheckFailed, NotFinal, SubmissionError
@@ -1618,13 +1618,13 @@ class Submission:
         return self.run(names or [name], "call", payload, doing or f"调用 {name}")
 
     # -- training -------------------------------------------------------------------------------
-    def _train_request(self, check: str, seed: int, perm_fn: str | None) -> dict:
-        """The sandbox op that trains one check (run()'s arguments), with the torch threads it trains
-        with: its spec's, at most the grader's (the same whether it runs alone or beside others)."""
+    def _train_request(self, check: str, seed: int, perm_fn: str | None) -> OpCall:
+        """The sandbox op that trains one check, with the torch threads it trains with: its spec's,
+        at most the grader's (the same whether it runs alone or beside others)."""
         ctor, args, spec = self.training_check(check)
-        return {"names": [ctor] + ([perm_fn] if perm_fn else []), "op": "train", "timeout": self.time_limit(check),
-                "args": {"name": ctor, "args": list(args), "spec": spec.to_dict(), "seed": seed, "perm_fn": perm_fn},
-                "cacheable": self.config.result_cache, "threads": spec.threads_on(self.config.threads)}
+        return OpCall([ctor] + ([perm_fn] if perm_fn else []), "train",
+                      {"name": ctor, "args": list(args), "spec": spec.to_dict(), "seed": seed, "perm_fn": perm_fn},
+                      self.time_limit(check), self.config.result_cache, spec.threads_on(self.config.threads))
 
     def prefetch_training(self, plan: list[tuple[str, str | None]]) -> None:
         """Train these (check, perm_fn) pairs with the grading seed ahead of their tests, several at
@@ -1636,19 +1636,19 @@ class Submission:
         all of them one after another, so that sharing never fails a check that would pass alone."""
         requests = [self._train_request(check, self.config.seed, perm_fn) for check, perm_fn in plan
                     if self.training_check(check)[2].dataset not in self.data_errors]
-        requests = [r for r in requests if self._key(r["names"], r["op"], r["args"]) not in self._memo]
+        requests = [r for r in requests if self._key(r.names, r.op, r.args) not in self._memo]
         if not requests:
             return
         capacity = None
         if self.config.device.startswith("cuda"):
-            together = sum(r["timeout"] for r in requests)
-            for r in requests:
-                r.update(timeout=together, threads=max(1, self.config.threads // len(requests)))
+            together = sum(r.timeout for r in requests)
+            threads = max(1, self.config.threads // len(requests))
+            requests = [replace(r, timeout=together, threads=threads) for r in requests]
         else:
             capacity = self.config.threads
-            requests.sort(key=lambda r: -r["timeout"])  # limits are proportional to the reference's time
+            requests.sort(key=lambda r: -r.timeout)  # limits are proportional to the reference's time
         for request, reply in zip(requests, self.sandbox.run_many(requests, capacity=capacity)):
-            self._prefetched[self._key(request["names"], request["op"], request["args"])] = reply
+            self._prefetched[self._key(request.names, request.op, request.args)] = reply
 
     def training_check(self, check: str) -> tuple[str, tuple, TrainSpec]:
         """(constructor name, its arguments, spec at this run's precision) of a training check."""
@@ -1672,11 +1672,11 @@ class Submission:
         if spec.dataset in self.data_errors:
             raise CheckFailed(self.data_errors[spec.dataset])
         request = self._train_request(check, seed, perm_fn)
-        result = self.run(request["names"], "train", request["args"], f"训练 {messages.call_text(ctor, args)}",
-                          timeout=request["timeout"], cacheable=request["cacheable"], threads=request["threads"])
-        usage = self._memo[self._key(request["names"], "train", request["args"])].usage
+        result = self.run(request.names, "train", request.args, f"训练 {messages.call_text(ctor, args)}",
+                          timeout=request.timeout, cacheable=request.cacheable, threads=request.threads)
+        usage = self._memo[self._key(request.names, "train", request.args)].usage
         if usage and seed == self.config.seed:  # the machine profile's measurement (canary.py)
-            self.train_cpu_seconds[check] = usage["cpu_seconds"]
+            self.train_cpu_seconds[check] = usage.cpu_seconds
         labels = self.labels[spec.dataset][test_indices(len(self.labels[spec.dataset]), spec.test_subset)]
         predictions = np.asarray(result["predictions"])
         if predictions.shape != labels.shape:
