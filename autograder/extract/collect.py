@@ -19,10 +19,8 @@ from pathlib import Path, PurePosixPath
 from autograder.extract import exported, files, text
 from autograder.extract.notebook_cells import MAX_CODE_CHARS, Unreadable, code_cells, too_much_code
 
-MAX_NOTEBOOK_BYTES = 300_000_000
-"""A notebook file larger than this is refused (Gradescope's upload limit is 100 MB)."""
-MAX_PY_BYTES = 4 * MAX_CODE_CHARS
-"""A .py file is all code: at most MAX_CODE_CHARS characters, so at most this many bytes."""
+MAX_NOTEBOOK_BYTES = files.MAX_FILE_BYTES[".ipynb"]
+MAX_PY_BYTES = files.MAX_FILE_BYTES[".py"]
 _READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError)
 """Reading a file or an archive member (RuntimeError: an encrypted zip member)."""
 
