@@ -4,9 +4,14 @@ It holds the engine modules that `autograder.public.selfcheck` needs (the public
 and messages, the sandbox's measurement ops, the Submission methods), copied as they are: only their
 `autograder` imports are renamed to a private package (`_week2_checks_engine`), so an installed
 engine in the same kernel is never shadowed, and `import pytest` points at a small stand-in for the
-markers. The modules are kept as text and imported from it by a meta-path finder when `check()` is
-first called. Engine modules outside the copied ones (training, calibration, config, the sandbox
-client) are imported as placeholders: the data-free checks never use them, and a use raises.
+markers (pytest_standin.py). The modules are kept as text and imported from it by the loader
+(selfcheck_loader.py, shipped as it is at the top of the file) when `check()` is first called.
+
+The shipped set is closed: `modules()` refuses a copied module that imports, at module level, an
+engine module that is not copied, and names the chain of imports that led there. Imports inside
+functions (the grader's training path) and under `if TYPE_CHECKING:` never run in the self-check and
+are not followed unless they name a copied module; the few module-level exceptions are declared in
+GRADER_ONLY, each with its reason. The vendoring rules are stated in selfcheck_loader.py's docstring.
 
 The hidden suites are never copied: `build` refuses a dependency on `autograder.hidden`. The file
 is part of `notebooks.derive`, so `python -m autograder notebooks --check` reports drift whenever
@@ -16,122 +21,44 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 from pathlib import Path
+
+from autograder.release import selfcheck_loader
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 FILE_NAME = "week2_checks.py"
 PRIVATE = "_week2_checks_engine"
-ENTRY = "public.selfcheck"
+ENTRY = selfcheck_loader._ENTRY
+TOKEN = '"__PACKAGE__"'
+"""The one text of selfcheck_loader.py replaced at build time: by the private package's name, quoted."""
 COPIED = ("suites.", "public.", "sandbox.ops")
 """Engine modules (relative to `autograder`) copied into the file when the entry point needs them."""
 NEVER = ("hidden", "suites.plugin", "suites.runner")
 """Never copied, even if something imports them: the hidden suites, and pytest's own machinery."""
 
-PYTEST_STANDIN = '''"""Stand-in for the parts of pytest the public suite uses at import time (its markers)."""
+GRADER_ONLY = {
+    "sandbox.ops": {
+        "training.loop": "op_train only (the grader's training loop); the self-check never trains",
+        "training.specs": "op_train only (TrainSpec.from_dict); the self-check never trains",
+    },
+}
+"""Copied module -> {engine module it imports at module level but that is not copied: why}. Each is
+shipped as a stub whose names raise when used. sandbox/ops.py's are there until the train op leaves
+it (CODE_REVIEW 4.1 #3); everything else must be copied or imported inside the function using it."""
 
 
-class Mark:
-    def __init__(self, name, args, kwargs):
-        self.name, self.args, self.kwargs = name, tuple(args), dict(kwargs)
+class UnshippableImport(ValueError):
+    """A copied module imports, at module level, an engine module that week2_checks.py does not carry."""
 
 
-class _MarkGenerator:
-    def __getattr__(self, name):
-        if name.startswith("_"):
-            raise AttributeError(name)
-
-        def make(*args, **kwargs):
-            def decorate(fn):
-                fn.pytestmark = [*getattr(fn, "pytestmark", []), Mark(name, args, kwargs)]
-                return fn
-            return decorate
-        return make
-
-
-mark = _MarkGenerator()
-
-
-def fixture(fn=None, **kwargs):
-    return fn if fn is not None else (lambda f: f)
-'''
-
-LOADER = '''import importlib.abc
-import importlib.util
-import linecache
-import sys
-
-_PACKAGE = "{private}"
-_SOURCES = {{}}
-"""Module name (relative to the private package) -> source text; filled in below."""
-
-
-class _Unavailable:
-    """An engine name this file does not carry (training, calibration, ...): the self-check never uses it."""
-
-    def __init__(self, name):
-        self._name = name
-
-    def _fail(self, *args, **kwargs):
-        raise RuntimeError(f"{{self._name}} is not part of week2_checks.py (data-free self-check only)")
-
-    __call__ = __getitem__ = __iter__ = __len__ = _fail
-
-    def __getattr__(self, attr):
-        if attr.startswith("__"):
-            raise AttributeError(attr)
-        self._fail()
-
-    def __repr__(self):
-        return f"<unavailable {{self._name}}>"
-
-
-class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname != _PACKAGE and not fullname.startswith(_PACKAGE + "."):
-            return None
-        name = fullname[len(_PACKAGE) + 1:]
-        is_package = name not in _SOURCES
-        return importlib.util.spec_from_loader(fullname, self, is_package=is_package)
-
-    def create_module(self, spec):
-        return None
-
-    def exec_module(self, module):
-        name = module.__name__[len(_PACKAGE) + 1:]
-        if name in _SOURCES:
-            filename = f"<week2_checks:{{name}}>"
-            text = _SOURCES[name]
-            linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-            module.__file__ = filename
-            exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
-            return
-        module.__path__ = []
-        copied = any(key.startswith(name + ".") for key in _SOURCES) or not name
-        if not copied:  # an engine module this file does not carry: every name is a placeholder
-            module.__getattr__ = lambda attr: _Unavailable(f"{{module.__name__}}.{{attr}}")
-
-
-def _engine(module):
-    if not any(isinstance(f, _Finder) for f in sys.meta_path):
-        sys.meta_path.insert(0, _Finder())
-    return importlib.import_module(f"{{_PACKAGE}}.{{module}}")
-
-
-def check(part, namespace=None):
-    """自查 (self-check)：运行 part 的公开检查（不计分），打印每项 ✓/✗ 与提示；返回是否全部通过。
-    Run the public, data-free checks of part on the classes and functions of namespace (default:
-    the caller's globals); print one line per check. Never raises."""
-    if namespace is None:
-        namespace = sys._getframe(1).f_globals
-    try:
-        selfcheck = _engine("{entry}")
-    except Exception as exc:
-        print(f"✗ 自查无法运行 (the self-check could not start): {{type(exc).__name__}}: {{exc}}\\n"
-              "    需要 torch 和 numpy (needs torch and numpy)；提交前也可运行 python -m autograder check。",
-              file=sys.stderr)
-        return False
-    return selfcheck.check(part, namespace)
-'''
+@dataclass(frozen=True)
+class EngineImport:
+    module: str
+    """The engine module imported (relative to `autograder`)."""
+    line: int
+    at_import: bool
+    """Run when the importing module is imported (module level), not only inside a function."""
 
 
 def module_path(name: str) -> Path:
@@ -145,21 +72,46 @@ def _is_copied(name: str) -> bool:
     return any(name == c or name.startswith(c) for c in COPIED) and module_path(name).is_file()
 
 
-def _imports(tree: ast.Module) -> list[str]:
-    """Engine modules (relative names) a module imports, including submodules named in `from pkg import mod`."""
+def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
+    """Engine modules (relative names) one import statement names, including submodules named in
+    `from pkg import mod`."""
     found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found += [a.name[len("autograder."):] for a in node.names if a.name.startswith("autograder.")]
-            if any(a.name == "autograder" for a in node.names):
-                raise ValueError("`import autograder` (the whole package) cannot be shipped")
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level and (
-                node.module == "autograder" or node.module.startswith("autograder.")):
-            base = node.module[len("autograder."):] if node.module != "autograder" else ""
-            for alias in node.names:
-                sub = f"{base}.{alias.name}" if base else alias.name
-                found.append(sub if module_path(sub).is_file() or sub.split(".")[0] in NEVER else base)
+    if isinstance(node, ast.Import):
+        found += [a.name[len("autograder."):] for a in node.names if a.name.startswith("autograder.")]
+        if any(a.name == "autograder" for a in node.names):
+            raise ValueError("`import autograder` (the whole package) cannot be shipped")
+    elif node.module and not node.level and (node.module == "autograder" or node.module.startswith("autograder.")):
+        base = node.module[len("autograder."):] if node.module != "autograder" else ""
+        for alias in node.names:
+            sub = f"{base}.{alias.name}" if base else alias.name
+            found.append(sub if module_path(sub).is_file() or sub.split(".")[0] in NEVER else base)
     return [name for name in found if name]
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _imports(tree: ast.Module) -> list[EngineImport]:
+    """The engine imports of a module, each marked with whether it runs at import time; those under
+    `if TYPE_CHECKING:` never run and are left out."""
+    found = []
+
+    def visit(node: ast.AST, at_import: bool) -> None:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.extend(EngineImport(name, node.lineno, at_import) for name in _imported(node))
+            return
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for child in node.orelse:
+                visit(child, at_import)
+            return
+        inside = at_import and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        for child in ast.iter_child_nodes(node):
+            visit(child, inside)
+
+    visit(tree, True)
+    return found
 
 
 _IMPORT_LINE = re.compile(r"^(\s*)(from|import)(\s+)autograder\b")
@@ -188,9 +140,10 @@ def rename_imports(text: str, origin: str) -> str:
     return out
 
 
-def modules() -> dict[str, str]:
-    """Relative module name -> renamed text, for the entry point and every engine module it needs."""
-    todo, texts = [ENTRY], {}
+def _walk() -> tuple[dict[str, str], dict[str, str]]:
+    """(relative module name -> renamed text, for the entry point and every engine module it needs;
+    grader-only module -> why), refusing any other import the copied set cannot satisfy."""
+    todo, texts, chains, grader_only = [ENTRY], {}, {ENTRY: (ENTRY,)}, {}
     while todo:
         name = todo.pop()
         if name in texts:
@@ -198,9 +151,44 @@ def modules() -> dict[str, str]:
         path = module_path(name)
         text = path.read_text(encoding="utf-8")
         texts[name] = rename_imports(text, str(path))
-        todo += [dep for dep in _imports(ast.parse(text)) if _is_copied(dep) and dep not in texts]
-    texts["_pytest_markers"] = PYTEST_STANDIN
-    return dict(sorted(texts.items()))
+        declared = GRADER_ONLY.get(name, {})
+        for imp in _imports(ast.parse(text)):
+            if _is_copied(imp.module):
+                chains.setdefault(imp.module, chains[name] + (imp.module,))
+                todo.append(imp.module)
+            elif imp.module in declared:
+                grader_only[imp.module] = declared[imp.module]
+            elif imp.at_import:
+                chain = " -> ".join(f"autograder.{n}" for n in chains[name] + (imp.module,))
+                raise UnshippableImport(
+                    f"{FILE_NAME} cannot ship autograder.{name}: {path.name}:{imp.line} imports "
+                    f"autograder.{imp.module} at module level, which the file does not carry (import chain: "
+                    f"{chain}). Import it inside the function that uses it (or under `if TYPE_CHECKING:`), "
+                    f"or declare it in selfcheck_file.GRADER_ONLY with the reason.")
+    for name, declared in GRADER_ONLY.items():
+        stale = [dep for dep in declared if dep not in grader_only or name not in texts]
+        if stale:
+            raise ValueError(f"selfcheck_file.GRADER_ONLY: autograder.{name} no longer needs {', '.join(stale)}")
+    texts["_pytest_markers"] = Path(selfcheck_loader.__file__).with_name("pytest_standin.py").read_text(encoding="utf-8")
+    return dict(sorted(texts.items())), dict(sorted(grader_only.items()))
+
+
+def modules() -> dict[str, str]:
+    """Relative module name -> renamed text, for the entry point and every engine module it needs."""
+    return _walk()[0]
+
+
+def grader_only() -> dict[str, str]:
+    """The engine modules shipped as stubs (GRADER_ONLY, those the copied set imports): name -> why."""
+    return _walk()[1]
+
+
+def loader() -> str:
+    """selfcheck_loader.py's text with the private package's name in place of its one token."""
+    text = Path(selfcheck_loader.__file__).read_text(encoding="utf-8")
+    if text.count(TOKEN) != 1:
+        raise ValueError(f"selfcheck_loader.py must hold {TOKEN} exactly once")
+    return text.replace(TOKEN, repr(PRIVATE).replace("'", '"'))
 
 
 def _literal(text: str, name: str) -> str:
@@ -222,6 +210,7 @@ def render() -> str:
         "    check(\"LeNet5\", globals())\n\n"
         "生成文件，请勿修改 (generated by `python -m autograder notebooks` from the grading engine; do not edit).\n"
         '"""\n')
-    body = LOADER.format(private=PRIVATE, entry=ENTRY)
-    embedded = [f"\n_SOURCES[{name!r}] = {_literal(text, name)}\n" for name, text in modules().items()]
-    return header + body + "".join(embedded)
+    texts, stubs = _walk()
+    embedded = [f"\n_SOURCES[{name!r}] = {_literal(text, name)}\n" for name, text in texts.items()]
+    stubbed = [f"_GRADER_ONLY[{name!r}] = {why!r}\n" for name, why in stubs.items()]
+    return header + loader() + "".join(embedded) + ("\n" if stubbed else "") + "".join(stubbed)

@@ -10,19 +10,19 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from autograder.calibrate.table import Calibration
-from autograder.config import GradingConfig
-from autograder.extract.facts import definition_facts
-from autograder.sandbox.client import OpCall, Reply, Sandbox
 from autograder.suites import messages
 from autograder.suites.analysis import Trace
 from autograder.suites.errors import CheckFailed, NotFinal, SubmissionError
-from autograder.training import precision
-from autograder.training.specs import TRAINING_CHECKS, TrainSpec
-from autograder.training.subsets import test_indices
+
+if TYPE_CHECKING:  # the grader's side: imported where used (the training methods), not shipped in week2_checks.py
+    from autograder.calibrate.table import Calibration
+    from autograder.config import GradingConfig
+    from autograder.sandbox.client import OpCall, Reply, Sandbox
+    from autograder.training.specs import TrainSpec
 
 RETRY_SEED_STEP = 1000
 UNPROFILED_SLACK = 4
@@ -86,7 +86,10 @@ class Submission:
         """What the code says about its definitions (extract/facts.py), for the hints of messages;
         None where no parsed code stands behind the sandbox."""
         extracted = getattr(self.sandbox, "extracted", None)
-        return definition_facts(extracted) if extracted is not None else None
+        if extracted is None:
+            return None
+        from autograder.extract.facts import definition_facts
+        return definition_facts(extracted)
 
     @staticmethod
     def _key(names, op: str, args: dict) -> str:
@@ -155,6 +158,7 @@ class Submission:
     def _train_request(self, check: str, seed: int, perm_fn: str | None) -> OpCall:
         """The sandbox op that trains one check, with the torch threads it trains with: its spec's,
         at most the grader's (the same whether it runs alone or beside others)."""
+        from autograder.sandbox.client import OpCall
         ctor, args, spec = self.training_check(check)
         return OpCall([ctor] + ([perm_fn] if perm_fn else []), "train",
                       {"name": ctor, "args": list(args), "spec": spec.to_dict(), "seed": seed, "perm_fn": perm_fn},
@@ -186,6 +190,8 @@ class Submission:
 
     def training_check(self, check: str) -> tuple[str, tuple, TrainSpec]:
         """(constructor name, its arguments, spec at this run's precision) of a training check."""
+        from autograder.training import precision
+        from autograder.training.specs import TRAINING_CHECKS
         ctor, args, spec = TRAINING_CHECKS[self.config.device_kind][check]
         return ctor, args, precision.apply(spec, self.config.precision)
 
@@ -202,6 +208,7 @@ class Submission:
         return minimum * UNPROFILED_SLACK * factor
 
     def _train_once(self, check: str, seed: int, perm_fn: str | None) -> TrainResult:
+        from autograder.training.subsets import test_indices
         ctor, args, spec = self.training_check(check)
         if spec.dataset in self.data_errors:
             raise CheckFailed(self.data_errors[spec.dataset])

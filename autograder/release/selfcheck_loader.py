@@ -1,0 +1,114 @@
+"""The loader of week2_checks.py: it imports the engine modules the file carries as text.
+
+This module is shipped as it is, at the top of week2_checks.py (selfcheck_file.render), with one
+change: the token `__PACKAGE__` below becomes the private package's name (`_week2_checks_engine`).
+The file then fills in `_SOURCES` (and `_GRADER_ONLY`), and a notebook calls `check(part)`.
+
+The vendoring rules, which selfcheck_file.py enforces when it builds the file:
+
+* A shipped module imports only the standard library, torch and numpy, and engine modules that are
+  shipped too. Engine imports are written `from autograder.x import y` / `import autograder.x`, one
+  statement per line, so that they can be renamed to the private package line for line (an
+  installed engine in the same kernel is never shadowed); `import pytest` becomes the markers'
+  stand-in (pytest_standin.py). Any other use of `autograder` or `pytest` is refused.
+* An engine module that is not shipped may be imported only inside a function (the grader's
+  training path, which the self-check never calls), or under `if TYPE_CHECKING:`. An import of one
+  at module level is refused, naming the module and the chain of imports that led to it, unless
+  it is declared in selfcheck_file.GRADER_ONLY (then it is a stub that raises when used).
+* The hidden suites and pytest's own machinery (suites.plugin, suites.runner) are never shipped.
+* A shipped module holds no `'''` and does not end in a backslash (it is embedded as r'''...''').
+
+Standard library only; everything in it is private but `check`.
+"""
+import importlib.abc
+import importlib.util
+import linecache
+import sys
+
+_PACKAGE = "__PACKAGE__"
+_ENTRY = "public.selfcheck"
+_SOURCES = {}
+"""Module name (relative to the private package) -> source text; filled in below."""
+_GRADER_ONLY = {}
+"""Module name (relative) -> why it is not shipped: an engine module a shipped module imports at
+module level but uses only on the grader's training path (selfcheck_file.GRADER_ONLY)."""
+
+
+class _GraderOnly:
+    """A name of a grader-only module (_GRADER_ONLY): the self-check never uses it, a use raises."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def _fail(self, *args, **kwargs):
+        raise RuntimeError(f"{self._name} is not part of week2_checks.py (data-free self-check only)")
+
+    __call__ = __getitem__ = __iter__ = __len__ = _fail
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        self._fail()
+
+    def __repr__(self):
+        return f"<unavailable {self._name}>"
+
+
+def _is_package(name):
+    return not name or any(key.startswith(name + ".") for key in (*_SOURCES, *_GRADER_ONLY))
+
+
+class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds the private package's modules in _SOURCES (and _GRADER_ONLY); nothing else of it."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != _PACKAGE and not fullname.startswith(_PACKAGE + "."):
+            return None
+        name = fullname[len(_PACKAGE) + 1:]
+        if name in _SOURCES or name in _GRADER_ONLY:
+            return importlib.util.spec_from_loader(fullname, self, is_package=False)
+        if _is_package(name):
+            return importlib.util.spec_from_loader(fullname, self, is_package=True)
+        return None  # not shipped: ModuleNotFoundError
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        name = module.__name__[len(_PACKAGE) + 1:]
+        if name in _SOURCES:
+            filename = f"<week2_checks:{name}>"
+            text = _SOURCES[name]
+            linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+            module.__file__ = filename
+            exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
+        elif name in _GRADER_ONLY:
+            def stub(attr, prefix=module.__name__):
+                if attr.startswith("__"):
+                    raise AttributeError(attr)
+                return _GraderOnly(f"{prefix}.{attr}")
+            module.__getattr__ = stub
+        else:
+            module.__path__ = []
+
+
+def _engine(module):
+    if not any(isinstance(f, _Finder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Finder())
+    return importlib.import_module(f"{_PACKAGE}.{module}")
+
+
+def check(part, namespace=None):
+    """自查 (self-check)：运行 part 的公开检查（不计分），打印每项 ✓/✗ 与提示；返回是否全部通过。
+    Run the public, data-free checks of part on the classes and functions of namespace (default:
+    the caller's globals); print one line per check. Never raises."""
+    if namespace is None:
+        namespace = sys._getframe(1).f_globals
+    try:
+        selfcheck = _engine(_ENTRY)
+    except Exception as exc:
+        print(f"✗ 自查无法运行 (the self-check could not start): {type(exc).__name__}: {exc}\n"
+              "    需要 torch 和 numpy (needs torch and numpy)；提交前也可运行 python -m autograder check。",
+              file=sys.stderr)
+        return False
+    return selfcheck.check(part, namespace)

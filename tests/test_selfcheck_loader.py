@@ -1,0 +1,275 @@
+"""week2_checks.py's parts as ordinary modules: the loader (selfcheck_loader.py) and the markers'
+stand-in (pytest_standin.py), exercised directly, and the generator (selfcheck_file.py), which
+ships a closed set of modules and refuses an import it cannot satisfy.
+
+The notebooks' self-check itself, through the shipped file, is tested in test_notebook_selfcheck.py.
+"""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import textwrap
+import traceback
+
+import pytest
+
+from autograder.release import pytest_standin, selfcheck_file, selfcheck_loader
+from tests.helpers import ROOT
+
+SHIPPED = ROOT / "release" / "week2_cnn" / selfcheck_file.FILE_NAME
+
+
+# -- the loader, imported and exercised directly ------------------------------------------------
+
+@pytest.fixture
+def loader(monkeypatch):
+    """selfcheck_loader with a package of its own and tiny sources; its finder and modules removed after."""
+    package = "_test_selfcheck_loader_pkg"
+    monkeypatch.setattr(selfcheck_loader, "_PACKAGE", package)
+    monkeypatch.setattr(selfcheck_loader, "_SOURCES", {})
+    monkeypatch.setattr(selfcheck_loader, "_GRADER_ONLY", {})
+    before = list(sys.meta_path)
+    yield selfcheck_loader
+    sys.meta_path[:] = before
+    for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+        del sys.modules[name]
+
+
+def test_the_loader_imports_its_sources_under_the_private_package(loader):
+    loader._SOURCES.update({
+        "suites.errors": "class CheckFailed(Exception):\n    pass\n",
+        "suites.checks": "from _test_selfcheck_loader_pkg.suites.errors import CheckFailed\n\n\n"
+                         "def fail():\n    raise CheckFailed('nope')\n",
+    })
+    checks = loader._engine("suites.checks")
+    assert checks.__name__ == "_test_selfcheck_loader_pkg.suites.checks"
+    assert checks.__file__ == "<week2_checks:suites.checks>"
+    assert sys.modules["_test_selfcheck_loader_pkg.suites"].__path__ == []  # a package with no text of its own
+    with pytest.raises(Exception, match="nope") as failure:
+        checks.fail()
+    assert type(failure.value).__name__ == "CheckFailed"
+    assert "raise CheckFailed('nope')" in "".join(traceback.format_tb(failure.tb))  # linecache
+    assert sum(isinstance(f, loader._Finder) for f in sys.meta_path) == 1
+    loader._engine("suites.errors")
+    assert sum(isinstance(f, loader._Finder) for f in sys.meta_path) == 1  # installed once
+
+
+def test_a_module_the_file_does_not_carry_is_not_found(loader):
+    """No placeholder: an engine module that is neither shipped nor declared grader-only is missing."""
+    loader._SOURCES["suites.checks"] = "X = 1\n"
+    with pytest.raises(ModuleNotFoundError):
+        loader._engine("calibrate.table")
+    with pytest.raises(ModuleNotFoundError):
+        loader._engine("suites.runner")
+    assert loader._engine("suites.checks").X == 1
+
+
+def test_a_grader_only_module_is_a_stub_that_raises_when_used(loader):
+    loader._GRADER_ONLY["training.specs"] = "op_train only"
+    loader._SOURCES["sandbox.ops"] = ("from _test_selfcheck_loader_pkg.training.specs import TrainSpec\n"
+                                      "from _test_selfcheck_loader_pkg.training import specs\n")
+    ops = loader._engine("sandbox.ops")  # importing is fine...
+    assert repr(ops.TrainSpec) == "<unavailable _test_selfcheck_loader_pkg.training.specs.TrainSpec>"
+    with pytest.raises(RuntimeError, match="not part of week2_checks.py"):  # ...a use raises
+        ops.TrainSpec.from_dict({})
+    with pytest.raises(RuntimeError, match="not part of week2_checks.py"):
+        ops.TrainSpec()
+    assert not hasattr(ops.specs, "__wrapped__")  # dunder lookups stay plain AttributeErrors
+    with pytest.raises(ModuleNotFoundError):
+        loader._engine("training.loop")  # only what is declared
+
+
+def test_check_runs_the_entry_point_and_never_raises(loader, capsys):
+    loader._SOURCES["public.selfcheck"] = ("def check(part, namespace):\n"
+                                           "    print(part, sorted(k for k in namespace if not k.startswith('_')))\n"
+                                           "    return part == 'LeNet5'\n")
+    assert loader.check("LeNet5", {"LeNet5": 1}) is True
+    assert capsys.readouterr().out == "LeNet5 ['LeNet5']\n"
+    assert loader.check("VGG", {}) is False
+
+
+def test_check_says_why_it_cannot_start(loader, capsys):
+    loader._SOURCES["public.selfcheck"] = "import torch_that_is_not_installed\n"
+    assert loader.check("LeNet5", {}) is False
+    err = capsys.readouterr().err
+    assert "✗ 自查无法运行 (the self-check could not start): ModuleNotFoundError" in err
+    assert "需要 torch 和 numpy" in err
+
+
+def test_the_loader_is_standard_library_only_and_holds_its_token_once():
+    text = selfcheck_file.loader()
+    imported = {a.name.split(".")[0] for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module.split(".")[0] for n in ast.walk(ast.parse(text)) if isinstance(n, ast.ImportFrom)}
+    assert imported <= set(sys.stdlib_module_names)
+    assert '_PACKAGE = "_week2_checks_engine"' in text and selfcheck_file.TOKEN not in text
+    source = (ROOT / "autograder" / "release" / "selfcheck_loader.py").read_text(encoding="utf-8")
+    assert text == source.replace(selfcheck_file.TOKEN, '"_week2_checks_engine"')
+    assert selfcheck_file.ENTRY == selfcheck_loader._ENTRY == "public.selfcheck"
+
+
+# -- the markers' stand-in ----------------------------------------------------------------------
+
+def test_the_pytest_standin_records_markers_like_pytest():
+    @pytest_standin.mark.points(3)
+    @pytest_standin.mark.depends("LeNet5_output_shape")
+    def LeNet5_check(sub):
+        pass
+
+    assert [(m.name, m.args, m.kwargs) for m in LeNet5_check.pytestmark] == [
+        ("depends", ("LeNet5_output_shape",), {}), ("points", (3,), {})]
+    with pytest.raises(AttributeError):
+        pytest_standin.mark._private  # noqa: B018
+
+    def f():
+        pass
+
+    assert pytest_standin.fixture(f) is f and pytest_standin.fixture(scope="session")(f) is f
+
+
+# -- the generator: a closed set of modules -----------------------------------------------------
+
+def fake_engine(root, files: dict[str, str]):
+    """A tiny `autograder` package under root: relative path -> text."""
+    package = root / "autograder"
+    for rel, text in {"__init__.py": "", **files}.items():
+        path = package / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        if path.parent != package and not (path.parent / "__init__.py").exists():
+            (path.parent / "__init__.py").write_text("", encoding="utf-8")
+    return package
+
+
+ENTRY_TEXT = """\
+    from autograder.suites.submission import Submission
+
+
+    def check(part, namespace):
+        return Submission
+    """
+
+
+@pytest.fixture
+def fake(tmp_path, monkeypatch):
+    monkeypatch.setattr(selfcheck_file, "GRADER_ONLY", {})
+
+    def build(submission: str, extra: dict | None = None):
+        package = fake_engine(tmp_path, {"public/selfcheck.py": ENTRY_TEXT, "suites/submission.py": submission,
+                                         "suites/errors.py": "class CheckFailed(Exception):\n    pass\n",
+                                         "training/precision.py": "def apply(spec, p):\n    return spec\n",
+                                         **(extra or {})})
+        monkeypatch.setattr(selfcheck_file, "PACKAGE_DIR", package)
+        return selfcheck_file
+
+    return build
+
+
+def test_a_module_level_import_of_an_uncopied_engine_module_is_refused(fake):
+    generator = fake("""\
+        from autograder.suites.errors import CheckFailed
+        from autograder.training import precision
+
+
+        class Submission:
+            pass
+        """)
+    with pytest.raises(selfcheck_file.UnshippableImport) as refused:
+        generator.modules()
+    message = str(refused.value)
+    assert "cannot ship autograder.suites.submission" in message
+    assert "submission.py:2 imports autograder.training.precision at module level" in message
+    assert ("import chain: autograder.public.selfcheck -> autograder.suites.submission -> "
+            "autograder.training.precision") in message
+    with pytest.raises(selfcheck_file.UnshippableImport):
+        generator.render()  # nothing is written with a placeholder
+
+
+def test_imports_inside_functions_or_for_type_checking_are_not_shipped_and_not_refused(fake):
+    generator = fake("""\
+        from typing import TYPE_CHECKING
+
+        from autograder.suites.errors import CheckFailed
+
+        if TYPE_CHECKING:
+            from autograder.config import GradingConfig
+
+
+        class Submission:
+            config: GradingConfig
+
+            def training_check(self, spec):
+                from autograder.training import precision
+                return precision.apply(spec, "fp32")
+        """)
+    assert set(generator.modules()) == {"_pytest_markers", "public.selfcheck", "suites.errors", "suites.submission"}
+    assert generator.grader_only() == {}
+    text = generator.render()
+    assert "_GRADER_ONLY[" not in text and "_Unavailable" not in text
+
+
+def test_a_declared_grader_only_import_is_shipped_as_a_stub_and_a_stale_declaration_refused(fake, monkeypatch):
+    generator = fake("from autograder.training import precision\n\n\nclass Submission:\n    pass\n")
+    monkeypatch.setattr(selfcheck_file, "GRADER_ONLY", {"suites.submission": {"training.precision": "training only"}})
+    assert generator.grader_only() == {"training.precision": "training only"}
+    assert "_GRADER_ONLY['training.precision'] = 'training only'\n" in generator.render()
+    fake("class Submission:\n    pass\n")
+    with pytest.raises(ValueError, match="suites.submission no longer needs training.precision"):
+        generator.modules()
+
+
+def test_a_copied_module_that_imports_a_hidden_suite_is_refused(fake):
+    generator = fake("from autograder.hidden import test_lenet5\n\n\nclass Submission:\n    pass\n",
+                     {"hidden/test_lenet5.py": "X = 1\n"})
+    with pytest.raises(ValueError, match="must never be shipped"):
+        generator.modules()
+
+
+def test_the_real_engine_ships_a_closed_set():
+    """The shipped modules import, at module level, only each other, but for sandbox/ops.py's two
+    declared training imports; the copied set's submission.py imports the grader's side where used."""
+    assert selfcheck_file.grader_only() == {"training.loop": selfcheck_file.GRADER_ONLY["sandbox.ops"]["training.loop"],
+                                            "training.specs": selfcheck_file.GRADER_ONLY["sandbox.ops"]["training.specs"]}
+    copied = selfcheck_file.modules()
+    for name in copied:
+        if name == "_pytest_markers":
+            continue
+        tree = ast.parse(selfcheck_file.module_path(name).read_text(encoding="utf-8"))
+        outside = {i.module for i in selfcheck_file._imports(tree) if i.at_import and i.module not in copied}
+        assert outside <= set(selfcheck_file.GRADER_ONLY.get(name, {})), name
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert "_Unavailable" not in text and "module.__getattr__ = lambda" not in text
+
+
+def test_without_the_declaration_the_real_build_names_the_chain(monkeypatch):
+    monkeypatch.setattr(selfcheck_file, "GRADER_ONLY", {})
+    with pytest.raises(selfcheck_file.UnshippableImport,
+                       match=r"autograder\.public\.selfcheck -> autograder\.sandbox\.ops -> autograder\.training\."):
+        selfcheck_file.modules()
+
+
+def test_the_shipped_file_finds_no_engine_module_it_does_not_carry(tmp_path):
+    """In the shipped file: what is not carried is not found; the grader-only stubs raise when used."""
+    script = textwrap.dedent("""
+        import sys
+        sys.modules["autograder"] = None
+        sys.path.insert(0, sys.argv[1])
+        import week2_checks
+        week2_checks._engine("public.selfcheck")
+        for name in ("calibrate.table", "config", "sandbox.client", "training.precision", "extract.facts"):
+            try:
+                week2_checks._engine(name)
+            except ModuleNotFoundError:
+                pass
+            else:
+                raise SystemExit(f"{name} was found")
+        ops = week2_checks._engine("sandbox.ops")
+        try:
+            ops.TrainSpec.from_dict({})
+        except RuntimeError as exc:
+            print("raised:", exc)
+        """)
+    run = subprocess.run([sys.executable, "-c", script, str(SHIPPED.parent)], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "raised: _week2_checks_engine.training.specs.TrainSpec is not part of week2_checks.py" in run.stdout
