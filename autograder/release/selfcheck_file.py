@@ -32,6 +32,9 @@ PRIVATE = "_week2_checks_engine"
 ENTRY = selfcheck_loader._ENTRY
 TOKEN = '"__PACKAGE__"'
 """The one text of selfcheck_loader.py replaced at build time: by the private package's name, quoted."""
+LOADER = Path(selfcheck_loader.__file__)
+STANDIN = LOADER.with_name("pytest_standin.py")
+"""Shipped as the private package's `_pytest_markers`, for the copied modules' `import pytest`."""
 COPIED = ("suites.", "public.", "sandbox.ops")
 """Engine modules (relative to `autograder`) copied into the file when the entry point needs them."""
 NEVER = ("hidden", "suites.plugin", "suites.runner")
@@ -169,7 +172,7 @@ def _walk() -> tuple[dict[str, str], dict[str, str]]:
         stale = [dep for dep in declared if dep not in grader_only or name not in texts]
         if stale:
             raise ValueError(f"selfcheck_file.GRADER_ONLY: autograder.{name} no longer needs {', '.join(stale)}")
-    texts["_pytest_markers"] = Path(selfcheck_loader.__file__).with_name("pytest_standin.py").read_text(encoding="utf-8")
+    texts["_pytest_markers"] = STANDIN.read_text(encoding="utf-8")
     return dict(sorted(texts.items())), dict(sorted(grader_only.items()))
 
 
@@ -185,7 +188,7 @@ def grader_only() -> dict[str, str]:
 
 def loader() -> str:
     """selfcheck_loader.py's text with the private package's name in place of its one token."""
-    text = Path(selfcheck_loader.__file__).read_text(encoding="utf-8")
+    text = LOADER.read_text(encoding="utf-8")
     if text.count(TOKEN) != 1:
         raise ValueError(f"selfcheck_loader.py must hold {TOKEN} exactly once")
     return text.replace(TOKEN, repr(PRIVATE).replace("'", '"'))
