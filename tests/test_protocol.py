@@ -61,6 +61,8 @@ def test_child_messages_round_trip_by_their_type_tag():
                     child_messages.LoadError(0, {"type": "ValueError"}), child_messages.Loaded(),
                     child_messages.SetupError("OSError: x"), child_messages.OpDone("ab", True, {"v": 1})):
         assert child_messages.parse(message.to_wire()) == message
+    order = child_messages.OpOrder("ab", "call", {"name": "f"}, threads=1)
+    assert child_messages.OpOrder.from_wire(order.to_wire()) == order
 
 
 def test_a_child_cannot_choose_the_kind_or_phase_of_its_error():

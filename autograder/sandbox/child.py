@@ -15,7 +15,7 @@ import types
 import torch
 
 from autograder.sandbox import isolation, protocol
-from autograder.sandbox.child_messages import Isolated, Loaded, LoadError, OpDone, Progress, SetupError
+from autograder.sandbox.child_messages import Isolated, Loaded, LoadError, OpDone, OpOrder, Progress, SetupError
 from autograder.sandbox.ops import MissingName, Ops
 
 MAX_TRACEBACK_CHARS = 2000
@@ -92,14 +92,13 @@ def main(req_fd: int, resp_fd: int, units: list[dict], policy: isolation.Policy,
     ops = Ops(ns, data, device)
     while True:
         try:
-            request = protocol.recv(req_fd)
+            order = OpOrder.from_wire(protocol.recv(req_fd))
         except protocol.ProtocolError:
             os._exit(0)
-        nonce = request.get("id")
-        threads = request.get("threads") or policy.threads  # fewer while other children run beside it
+        nonce = order.id
         try:
-            torch.set_num_threads(threads)
-            reply = OpDone(nonce, True, result=ops.dispatch(request["op"], request.get("args", {})))
+            torch.set_num_threads(order.threads or policy.threads)
+            reply = OpDone(nonce, True, result=ops.dispatch(order.op, order.args))
         except BaseException as exc:  # sys.exit() in student code is a failed check, not an exit
             reply = OpDone(nonce, False, error=describe_exception(exc, origins))
         finally:

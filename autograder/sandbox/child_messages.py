@@ -1,12 +1,30 @@
-"""What a child sends its supervisor, each message tagged with its "type".
+"""What a supervisor and its child say to each other: an OpOrder one way, tagged messages the other.
 
 The child runs submission code, so nothing it sends is trusted: `parse` accepts only a well-formed
-message of a known type and drops anything else (None), whatever JSON arrives.
+message of a known "type" and drops anything else (None), whatever JSON arrives.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class OpOrder:
+    """Supervisor -> child: run one op (ops.py) and answer with an OpDone of the same id."""
+
+    id: str
+    op: str
+    args: dict
+    threads: int | None = None
+    """Torch threads for this op (fewer while other children run beside it); None: the policy's."""
+
+    def to_wire(self) -> dict:
+        return {"id": self.id, "op": self.op, "args": self.args, "threads": self.threads}
+
+    @classmethod
+    def from_wire(cls, obj: dict) -> OpOrder:
+        return cls(obj.get("id"), obj["op"], obj.get("args", {}), obj.get("threads"))
 
 
 @dataclass(frozen=True)

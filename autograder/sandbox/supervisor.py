@@ -21,7 +21,7 @@ import numpy as np
 import torch  # noqa: F401  (imported once here, shared by every forked child)
 
 from autograder.sandbox import cgroup, child as child_main, isolation, protocol
-from autograder.sandbox.child_messages import Isolated, Loaded, LoadError, OpDone, Progress, SetupError
+from autograder.sandbox.child_messages import Isolated, Loaded, LoadError, OpDone, OpOrder, Progress, SetupError
 from autograder.sandbox.children import Capture, Child, ChildGone, died
 from autograder.sandbox.errors import SandboxError
 from autograder.sandbox.usage import OpUsage
@@ -181,7 +181,7 @@ class Supervisor:
         self.children[key] = self.children.pop(key)  # most recently used last
         child.capture = Capture()
         nonce = uuid.uuid4().hex
-        protocol.send(child.req_w, {"id": nonce, "op": request.op, "args": request.args, "threads": request.threads})
+        protocol.send(child.req_w, OpOrder(nonce, request.op, request.args, request.threads).to_wire())
         usage = OpUsage(child.pid, request.timeout, self.wall_factor)
         return Started(key, child, nonce, load_output, usage)
 
