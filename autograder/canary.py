@@ -8,6 +8,7 @@ reference per combination of settings, not one per run: the speed profile per ma
 digest (seed, limits, thresholds table, grader code, data). A verdict for all parts with training
 covers any subset.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -59,20 +60,34 @@ def grader_version() -> str:
 def fingerprint(config: GradingConfig) -> dict:
     """The machine's fingerprint (machine.fingerprint) and what each training check trains: a speed
     profile measured for one recipe must not set the limits of another."""
-    specs = machine.digest({name: [ctor, list(args), spec.to_dict()]
-                            for name, (ctor, args, spec) in TRAINING_CHECKS[config.device_kind].items()})
+    specs = machine.digest(
+        {
+            name: [ctor, list(args), spec.to_dict()]
+            for name, (ctor, args, spec) in TRAINING_CHECKS[config.device_kind].items()
+        }
+    )
     return {**machine.fingerprint(config), "specs": specs}
 
 
 def settings(config: GradingConfig, data_prints: dict) -> dict:
     """What, besides the machine, can change the reference's verdicts."""
     table = table_path(config.device_kind, config.precision)
-    return {"seed": config.seed, "suite": config.suite, "retry": config.retry, "timeout": config.timeout,
-            "load_timeout": config.load_timeout, "factor": config.training_time_factor,
-            "min_timeout": config.training_min_timeout, "wall_factor": config.starved_wall_factor,
-            "memory": config.memory_limit_gb, "namespaces": config.namespaces,
-            "concurrent": config.concurrent_training, "grader": grader_version(), "data": data_prints,
-            "table": hashlib.sha256(table.read_bytes()).hexdigest()[:16] if table.is_file() else None}
+    return {
+        "seed": config.seed,
+        "suite": config.suite,
+        "retry": config.retry,
+        "timeout": config.timeout,
+        "load_timeout": config.load_timeout,
+        "factor": config.training_time_factor,
+        "min_timeout": config.training_min_timeout,
+        "wall_factor": config.starved_wall_factor,
+        "memory": config.memory_limit_gb,
+        "namespaces": config.namespaces,
+        "concurrent": config.concurrent_training,
+        "grader": grader_version(),
+        "data": data_prints,
+        "table": hashlib.sha256(table.read_bytes()).hexdigest()[:16] if table.is_file() else None,
+    }
 
 
 def _read(path: Path) -> dict | None:
@@ -95,11 +110,17 @@ def _checks(config: GradingConfig) -> list[str]:
     if not config.training:
         return []
     ctors = {p for p in config.parts} | ({"FC2Layer"} if "CNN" in config.parts else set())
-    return [name for name, (ctor, _, _) in TRAINING_CHECKS[config.device_kind].items() if ctor in ctors]
+    return [
+        name for name, (ctor, _, _) in TRAINING_CHECKS[config.device_kind].items() if ctor in ctors
+    ]
 
 
 def _covers(entry: dict, config: GradingConfig) -> bool:
-    return entry.get("passed") and set(config.parts) <= set(entry["parts"]) and (entry["training"] or not config.training)
+    return (
+        entry.get("passed")
+        and set(config.parts) <= set(entry["parts"])
+        and (entry["training"] or not config.training)
+    )
 
 
 def ensure(config: GradingConfig, *, say=print) -> tuple[GradingConfig, CanaryReport]:
@@ -111,8 +132,10 @@ def ensure(config: GradingConfig, *, say=print) -> tuple[GradingConfig, CanaryRe
     the canary could not run: no reference solution, or the grader failed on it)."""
     config = setup(config)
     if not REFERENCE.is_dir():
-        raise SetupProblem(f"the reference solution is not installed ({REFERENCE}): the canary needs it to check "
-                           "this machine before grading anyone")
+        raise SetupProblem(
+            f"the reference solution is not installed ({REFERENCE}): the canary needs it to check "
+            "this machine before grading anyone"
+        )
     profile_key = fingerprint(config)
     memo_path = Path(config.cache_dir) / "machine" / f"{machine.digest(profile_key)}.json"
     memo = _read(memo_path) or {"fingerprint": profile_key, "speed": {}, "canaries": {}}
@@ -122,42 +145,81 @@ def ensure(config: GradingConfig, *, say=print) -> tuple[GradingConfig, CanaryRe
     missing = [c for c in _checks(config) if c not in speed]
     entry = memo["canaries"].get(key)
     if entry and _covers(entry, config) and not missing:
-        return (config.with_(reference_seconds=dict(speed)),
-                CanaryReport(False, str(memo_path), 0.0, entry["score"], entry["max_score"], dict(speed)))
+        return (
+            config.with_(reference_seconds=dict(speed)),
+            CanaryReport(
+                False, str(memo_path), 0.0, entry["score"], entry["max_score"], dict(speed)
+            ),
+        )
 
-    say(f"canary: grading the reference solution on this machine first ({', '.join(config.parts)}"
-        f"{'' if config.training else ', no training'}; once per machine and settings)")
+    say(
+        f"canary: grading the reference solution on this machine first ({', '.join(config.parts)}"
+        f"{'' if config.training else ', no training'}; once per machine and settings)"
+    )
     # Without a profile the reference trains for real (a cached result has no timing; what it
     # trains is still cached for the gradings that follow) and under generous limits; with one,
     # under exactly the limits the students will get.
-    trial = config.with_(reference_seconds=dict(speed), result_cache_reads=config.result_cache_reads and not missing,
-                         extra_masks=())
+    trial = config.with_(
+        reference_seconds=dict(speed),
+        result_cache_reads=config.result_cache_reads and not missing,
+        extra_masks=(),
+    )
     result = grade_submission(REFERENCE, NAME, trial)
     if result.grader_error:
-        raise SetupProblem(f"the canary (the reference solution, graded first) hit a grader error, so nobody was "
-                           f"graded:\n{result.grader_error}")
-    unavailable = tuple(data_errors.values())  # missing data fails those checks for everyone, as the results say
-    failed = [t for t in result.tests if not t.passed and not any(text in t.output for text in unavailable)]
+        raise SetupProblem(
+            f"the canary (the reference solution, graded first) hit a grader error, so nobody was "
+            f"graded:\n{result.grader_error}"
+        )
+    unavailable = tuple(
+        data_errors.values()
+    )  # missing data fails those checks for everyone, as the results say
+    failed = [
+        t
+        for t in result.tests
+        if not t.passed and not any(text in t.output for text in unavailable)
+    ]
     if failed:
         raise CanaryFailed(_failure_text(result, failed, config))
-    speed.update({k: v for k, v in result.environment.get("train_cpu_seconds", {}).items() if k in _checks(config)})
-    memo["canaries"][key] = {"parts": list(config.parts), "training": config.training, "passed": True,
-                             "score": result.score, "max_score": result.max_score, "seconds": result.seconds,
-                             "created": datetime.datetime.now().isoformat(timespec="seconds")}
+    speed.update(
+        {
+            k: v
+            for k, v in result.environment.get("train_cpu_seconds", {}).items()
+            if k in _checks(config)
+        }
+    )
+    memo["canaries"][key] = {
+        "parts": list(config.parts),
+        "training": config.training,
+        "passed": True,
+        "score": result.score,
+        "max_score": result.max_score,
+        "seconds": result.seconds,
+        "created": datetime.datetime.now().isoformat(timespec="seconds"),
+    }
     _write(memo_path, memo)
-    return (config.with_(reference_seconds=dict(speed)),
-            CanaryReport(True, str(memo_path), result.seconds, result.score, result.max_score, dict(speed)))
+    return (
+        config.with_(reference_seconds=dict(speed)),
+        CanaryReport(
+            True, str(memo_path), result.seconds, result.score, result.max_score, dict(speed)
+        ),
+    )
 
 
 def _failure_text(result, failed, config: GradingConfig) -> str:
-    lines = [f"the reference solution scored {result.score:g}/{result.max_score:g} on this machine with these "
-             f"settings (precision {config.precision}, {config.threads} threads, seed {config.seed}); nobody was graded."]
+    lines = [
+        f"the reference solution scored {result.score:g}/{result.max_score:g} on this machine with these "
+        f"settings (precision {config.precision}, {config.threads} threads, seed {config.seed}); nobody was graded."
+    ]
     for t in failed:
-        lines.append(f"  {t.name}: {t.output.strip().splitlines()[0] if t.output.strip() else 'failed'}")
+        lines.append(
+            f"  {t.name}: {t.output.strip().splitlines()[0] if t.output.strip() else 'failed'}"
+        )
     table = table_path(config.device_kind, config.precision)
-    lines.append("What to do: if a training check missed its threshold, the calibration table "
-                 f"({table}) does not hold on this machine: run `python -m autograder calibrate --precision "
-                 f"{config.precision}` here (see docs/grading.md); if it ran out of time, the machine is far slower "
-                 "than its own profile allows (raise --timeout for data-free checks); otherwise the grader's "
-                 "installation is broken (reinstall with the pinned constraints).")
+    lines.append(
+        "What to do: if a training check missed its threshold, the calibration table "
+        f"({table}) does not hold on this machine: run `python -m autograder calibrate --precision "
+        f"{config.precision}` here (see docs/grading.md); if it ran out of time, the machine is far slower "
+        "than its own profile allows (raise --timeout for data-free checks); otherwise the grader's "
+        "installation is broken (reinstall with the pinned constraints)."
+    )
     return "\n".join(lines)

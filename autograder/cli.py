@@ -1,4 +1,5 @@
 """The command line: `python -m autograder <verb> ...`. Each verb calls verbs.<verb>.main."""
+
 from __future__ import annotations
 
 import argparse
@@ -33,86 +34,199 @@ def _shard(text: str) -> tuple[int, int]:
 
 def _grading_options(p: argparse.ArgumentParser) -> None:
     d = GradingConfig()
-    p.add_argument("--data-dir", type=Path, default=d.data_dir,
-                   help="folder with MNIST and CIFAR-10 (default: $COURSE_DATA_DIR, else download)")
-    p.add_argument("--cache-dir", type=Path, default=d.cache_dir, help=f"decoded data and results cache (default: {d.cache_dir})")
-    p.add_argument("--seed", type=int, default=d.seed, help="base seed of every random choice (recorded in results)")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=d.data_dir,
+        help="folder with MNIST and CIFAR-10 (default: $COURSE_DATA_DIR, else download)",
+    )
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=d.cache_dir,
+        help=f"decoded data and results cache (default: {d.cache_dir})",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=d.seed,
+        help="base seed of every random choice (recorded in results)",
+    )
     p.add_argument("--device", default=d.device, help="cpu or cuda")
-    p.add_argument("--precision", choices=("auto", "fp32", "bf16"), default=d.precision,
-                   help="training arithmetic (auto: bf16 where native and calibrated, else fp32)")
-    p.add_argument("--jobs", type=int, default=d.jobs, help="submissions graded in parallel (threads are divided)")
-    p.add_argument("--timeout", type=float, default=d.timeout, help="time limit (s) of one data-free check")
-    p.add_argument("--memory-limit", type=float, default=d.memory_limit_gb, help="memory cap per child, GiB")
-    p.add_argument("--training-concurrency", choices=("auto", "on", "off"), default=d.training_concurrency,
-                   help="train a submission's checks several at once, ahead of their tests: on a CPU as many "
-                        "as their threads fit the cores, on a GPU all (auto, the default: on); off: one by one")
+    p.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16"),
+        default=d.precision,
+        help="training arithmetic (auto: bf16 where native and calibrated, else fp32)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=d.jobs,
+        help="submissions graded in parallel (threads are divided)",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=d.timeout, help="time limit (s) of one data-free check"
+    )
+    p.add_argument(
+        "--memory-limit", type=float, default=d.memory_limit_gb, help="memory cap per child, GiB"
+    )
+    p.add_argument(
+        "--training-concurrency",
+        choices=("auto", "on", "off"),
+        default=d.training_concurrency,
+        help="train a submission's checks several at once, ahead of their tests: on a CPU as many "
+        "as their threads fit the cores, on a GPU all (auto, the default: on); off: one by one",
+    )
     p.add_argument("--no-cache", action="store_true", help="retrain even identical code")
-    p.add_argument("--no-isolation", action="store_true", help="no namespaces/uid drop (debugging only)")
+    p.add_argument(
+        "--no-isolation", action="store_true", help="no namespaces/uid drop (debugging only)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")
 
 
 def _config(args, **extra) -> GradingConfig:
-    return GradingConfig(data_dir=args.data_dir, cache_dir=args.cache_dir, seed=args.seed, device=args.device,
-                         precision=args.precision, jobs=args.jobs, timeout=args.timeout, memory_limit_gb=args.memory_limit,
-                         result_cache=not args.no_cache, namespaces=not args.no_isolation,
-                         training_concurrency=args.training_concurrency, **extra)
+    return GradingConfig(
+        data_dir=args.data_dir,
+        cache_dir=args.cache_dir,
+        seed=args.seed,
+        device=args.device,
+        precision=args.precision,
+        jobs=args.jobs,
+        timeout=args.timeout,
+        memory_limit_gb=args.memory_limit,
+        result_cache=not args.no_cache,
+        namespaces=not args.no_isolation,
+        training_concurrency=args.training_concurrency,
+        **extra,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m autograder", description="Week 2 (CNN) autograder",
-                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES)
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description="Week 2 (CNN) autograder",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
+    )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     p = verbs.add_parser("grade", help="grade submissions with the hidden suites")
-    p.add_argument("submissions", nargs="+", type=Path, help=".py files, .ipynb notebooks or folders")
-    p.add_argument("--out", type=Path, required=True, help="output folder (results.json per submission, grades.csv)")
-    p.add_argument("--shard", type=_shard, help="grade only slice I of N (by name); join with `merge`")
-    p.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="grade only these parts")
+    p.add_argument(
+        "submissions", nargs="+", type=Path, help=".py files, .ipynb notebooks or folders"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="output folder (results.json per submission, grades.csv)",
+    )
+    p.add_argument(
+        "--shard", type=_shard, help="grade only slice I of N (by name); join with `merge`"
+    )
+    p.add_argument(
+        "--parts", nargs="+", choices=PARTS, default=list(PARTS), help="grade only these parts"
+    )
     p.add_argument("--no-training", action="store_true", help="data-free checks only")
-    p.add_argument("--no-feedback", action="store_true", help="skip feedback.md, plots and the class summary")
+    p.add_argument(
+        "--no-feedback", action="store_true", help="skip feedback.md, plots and the class summary"
+    )
     _grading_options(p)
 
-    p = verbs.add_parser("check", help="students: run the public checks on your work (no hidden tests)")
+    p = verbs.add_parser(
+        "check", help="students: run the public checks on your work (no hidden tests)"
+    )
     p.add_argument("path", type=Path, help="your notebook, .py file or folder")
-    p.add_argument("--train", action="store_true", help="also run the training checks (about a minute on CPU)")
-    p.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="check only these parts")
+    p.add_argument(
+        "--train", action="store_true", help="also run the training checks (about a minute on CPU)"
+    )
+    p.add_argument(
+        "--parts", nargs="+", choices=PARTS, default=list(PARTS), help="check only these parts"
+    )
     _grading_options(p)
 
-    p = verbs.add_parser("canary", help="check this machine: the reference must get full marks (grade does this first)")
-    p.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="check only these parts")
+    p = verbs.add_parser(
+        "canary",
+        help="check this machine: the reference must get full marks (grade does this first)",
+    )
+    p.add_argument(
+        "--parts", nargs="+", choices=PARTS, default=list(PARTS), help="check only these parts"
+    )
     p.add_argument("--no-training", action="store_true", help="data-free checks only")
     _grading_options(p)
 
-    p = verbs.add_parser("calibrate", help="train the reference over many seeds; write the thresholds table")
-    p.add_argument("--seeds", type=int, default=20, help="number of seeds (>= 20 for the committed table)")
+    p = verbs.add_parser(
+        "calibrate", help="train the reference over many seeds; write the thresholds table"
+    )
+    p.add_argument(
+        "--seeds", type=int, default=20, help="number of seeds (>= 20 for the committed table)"
+    )
     p.add_argument("--first-seed", type=int, default=100)
-    p.add_argument("--out", type=Path, help="where to write the table (default: the package's table)")
-    p.add_argument("--time-budget", type=float, help="stop after the seeds that fit in this many seconds")
-    p.add_argument("--checks", nargs="+", help="recalibrate only these training checks (keep the table's others)")
-    p.add_argument("--broken-seeds", type=int, default=3,
-                   help="seeds for the broken variants reported beside each threshold (0: skip)")
-    p.add_argument("--k-sigma", type=float, default=4.0,
-                   help="threshold = mean - k * predictive std (4: false fail with retry ~1e-9; 3: ~2e-6)")
-    p.add_argument("--emulated-bf16", action="store_true",
-                   help="with --precision bf16 on a CPU without native bf16: measure bf16's accuracies anyway "
-                        "(~20x slower; the table says it was emulated)")
+    p.add_argument(
+        "--out", type=Path, help="where to write the table (default: the package's table)"
+    )
+    p.add_argument(
+        "--time-budget", type=float, help="stop after the seeds that fit in this many seconds"
+    )
+    p.add_argument(
+        "--checks",
+        nargs="+",
+        help="recalibrate only these training checks (keep the table's others)",
+    )
+    p.add_argument(
+        "--broken-seeds",
+        type=int,
+        default=3,
+        help="seeds for the broken variants reported beside each threshold (0: skip)",
+    )
+    p.add_argument(
+        "--k-sigma",
+        type=float,
+        default=4.0,
+        help="threshold = mean - k * predictive std (4: false fail with retry ~1e-9; 3: ~2e-6)",
+    )
+    p.add_argument(
+        "--emulated-bf16",
+        action="store_true",
+        help="with --precision bf16 on a CPU without native bf16: measure bf16's accuracies anyway "
+        "(~20x slower; the table says it was emulated)",
+    )
     _grading_options(p)
 
-    p = verbs.add_parser("stubs", help="derive assignments/ from solutions/ (--check: fail on drift)")
+    p = verbs.add_parser(
+        "stubs", help="derive assignments/ from solutions/ (--check: fail on drift)"
+    )
     p.add_argument("--check", action="store_true")
 
-    p = verbs.add_parser("notebooks", help="build source/week2_cnn/ notebooks from solutions/ (--check: fail on drift)")
+    p = verbs.add_parser(
+        "notebooks",
+        help="build source/week2_cnn/ notebooks from solutions/ (--check: fail on drift)",
+    )
     p.add_argument("--check", action="store_true")
 
-    p = verbs.add_parser("merge", help="join the output folders of `grade --shard I/N` runs into one")
+    p = verbs.add_parser(
+        "merge", help="join the output folders of `grade --shard I/N` runs into one"
+    )
     p.add_argument("shards", nargs="+", type=Path, help="the shards' --out folders")
-    p.add_argument("--out", type=Path, required=True, help="output folder (as one unsharded `grade` run writes)")
-    p.add_argument("--no-feedback", action="store_true", help="skip feedback.md, plots and the class summary")
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="output folder (as one unsharded `grade` run writes)",
+    )
+    p.add_argument(
+        "--no-feedback", action="store_true", help="skip feedback.md, plots and the class summary"
+    )
     p.add_argument("--quiet", action="store_true", help="no score table")
 
-    p = verbs.add_parser("classroom-template", help="build the GitHub Classroom template repository (public checks only)")
+    p = verbs.add_parser(
+        "classroom-template",
+        help="build the GitHub Classroom template repository (public checks only)",
+    )
     p.add_argument("out", type=Path, help="a new or empty folder")
-    p = verbs.add_parser("gradescope-bundle", help="build the Gradescope autograder zip (holds the hidden suites)")
+    p = verbs.add_parser(
+        "gradescope-bundle", help="build the Gradescope autograder zip (holds the hidden suites)"
+    )
     p.add_argument("out", type=Path, help="the zip file to write, e.g. build/autograder.zip")
     return parser
 
@@ -121,36 +235,64 @@ def run(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.verb == "grade":
         from autograder.verbs import grade
+
         config = _config(args, parts=tuple(args.parts), training=not args.no_training)
-        return grade.main(submissions=args.submissions, out=args.out, config=config, shard=args.shard, quiet=args.quiet,
-                          feedback=not args.no_feedback)
+        return grade.main(
+            submissions=args.submissions,
+            out=args.out,
+            config=config,
+            shard=args.shard,
+            quiet=args.quiet,
+            feedback=not args.no_feedback,
+        )
     if args.verb == "check":
         from autograder.verbs import check
+
         config = _config(args, parts=tuple(args.parts), training=args.train)
         return check.main(path=args.path, config=config, quiet=args.quiet)
     if args.verb == "canary":
         from autograder.verbs import canary
-        return canary.main(config=_config(args, parts=tuple(args.parts), training=not args.no_training), quiet=args.quiet)
+
+        return canary.main(
+            config=_config(args, parts=tuple(args.parts), training=not args.no_training),
+            quiet=args.quiet,
+        )
     if args.verb == "calibrate":
         from autograder.verbs import calibrate
-        return calibrate.main(config=_config(args), seeds=args.seeds, first_seed=args.first_seed, out=args.out,
-                              quiet=args.quiet, budget_s=args.time_budget,
-                              checks=tuple(args.checks) if args.checks else None, broken_seeds=args.broken_seeds,
-                              k_sigma=args.k_sigma, emulated_bf16=args.emulated_bf16)
+
+        return calibrate.main(
+            config=_config(args),
+            seeds=args.seeds,
+            first_seed=args.first_seed,
+            out=args.out,
+            quiet=args.quiet,
+            budget_s=args.time_budget,
+            checks=tuple(args.checks) if args.checks else None,
+            broken_seeds=args.broken_seeds,
+            k_sigma=args.k_sigma,
+            emulated_bf16=args.emulated_bf16,
+        )
     if args.verb == "stubs":
         from autograder.verbs import stubs
+
         return stubs.main(check=args.check)
     if args.verb == "notebooks":
         from autograder.verbs import notebooks
+
         return notebooks.main(check=args.check)
     if args.verb == "merge":
         from autograder.verbs import merge
-        return merge.main(shards=args.shards, out=args.out, feedback=not args.no_feedback, quiet=args.quiet)
+
+        return merge.main(
+            shards=args.shards, out=args.out, feedback=not args.no_feedback, quiet=args.quiet
+        )
     if args.verb == "classroom-template":
         from autograder.verbs import classroom
+
         return classroom.main(out=args.out)
     if args.verb == "gradescope-bundle":
         from autograder.verbs import gradescope_bundle
+
         return gradescope_bundle.main(out=args.out)
     raise AssertionError(args.verb)
 

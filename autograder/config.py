@@ -1,4 +1,5 @@
 """Settings of a grading run, each default defined once here."""
+
 from __future__ import annotations
 
 import os
@@ -104,7 +105,9 @@ class GradingConfig:
     @property
     def concurrent_training(self) -> bool:
         if self.training_concurrency not in ("auto", "on", "off"):
-            raise ValueError(f"training concurrency {self.training_concurrency!r}: use auto, on or off")
+            raise ValueError(
+                f"training concurrency {self.training_concurrency!r}: use auto, on or off"
+            )
         return self.training_concurrency in ("on", "auto")
 
     @property

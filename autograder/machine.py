@@ -6,6 +6,7 @@ precision, and the environment switches that pick torch's CPU kernels where one 
 canary's memo (canary.py) and the machine's speed profile, from which time limits are scaled, are
 keyed on it, together with what the training checks train (canary.fingerprint adds that).
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,7 +21,16 @@ from pathlib import Path
 
 from autograder.config import GradingConfig, available_cores
 
-_FLAGS_THAT_MATTER = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "fma", "asimd", "bf16")
+_FLAGS_THAT_MATTER = (
+    "avx2",
+    "avx512f",
+    "avx512_bf16",
+    "amx_bf16",
+    "amx_tile",
+    "fma",
+    "asimd",
+    "bf16",
+)
 # Environment switches that pick torch's CPU kernels: each changes the reference's speed, so a speed
 # profile measured under one setting must not set the limits of another (docs/grading.md has the figures).
 KERNEL_SWITCHES = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY")
@@ -34,7 +44,11 @@ def kernel_switches() -> dict:
 def onednn_isa_cap() -> str:
     """oneDNN's instruction-set cap (ONEDNN_MAX_CPU_ISA, or its older name), upper case; '' if none."""
     switches = kernel_switches()
-    return (switches.get("ONEDNN_MAX_CPU_ISA") or switches.get("DNNL_MAX_CPU_ISA") or "").strip().upper()
+    return (
+        (switches.get("ONEDNN_MAX_CPU_ISA") or switches.get("DNNL_MAX_CPU_ISA") or "")
+        .strip()
+        .upper()
+    )
 
 
 def _kernel_switches_field() -> dict:
@@ -51,22 +65,35 @@ def cpu_info() -> dict:
             for line in f:
                 key, _, value = line.partition(":")
                 key = key.strip()
-                if key in ("model name", "Model", "CPU part") and model in ("", platform.machine(), "x86_64"):
+                if key in ("model name", "Model", "CPU part") and model in (
+                    "",
+                    platform.machine(),
+                    "x86_64",
+                ):
                     model = value.strip()
                 elif key in ("flags", "Features") and not flags:
                     flags = set(value.split())
     except OSError:
         pass
-    return {"model": model, "flags": sorted(flags & set(_FLAGS_THAT_MATTER)),
-            "flags_digest": hashlib.sha256(" ".join(sorted(flags)).encode()).hexdigest()[:12],
-            "arch": platform.machine()}
+    return {
+        "model": model,
+        "flags": sorted(flags & set(_FLAGS_THAT_MATTER)),
+        "flags_digest": hashlib.sha256(" ".join(sorted(flags)).encode()).hexdigest()[:12],
+        "arch": platform.machine(),
+    }
 
 
 def describe() -> dict:
     """The machine, for results and summaries (no torch import needed)."""
     info, quota = cpu_info(), cpu_quota()
-    return {"cpu": info["model"], "cpu_flags": info["flags"], "cores": available_cores(), "arch": info["arch"],
-            "cpu_quota": None if quota is None else round(quota, 3), **_kernel_switches_field()}
+    return {
+        "cpu": info["model"],
+        "cpu_flags": info["flags"],
+        "cores": available_cores(),
+        "arch": info["arch"],
+        "cpu_quota": None if quota is None else round(quota, 3),
+        **_kernel_switches_field(),
+    }
 
 
 def fingerprint(config: GradingConfig) -> dict:
@@ -77,9 +104,17 @@ def fingerprint(config: GradingConfig) -> dict:
         import torch
 
         gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
-    return {**cpu_info(), "cores": available_cores(), "threads": config.threads, "torch": torch_version(),
-            "device": config.device, "gpu": gpu, "precision": config.precision, "spec_kind": config.device_kind,
-            **_kernel_switches_field()}
+    return {
+        **cpu_info(),
+        "cores": available_cores(),
+        "threads": config.threads,
+        "torch": torch_version(),
+        "device": config.device,
+        "gpu": gpu,
+        "precision": config.precision,
+        "spec_kind": config.device_kind,
+        **_kernel_switches_field(),
+    }
 
 
 def torch_version() -> str:
@@ -93,7 +128,9 @@ def torch_version() -> str:
                 text = (Path(folder) / "version.py").read_text()
             except OSError:
                 continue
-            if found := re.search(r"^__version__\s*(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", text, re.M):
+            if found := re.search(
+                r"^__version__\s*(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", text, re.M
+            ):
                 return found.group(1)
     import torch
 
@@ -104,7 +141,9 @@ def digest(value) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
-def cpu_quota(proc_cgroup: Path = Path("/proc/self/cgroup"), mount: Path = Path("/sys/fs/cgroup")) -> float | None:
+def cpu_quota(
+    proc_cgroup: Path = Path("/proc/self/cgroup"), mount: Path = Path("/sys/fs/cgroup")
+) -> float | None:
     """CPUs this process's cgroup CFS quota grants (a container's --cpus; Gradescope gives 0.5 by
     default), as a fraction, or None where there is no quota. cgroup v1 or v2."""
     try:
@@ -117,8 +156,10 @@ def cpu_quota(proc_cgroup: Path = Path("/proc/self/cgroup"), mount: Path = Path(
             files = [(mount / path.lstrip("/") / "cpu.max",), (mount / "cpu.max",)]
         elif "cpu" in controllers.split(","):  # cgroup v1
             base = mount / "cpu"
-            files = [(base / path.lstrip("/") / n for n in ("cpu.cfs_quota_us", "cpu.cfs_period_us")),
-                     (base / n for n in ("cpu.cfs_quota_us", "cpu.cfs_period_us"))]
+            files = [
+                (base / path.lstrip("/") / n for n in ("cpu.cfs_quota_us", "cpu.cfs_period_us")),
+                (base / n for n in ("cpu.cfs_quota_us", "cpu.cfs_period_us")),
+            ]
         else:
             continue
         for candidate in files:

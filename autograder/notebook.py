@@ -15,6 +15,7 @@ cells run so far. All parts of a notebook are graded together, once per kernel a
 (the CNN's permutation check reads the verdicts of perm_pixel and FC2Layer), and each test cell
 returns its own part.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -26,8 +27,13 @@ import tempfile
 import warnings
 from pathlib import Path
 
-NOTEBOOK_OF_PART = {"LeNet5": "lab1_lenet5.ipynb", "FC2Layer": "lab2_mlp_vs_cnn.ipynb",
-                    "CNN": "lab2_mlp_vs_cnn.ipynb", "perm_pixel": "lab2_mlp_vs_cnn.ipynb", "VGG": "lab3_vgg.ipynb"}
+NOTEBOOK_OF_PART = {
+    "LeNet5": "lab1_lenet5.ipynb",
+    "FC2Layer": "lab2_mlp_vs_cnn.ipynb",
+    "CNN": "lab2_mlp_vs_cnn.ipynb",
+    "perm_pixel": "lab2_mlp_vs_cnn.ipynb",
+    "VGG": "lab3_vgg.ipynb",
+}
 """The notebook (file name as released) whose test cells grade each part."""
 SHOWN_OUTPUT_LINES = 12
 _graded: dict[tuple, object] = {}
@@ -50,7 +56,11 @@ def _captured():
                     saved.append((fd, os.dup(fd)))
                     os.dup2(sink.fileno(), fd)
             logging.disable(logging.CRITICAL)
-            with contextlib.redirect_stdout(text), contextlib.redirect_stderr(text), warnings.catch_warnings():
+            with (
+                contextlib.redirect_stdout(text),
+                contextlib.redirect_stderr(text),
+                warnings.catch_warnings(),
+            ):
                 warnings.simplefilter("ignore")
                 yield text
         finally:
@@ -69,8 +79,14 @@ def _grade(path: Path, parts: tuple[str, ...]):
     from autograder.suites.runner import grade_submission
 
     config = GradingConfig(parts=parts, extra_masks=(str(path.parent.resolve()),))
-    key = (str(path.resolve()), Extracted.digest(extract_submission(path).units), parts, config.data_dir,
-           config.cache_dir, config.seed)
+    key = (
+        str(path.resolve()),
+        Extracted.digest(extract_submission(path).units),
+        parts,
+        config.data_dir,
+        config.cache_dir,
+        config.seed,
+    )
     if key not in _graded:
         config, _ = canary.ensure(config, say=lambda text: None)  # memoised: once per machine
         _graded[key] = grade_submission(path, path.stem, config)
@@ -86,9 +102,15 @@ def report(result, part: str) -> str:
         if not t.passed and t.output.strip():
             lines += ["    " + line for line in t.output.strip().splitlines()[:SHOWN_OUTPUT_LINES]]
     # Syntax errors and missing data matter here; "top-level training code is not run" notes would repeat per cell.
-    lines += [f"注意 note: {note}" for note in result.notes if "SyntaxError" in note or "data not found" in note]
+    lines += [
+        f"注意 note: {note}"
+        for note in result.notes
+        if "SyntaxError" in note or "data not found" in note
+    ]
     if result.grader_error:
-        lines.append(f"评分程序出错，请联系助教 (grader error, instructor: see below):\n{result.grader_error[-2000:]}")
+        lines.append(
+            f"评分程序出错，请联系助教 (grader error, instructor: see below):\n{result.grader_error[-2000:]}"
+        )
     return "\n".join(lines)
 
 
@@ -97,12 +119,16 @@ def grade_part(part: str, notebook: str | os.PathLike | None = None) -> float:
     impossible, with the reason printed). notebook: the file (default: the released name of the
     notebook that holds `part`, in the working directory)."""
     if part not in NOTEBOOK_OF_PART:
-        print(f"未知的评分部分 unknown part {part!r}; expected one of {', '.join(NOTEBOOK_OF_PART)}")
+        print(
+            f"未知的评分部分 unknown part {part!r}; expected one of {', '.join(NOTEBOOK_OF_PART)}"
+        )
         return 0.0
     path = Path(notebook or NOTEBOOK_OF_PART[part])
     if not path.is_file():
-        print(f"找不到 notebook 文件 (cannot find the notebook) {path} in {Path.cwd()}: the graded notebook must "
-              "keep its released name and be run from its own folder (as nbgrader does).")
+        print(
+            f"找不到 notebook 文件 (cannot find the notebook) {path} in {Path.cwd()}: the graded notebook must "
+            "keep its released name and be run from its own folder (as nbgrader does)."
+        )
         return 0.0
     parts = tuple(p for p, name in NOTEBOOK_OF_PART.items() if name == NOTEBOOK_OF_PART[part])
     error = None
@@ -110,12 +136,18 @@ def grade_part(part: str, notebook: str | os.PathLike | None = None) -> float:
         try:
             result = _grade(path, parts)
         except ImportError as exc:
-            error = (f"the grading engine cannot be imported in this kernel ({exc}); install this repository "
-                     "into the kernel's Python: pip install -e '.[course]' (see README)")
-        except Exception as exc:  # GraderError, unreadable cache or data folder, or a bug: say what happened
+            error = (
+                f"the grading engine cannot be imported in this kernel ({exc}); install this repository "
+                "into the kernel's Python: pip install -e '.[course]' (see README)"
+            )
+        except (
+            Exception
+        ) as exc:  # GraderError, unreadable cache or data folder, or a bug: say what happened
             error = f"{type(exc).__name__}: {exc}"
     if error:
-        print(f"评分程序无法运行，本单元格记 0 分，请联系助教 (the grader could not run; this cell scores 0):\n{error}")
+        print(
+            f"评分程序无法运行，本单元格记 0 分，请联系助教 (the grader could not run; this cell scores 0):\n{error}"
+        )
         tail = log.getvalue().strip()[-1500:]
         if tail:
             print(f"grader output:\n{tail}")

@@ -17,6 +17,7 @@ E. A batch of six (three copies of the reference, three of the stubs) with the r
    supervisor (torch, its lazy imports, the data), the next five reuse it. Side by side: the first
    submission's seconds against the median of the others.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,9 +41,27 @@ sys.path.insert(0, str(ROOT / "solutions"))
 
 def grade_cli(paths, out: Path, data_dir: Path, cache: Path, *extra) -> tuple[float, dict]:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "autograder", "grade", *map(str, paths), "--out", str(out), "--data-dir",
-                    str(data_dir), "--cache-dir", str(cache), "--no-cache", "--quiet", "--no-feedback", *extra],
-                   check=True, cwd=ROOT)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder",
+            "grade",
+            *map(str, paths),
+            "--out",
+            str(out),
+            "--data-dir",
+            str(data_dir),
+            "--cache-dir",
+            str(cache),
+            "--no-cache",
+            "--quiet",
+            "--no-feedback",
+            *extra,
+        ],
+        check=True,
+        cwd=ROOT,
+    )
     wall = time.perf_counter() - started
     results = {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/result.full.json")}
     return wall, results
@@ -55,17 +74,40 @@ def bench_batch(out: Path, data_dir: Path, cache: Path) -> dict:
         shutil.copytree(ROOT / "solutions", subs / f"reference{i}")
         shutil.copytree(ROOT / "assignments", subs / f"stubs{i}")
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "autograder", "grade", *map(str, sorted(subs.iterdir())), "--out",
-                    str(out / "out"), "--data-dir", str(data_dir), "--cache-dir", str(cache), "--jobs", "1",
-                    "--quiet", "--no-feedback"], check=True, cwd=ROOT)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder",
+            "grade",
+            *map(str, sorted(subs.iterdir())),
+            "--out",
+            str(out / "out"),
+            "--data-dir",
+            str(data_dir),
+            "--cache-dir",
+            str(cache),
+            "--jobs",
+            "1",
+            "--quiet",
+            "--no-feedback",
+        ],
+        check=True,
+        cwd=ROOT,
+    )
     wall = time.perf_counter() - started
     results = [json.loads(p.read_text()) for p in sorted((out / "out").glob("*/result.full.json"))]
     order = json.loads((out / "out" / "summary.json").read_text())["submissions"]
     seconds = {r["submission"]: r["seconds"] for r in results}
     rest = sorted(seconds[n] for n in order[1:])
-    return {"wall_s": round(wall, 1), "submissions": len(order), "seconds_in_order": [seconds[n] for n in order],
-            "first_s": seconds[order[0]], "median_of_the_rest_s": rest[len(rest) // 2],
-            "scores": {r["submission"]: sum(t["score"] for t in r["tests"]) for r in results}}
+    return {
+        "wall_s": round(wall, 1),
+        "submissions": len(order),
+        "seconds_in_order": [seconds[n] for n in order],
+        "first_s": seconds[order[0]],
+        "median_of_the_rest_s": rest[len(rest) // 2],
+        "scores": {r["submission"]: sum(t["score"] for t in r["tests"]) for r in results},
+    }
 
 
 def per_check_seconds(result: dict) -> dict:
@@ -88,8 +130,10 @@ def handout_mnist_loaders(data_dir: Path, batch_size=64):
     from course_data import mnist
 
     t = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
-    return (DataLoader(mnist(train=True, transform=t), batch_size=batch_size, shuffle=True),
-            DataLoader(mnist(train=False, transform=t), batch_size=1000, shuffle=False))
+    return (
+        DataLoader(mnist(train=True, transform=t), batch_size=batch_size, shuffle=True),
+        DataLoader(mnist(train=False, transform=t), batch_size=1000, shuffle=False),
+    )
 
 
 def handout_epoch(model, loader, optimizer, loss_fn, max_batches=None) -> tuple[float, int]:
@@ -132,23 +176,36 @@ def bench_epoch_ratio(data_dir: Path, cache: Path) -> dict:
     train_loader, test_loader = handout_mnist_loaders(data_dir)
     torch.manual_seed(0)
     model = LeNet5()
-    handout_s, _ = handout_epoch(model, train_loader, torch.optim.Adam(model.parameters(), 1e-3), nn.CrossEntropyLoss())
+    handout_s, _ = handout_epoch(
+        model, train_loader, torch.optim.Adam(model.parameters(), 1e-3), nn.CrossEntropyLoss()
+    )
     handout_eval_s = handout_test(model, test_loader)
     arrays = load_arrays("mnist", data_dir=data_dir, cache_dir=cache)
     started = time.perf_counter()
-    data = loop.to_device({k: arrays.load(k) for k in ("train_x", "train_y", "test_x")}, "mnist", torch.device("cpu"))
+    data = loop.to_device(
+        {k: arrays.load(k) for k in ("train_x", "train_y", "test_x")}, "mnist", torch.device("cpu")
+    )
     load_s = time.perf_counter() - started
     # The same work as the handout's epoch: every image, its constant Adam 1e-3, the same threads (the
     # grading check itself trains a 15,000-image subset under a one-cycle schedule on one thread,
     # two checks at a time; that is not what is compared).
-    spec = replace(TRAINING_CHECKS["cpu"]["LeNet5"][2], train_subset=None, schedule="constant", lr=1e-3,
-                   threads=None)
+    spec = replace(
+        TRAINING_CHECKS["cpu"]["LeNet5"][2],
+        train_subset=None,
+        schedule="constant",
+        lr=1e-3,
+        threads=None,
+    )
     torch.manual_seed(0)
     outcome = loop.train_and_predict(LeNet5(), data, spec, seed=0, device=torch.device("cpu"))
-    return {"handout_epoch_s": round(handout_s, 2), "handout_test_s": round(handout_eval_s, 2),
-            "ours_epoch_s": round(outcome.train_seconds, 2), "ours_test_s": round(outcome.eval_seconds, 2),
-            "ours_data_to_tensors_s": round(load_s, 2),
-            "epoch_speedup": round(handout_s / outcome.train_seconds, 2)}
+    return {
+        "handout_epoch_s": round(handout_s, 2),
+        "handout_test_s": round(handout_eval_s, 2),
+        "ours_epoch_s": round(outcome.train_seconds, 2),
+        "ours_test_s": round(outcome.eval_seconds, 2),
+        "ours_data_to_tensors_s": round(load_s, 2),
+        "epoch_speedup": round(handout_s / outcome.train_seconds, 2),
+    }
 
 
 class PermutedInput(nn.Module):
@@ -185,37 +242,70 @@ def bench_notebooks(data_dir: Path, b: dict, cifar_batches: int = 12) -> dict:
             seconds, _ = handout_epoch(run, train_loader, optimizer, F.nll_loss)
             lab2 += seconds + handout_test(run, test_loader)
     normalize = transforms.Normalize((0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010))
-    t_train = transforms.Compose([transforms.RandomCrop(32, padding=4), transforms.RandomHorizontalFlip(),
-                                  transforms.ToTensor(), normalize])
+    t_train = transforms.Compose(
+        [
+            transforms.RandomCrop(32, padding=4),
+            transforms.RandomHorizontalFlip(),
+            transforms.ToTensor(),
+            normalize,
+        ]
+    )
     t_test = transforms.Compose([transforms.ToTensor(), normalize])
-    cifar_train = DataLoader(cifar10(train=True, transform=t_train), batch_size=128, shuffle=True, num_workers=2)
-    cifar_test = DataLoader(cifar10(train=False, transform=t_test), batch_size=128, shuffle=False, num_workers=2)
+    cifar_train = DataLoader(
+        cifar10(train=True, transform=t_train), batch_size=128, shuffle=True, num_workers=2
+    )
+    cifar_test = DataLoader(
+        cifar10(train=False, transform=t_test), batch_size=128, shuffle=False, num_workers=2
+    )
     torch.manual_seed(0)
     vgg = VGG()
     optimizer = torch.optim.Adam(vgg.parameters(), lr=0.001)
     handout_epoch(vgg, cifar_train, optimizer, nn.CrossEntropyLoss(), max_batches=2)  # warm-up
-    seconds, n = handout_epoch(vgg, cifar_train, optimizer, nn.CrossEntropyLoss(), max_batches=cifar_batches)
+    seconds, n = handout_epoch(
+        vgg, cifar_train, optimizer, nn.CrossEntropyLoss(), max_batches=cifar_batches
+    )
     vgg_epoch = seconds / n * len(cifar_train)
     test_seconds = handout_test(vgg, cifar_test, max_batches=4) / 4 * len(cifar_test)
-    lab3 = 10 * (vgg_epoch + test_seconds) + 2 * test_seconds  # + reload-best test and the per-class pass
-    return {"lab1_s": round(lab1), "lab2_s": round(lab2), "lab3_s": round(lab3), "total_s": round(lab1 + lab2 + lab3),
-            "method": f"lab1 and lab2 measured whole epochs; lab3 measured {cifar_batches} training and 4 test "
-                      f"batches of 128 and scaled to 10 epochs of {len(cifar_train)} batches (fp32, DataLoader, "
-                      f"PIL transforms, num_workers=2)"}
+    lab3 = (
+        10 * (vgg_epoch + test_seconds) + 2 * test_seconds
+    )  # + reload-best test and the per-class pass
+    return {
+        "lab1_s": round(lab1),
+        "lab2_s": round(lab2),
+        "lab3_s": round(lab3),
+        "total_s": round(lab1 + lab2 + lab3),
+        "method": f"lab1 and lab2 measured whole epochs; lab3 measured {cifar_batches} training and 4 test "
+        f"batches of 128 and scaled to 10 epochs of {len(cifar_train)} batches (fp32, DataLoader, "
+        f"PIL transforms, num_workers=2)",
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=os.environ.get("COURSE_DATA_DIR", ROOT.parent / "shared" / "data"))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=os.environ.get("COURSE_DATA_DIR", ROOT.parent / "shared" / "data"),
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cpu.json")
-    parser.add_argument("--rounds", type=int, default=3, help="A: gradings per precision, alternating (median)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="A: gradings per precision, alternating (median)"
+    )
     parser.add_argument("--skip-jobs", action="store_true", help="skip D (four more gradings)")
-    parser.add_argument("--skip-notebooks", action="store_true", help="skip C (executing the handout's labs)")
-    parser.add_argument("--skip-batch", action="store_true", help="skip E (a batch of six, result cache on)")
+    parser.add_argument(
+        "--skip-notebooks", action="store_true", help="skip C (executing the handout's labs)"
+    )
+    parser.add_argument(
+        "--skip-batch", action="store_true", help="skip E (a batch of six, result cache on)"
+    )
     args = parser.parse_args()
     threads = len(os.sched_getaffinity(0))
     torch.set_num_threads(threads)
-    cache = Path(os.environ.get("AUTOGRADER_CACHE_DIR", Path.home() / ".cache" / "week2-autograder"))
+    cache = Path(
+        os.environ.get("AUTOGRADER_CACHE_DIR", Path.home() / ".cache" / "week2-autograder")
+    )
     from autograder import machine
     from autograder.calibrate.table import calibrated_precisions
     from autograder.training.precision import native_bf16
@@ -228,43 +318,93 @@ def main() -> None:
         tmp = Path(tmp)
         report["A_one_submission"] = {}
         canary_s = {}
-        for precision in precisions:  # each precision's canary first, so that the gradings below compare alike
+        for (
+            precision
+        ) in precisions:  # each precision's canary first, so that the gradings below compare alike
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "autograder", "canary", "--data-dir", str(args.data_dir),
-                            "--cache-dir", str(cache), "--precision", precision, "--quiet"], check=True, cwd=ROOT)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "autograder",
+                    "canary",
+                    "--data-dir",
+                    str(args.data_dir),
+                    "--cache-dir",
+                    str(cache),
+                    "--precision",
+                    precision,
+                    "--quiet",
+                ],
+                check=True,
+                cwd=ROOT,
+            )
             canary_s[precision] = round(time.perf_counter() - started, 1)
         runs = {precision: [] for precision in precisions}
-        for round_ in range(args.rounds):  # alternating: this machine's speed drifts from hour to hour
+        for round_ in range(
+            args.rounds
+        ):  # alternating: this machine's speed drifts from hour to hour
             for precision in precisions:
-                wall, results = grade_cli([ROOT / "solutions"], tmp / f"a-{precision}-{round_}", args.data_dir,
-                                          cache, "--precision", precision)
+                wall, results = grade_cli(
+                    [ROOT / "solutions"],
+                    tmp / f"a-{precision}-{round_}",
+                    args.data_dir,
+                    cache,
+                    "--precision",
+                    precision,
+                )
                 runs[precision].append((wall, results["solutions"]))
         for precision, done in runs.items():
             walls = sorted(wall for wall, _ in done)
             result = done[-1][1]
             report["A_one_submission"][precision] = {
-                "wall_s": round(walls[(len(walls) - 1) // 2], 1), "runs_s": [round(wall, 1) for wall, _ in done],
+                "wall_s": round(walls[(len(walls) - 1) // 2], 1),
+                "runs_s": [round(wall, 1) for wall, _ in done],
                 "scores": [sum(t["score"] for t in r["tests"]) for _, r in done],
-                "per_check_s": per_check_seconds(result), "canary_s": canary_s[precision],
-                "train_cpu_seconds": result["environment"].get("train_cpu_seconds")}
-            print(json.dumps({precision: report["A_one_submission"][precision]}, indent=1), flush=True)
+                "per_check_s": per_check_seconds(result),
+                "canary_s": canary_s[precision],
+                "train_cpu_seconds": result["environment"].get("train_cpu_seconds"),
+            }
+            print(
+                json.dumps({precision: report["A_one_submission"][precision]}, indent=1), flush=True
+            )
         wall = report["A_one_submission"]["fp32"]["wall_s"]
         report["B_mnist_epoch"] = bench_epoch_ratio(args.data_dir, cache)
         print(json.dumps(report["B_mnist_epoch"], indent=1), flush=True)
         if not args.skip_notebooks:
-            report["C_handout_notebooks"] = notebooks = bench_notebooks(args.data_dir, report["B_mnist_epoch"])
+            report["C_handout_notebooks"] = notebooks = bench_notebooks(
+                args.data_dir, report["B_mnist_epoch"]
+            )
             notebooks["speedup_vs_one_submission"] = round(notebooks["total_s"] / wall, 1)
             print(json.dumps(notebooks, indent=1), flush=True)
         if not args.skip_jobs:
             pair = [ROOT / "solutions", ROOT / "tests" / "corpus" / "correct" / "sequential_style"]
             # --jobs 2 gives each grader half the threads: other settings, so its own canary, run
             # (and memoised) first so that it is not timed as part of the gradings.
-            subprocess.run([sys.executable, "-m", "autograder", "canary", "--data-dir", str(args.data_dir),
-                            "--cache-dir", str(cache), "--jobs", "2", "--quiet"], check=True, cwd=ROOT)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "autograder",
+                    "canary",
+                    "--data-dir",
+                    str(args.data_dir),
+                    "--cache-dir",
+                    str(cache),
+                    "--jobs",
+                    "2",
+                    "--quiet",
+                ],
+                check=True,
+                cwd=ROOT,
+            )
             one, _ = grade_cli(pair, tmp / "d1", args.data_dir, cache, "--jobs", "1")
             two, _ = grade_cli(pair, tmp / "d2", args.data_dir, cache, "--jobs", "2")
-            report["D_jobs"] = {"two_submissions_jobs1_s": round(one, 1), "two_submissions_jobs2_s": round(two, 1),
-                                "jobs2_over_jobs1": round(two / one, 2)}
+            report["D_jobs"] = {
+                "two_submissions_jobs1_s": round(one, 1),
+                "two_submissions_jobs2_s": round(two, 1),
+                "jobs2_over_jobs1": round(two / one, 2),
+            }
             print(json.dumps(report["D_jobs"], indent=1), flush=True)
         if not args.skip_batch:
             report["E_batch"] = bench_batch(tmp / "e", args.data_dir, cache)

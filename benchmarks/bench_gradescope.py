@@ -13,6 +13,7 @@ Docker's --cpus and Gradescope set it; needs root) and a memory cgroup whose pea
 (memory.max_usage_in_bytes, what a container's memory limit counts, page cache included) is
 reported too. --cpus pins the run to those cores (taskset) instead, e.g. "0" for one.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,17 +81,24 @@ class QuotaCgroup:
 
     def prefix(self) -> list[str]:
         """A command prefix that enters both cgroups, then runs the command."""
-        return ["sh", "-c", f'echo $$ > {self.cpu}/tasks && echo $$ > {self.memory}/tasks && exec "$@"', "sh"]
+        return [
+            "sh",
+            "-c",
+            f'echo $$ > {self.cpu}/tasks && echo $$ > {self.memory}/tasks && exec "$@"',
+            "sh",
+        ]
 
     def reset_peak(self) -> None:
         (self.memory / "memory.max_usage_in_bytes").write_text("0")
 
     def peak_mib(self) -> int:
-        return round(int((self.memory / "memory.max_usage_in_bytes").read_text()) / 2 ** 20)
+        return round(int((self.memory / "memory.max_usage_in_bytes").read_text()) / 2**20)
 
     def remove(self) -> None:
         for folder in (self.cpu, self.memory):
-            for pid in (folder / "tasks").read_text().split():  # none should be left; never leave one
+            for pid in (
+                (folder / "tasks").read_text().split()
+            ):  # none should be left; never leave one
                 subprocess.run(["kill", "-9", pid], check=False)
             folder.rmdir()
 
@@ -98,7 +106,11 @@ class QuotaCgroup:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, required=True)
-    parser.add_argument("--quota", type=float, help="CPUs of a cgroup CPU quota, e.g. 0.5 (Gradescope's default; needs root)")
+    parser.add_argument(
+        "--quota",
+        type=float,
+        help="CPUs of a cgroup CPU quota, e.g. 0.5 (Gradescope's default; needs root)",
+    )
     parser.add_argument("--cpus", help="taskset CPU list, e.g. 0 (default: all)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
@@ -107,29 +119,48 @@ def main() -> None:
     try:
         root = base / "autograder"
         (root / "submission").mkdir(parents=True)
-        subprocess.run([sys.executable, "-m", "autograder", "gradescope-bundle", str(base / "a.zip")], check=True, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "autograder", "gradescope-bundle", str(base / "a.zip")],
+            check=True,
+            cwd=ROOT,
+        )
         shutil.unpack_archive(base / "a.zip", root / "source")
         shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
         os.chmod(root / "run_autograder", 0o755)
         for path in (ROOT / "solutions").glob("*.py"):
             shutil.copy(path, root / "submission")
-        env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
-               "COURSE_DATA_DIR": str(args.data_dir.resolve()), "AUTOGRADER_CACHE_DIR": str(root / "cache")}
-        subprocess.run([sys.executable, "-m", "autograder.data.fetch"], check=True, env=env)  # setup.sh's step
+        env = {
+            **os.environ,
+            "AUTOGRADER_ROOT": str(root),
+            "AUTOGRADER_PYTHON": sys.executable,
+            "COURSE_DATA_DIR": str(args.data_dir.resolve()),
+            "AUTOGRADER_CACHE_DIR": str(root / "cache"),
+        }
+        subprocess.run(
+            [sys.executable, "-m", "autograder.data.fetch"], check=True, env=env
+        )  # setup.sh's step
         prefix = quota.prefix() if quota else ["taskset", "-c", args.cpus] if args.cpus else []
         # setup.sh's last step, on the same CPUs: the run then finds the canary memoised, as a
         # Gradescope run on a machine like the image's would.
         started = time.perf_counter()
-        subprocess.run([*prefix, sys.executable, "-m", "autograder.verbs.gradescope_run", "--canary-only"],
-                       check=True, cwd=root, env=env)
+        subprocess.run(
+            [*prefix, sys.executable, "-m", "autograder.verbs.gradescope_run", "--canary-only"],
+            check=True,
+            cwd=root,
+            env=env,
+        )
         canary_s = time.perf_counter() - started
-        shutil.rmtree(root / "cache" / "results", ignore_errors=True)  # the canary's trainings: the run trains anew
+        shutil.rmtree(
+            root / "cache" / "results", ignore_errors=True
+        )  # the canary's trainings: the run trains anew
         if quota:
             quota.reset_peak()
         command = [*prefix, str(root / "run_autograder")]
         peak = [0, 0]
         started = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
 
         def sample():
             while proc.poll() is None:
@@ -143,12 +174,21 @@ def main() -> None:
         wall = time.perf_counter() - started
         sampler.join()
         results = json.loads((root / "results" / "results.json").read_text())
-        report = {"wall_s": round(wall, 1), "canary_s": round(canary_s, 1),
-                  "peak_pss_mib": round(peak[0] / 1024), "peak_rss_sum_mib": round(peak[1] / 1024),
-                  "peak_cgroup_mib": quota.peak_mib() if quota else None,
-                  "score": results["score"], "exit": proc.returncode,
-                  "cpus": f"quota {args.quota}" if quota else args.cpus or f"all ({os.cpu_count()})",
-                  "failed": {t["name"]: t["output"].splitlines()[0] for t in results["tests"] if t["status"] != "passed"}}
+        report = {
+            "wall_s": round(wall, 1),
+            "canary_s": round(canary_s, 1),
+            "peak_pss_mib": round(peak[0] / 1024),
+            "peak_rss_sum_mib": round(peak[1] / 1024),
+            "peak_cgroup_mib": quota.peak_mib() if quota else None,
+            "score": results["score"],
+            "exit": proc.returncode,
+            "cpus": f"quota {args.quota}" if quota else args.cpus or f"all ({os.cpu_count()})",
+            "failed": {
+                t["name"]: t["output"].splitlines()[0]
+                for t in results["tests"]
+                if t["status"] != "passed"
+            },
+        }
         print(output[-2000:])
         print(json.dumps(report, indent=1))
         if args.out:

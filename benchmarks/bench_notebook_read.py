@@ -33,12 +33,11 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 READERS = {
-    "stream": "from autograder.extract.collect import collect\n"
-              "cells = len(collect(PATH).sources)",
+    "stream": "from autograder.extract.collect import collect\ncells = len(collect(PATH).sources)",
     "json": "import json\n"
-            "cells = sum(c['cell_type'] == 'code' for c in json.load(open(PATH, 'rb'))['cells'])",
+    "cells = sum(c['cell_type'] == 'code' for c in json.load(open(PATH, 'rb'))['cells'])",
     "nbformat": "import nbformat\n"
-                "cells = sum(c.cell_type == 'code' for c in nbformat.reads(PATH.read_text(), as_version=4).cells)",
+    "cells = sum(c.cell_type == 'code' for c in nbformat.reads(PATH.read_text(), as_version=4).cells)",
 }
 # Peak memory is VmHWM (this process image's high-water mark): ru_maxrss would carry the parent's
 # peak across fork and exec, and the parent has just written the notebook.
@@ -66,15 +65,24 @@ def write_notebook(path: Path, mb: int) -> None:
     cells = []
     for lab in labs:
         cell = nbformat.v4.new_code_cell(lab.read_text())
-        cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": image, "text/plain": "<Figure>"})
-                        for _ in range(per_cell)]
+        cell.outputs = [
+            nbformat.v4.new_output(
+                "display_data", data={"image/png": image, "text/plain": "<Figure>"}
+            )
+            for _ in range(per_cell)
+        ]
         cells.append(cell)
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
 
 
 def measure(reader: str, path: Path) -> dict:
-    run = subprocess.run([sys.executable, "-c", PROBE.format(code=READERS[reader]), str(path)],
-                         capture_output=True, text=True, check=True, cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE.format(code=READERS[reader]), str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
@@ -82,7 +90,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "notebook_read.json")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "notebook_read.json"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "week2_with_outputs.ipynb"
@@ -94,14 +104,27 @@ def main() -> None:
                 runs[name].append(measure(name, path))
     cells = {name: {r["cells"] for r in rs} for name, rs in runs.items()}
     assert all(c == cells["stream"] for c in cells.values()), cells
-    summary = {name: {key: round(statistics.median(r[key] for r in rs), 3)
-                      for key in ("seconds", "peak_mb", "above_baseline_mb")} for name, rs in runs.items()}
-    report = {"file_mb": round(size / 10**6, 1), "rounds": args.rounds, "code_cells": cells["stream"].pop(),
-              "median": summary, "runs": runs, "machine": {"cpu": _cpu(), "python": platform.python_version()}}
+    summary = {
+        name: {
+            key: round(statistics.median(r[key] for r in rs), 3)
+            for key in ("seconds", "peak_mb", "above_baseline_mb")
+        }
+        for name, rs in runs.items()
+    }
+    report = {
+        "file_mb": round(size / 10**6, 1),
+        "rounds": args.rounds,
+        "code_cells": cells["stream"].pop(),
+        "median": summary,
+        "runs": runs,
+        "machine": {"cpu": _cpu(), "python": platform.python_version()},
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1))
     for name, s in summary.items():
-        print(f"{name:9s} {s['seconds']:7.2f} s   peak {s['peak_mb']:7.1f} MB   above imports {s['above_baseline_mb']:7.1f} MB")
+        print(
+            f"{name:9s} {s['seconds']:7.2f} s   peak {s['peak_mb']:7.1f} MB   above imports {s['above_baseline_mb']:7.1f} MB"
+        )
 
 
 def _cpu() -> str:
@@ -109,7 +132,9 @@ def _cpu() -> str:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 flags = Path("/proc/cpuinfo").read_text()
-                kind = "native bf16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "no bf16"
+                kind = (
+                    "native bf16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "no bf16"
+                )
                 return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} cores, {kind})"
     except OSError:
         pass

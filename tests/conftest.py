@@ -1,5 +1,6 @@
 """Shared fixtures. Grading is expensive, so each corpus is graded once per session, in one batch,
 by the real CLI; many tests then read those results. Plain helpers are in tests/helpers.py."""
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """Helpers shared by the test modules: the repository root, running the real CLI, grading a batch
 of submissions and reading back what it wrote. Fixtures that use them live in conftest.py."""
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,14 @@ def shared_data_dir() -> Path | None:
 
 def run_cli(*args, env_extra=None, timeout=3600) -> subprocess.CompletedProcess:
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=env,
+    )
 
 
 def read_results(out: Path) -> dict[str, dict]:
@@ -67,11 +74,23 @@ def as_single_file(folder: Path, target: Path) -> Path:
 def as_notebook(folder: Path, target: Path) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# 第2周作业")] + [
-        nbformat.v4.new_code_cell(p.read_text()) for p in sorted(folder.glob("*.py"))]
+        nbformat.v4.new_code_cell(p.read_text()) for p in sorted(folder.glob("*.py"))
+    ]
     nbformat.write(nb, target)
     return target
 
 
 def grade(paths, out: Path, data_dir: Path, cache_dir: Path, *extra) -> Graded:
-    result = run_cli("grade", *paths, "--out", out, "--data-dir", data_dir, "--cache-dir", cache_dir, "--quiet", *extra)
+    result = run_cli(
+        "grade",
+        *paths,
+        "--out",
+        out,
+        "--data-dir",
+        data_dir,
+        "--cache-dir",
+        cache_dir,
+        "--quiet",
+        *extra,
+    )
     return Graded(result.returncode, result.stdout, result.stderr, out, read_results(out))

@@ -1,6 +1,7 @@
 """A fake class for the nbgrader tests: a temporary course folder, students' submissions made from
 the real release, and the nbgrader commands run as an instructor runs them (real nbgrader, in
 subprocesses, from the course folder)."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ BIN = Path(sys.executable).parent
 
 # conv1 lost its padding and fc1 was resized for it, but forward still flattens 16*5*5: no forward
 # pass works (every input size fails the view), the parameter count is wrong, so every LeNet5 check fails.
-WRONG_LENET5 = '''class LeNet5(nn.Module):
+WRONG_LENET5 = """class LeNet5(nn.Module):
     def __init__(self):
         super(LeNet5, self).__init__()
         self.conv1 = nn.Conv2d(1, 6, kernel_size=5)
@@ -36,7 +37,7 @@ WRONG_LENET5 = '''class LeNet5(nn.Module):
         x = torch.relu(self.fc1(x))
         x = torch.relu(self.fc2(x))
         return self.fc3(x)
-'''
+"""
 BLOG_ANSWER = "shuffle=True 每个 epoch 打乱顺序；1x1 卷积在每个位置上组合通道。"
 
 
@@ -51,11 +52,17 @@ def kernel_dir(into: Path) -> Path:
 def environment(scratch: Path, cache_dir: Path, data_dir: Path) -> dict:
     """What the instructor's shell has: the venv on PATH (nbgrader runs `alembic`), the data, the
     grader's cache; plus a private Jupyter setup (kernel = this interpreter) under scratch."""
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-           "JUPYTER_PATH": str(kernel_dir(scratch / "kernel")), "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
-           "JUPYTER_DATA_DIR": str(scratch / "data"), "JUPYTER_CONFIG_DIR": str(scratch / "config"),
-           "AUTOGRADER_CACHE_DIR": str(cache_dir), "COURSE_DATA_DIR": str(data_dir),
-           "COURSE_CACHE_DIR": str(scratch / "unpacked")}
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "JUPYTER_PATH": str(kernel_dir(scratch / "kernel")),
+        "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
+        "JUPYTER_DATA_DIR": str(scratch / "data"),
+        "JUPYTER_CONFIG_DIR": str(scratch / "config"),
+        "AUTOGRADER_CACHE_DIR": str(cache_dir),
+        "COURSE_DATA_DIR": str(data_dir),
+        "COURSE_CACHE_DIR": str(scratch / "unpacked"),
+    }
     env.pop("COURSE_EPOCHS", None)  # the notebooks' own default under autograding: 0 epochs
     return env
 
@@ -64,14 +71,25 @@ def new_course(into: Path) -> Path:
     """A course folder holding what the repository gives an instructor: the config and source/."""
     into.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "nbgrader_config.py", into)
-    shutil.copytree(ROOT / "source", into / "source", ignore=shutil.ignore_patterns("data", "checkpoints", "*.pth",
-                                                                                   "*.png", ".ipynb_checkpoints"))
+    shutil.copytree(
+        ROOT / "source",
+        into / "source",
+        ignore=shutil.ignore_patterns(
+            "data", "checkpoints", "*.pth", "*.png", ".ipynb_checkpoints"
+        ),
+    )
     return into
 
 
 def nbgrader(course: Path, env: dict, *args, timeout=1200) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "nbgrader"), *map(str, args)], cwd=course, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [str(BIN / "nbgrader"), *map(str, args)],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def read(path: Path) -> nbformat.NotebookNode:
@@ -79,7 +97,9 @@ def read(path: Path) -> nbformat.NotebookNode:
 
 
 def cell(nb, grade_id: str):
-    return next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+    return next(
+        c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id
+    )
 
 
 def student_notebooks(course: Path, kind: str) -> dict[str, nbformat.NotebookNode]:
@@ -129,6 +149,13 @@ def hand_in(course: Path, student: str, notebooks: dict, *, as_zip: bool) -> Non
 def grade_cells(autograded_notebook: Path) -> dict[str, dict]:
     """grade_id -> {'outputs': [...], 'source': str} of every autograded test cell."""
     nb = json.loads(autograded_notebook.read_text(encoding="utf-8"))
-    return {c["metadata"]["nbgrader"]["grade_id"]: {"outputs": c.get("outputs", []), "source": "".join(c["source"])}
-            for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade") and c["cell_type"] == "code"
-            and c["metadata"]["nbgrader"]["grade_id"].startswith("test_")}  # not the 0-point self-check cells
+    return {
+        c["metadata"]["nbgrader"]["grade_id"]: {
+            "outputs": c.get("outputs", []),
+            "source": "".join(c["source"]),
+        }
+        for c in nb["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade")
+        and c["cell_type"] == "code"
+        and c["metadata"]["nbgrader"]["grade_id"].startswith("test_")
+    }  # not the 0-point self-check cells

@@ -6,6 +6,7 @@ perm_pixel FC2Layer: about 35 s for the class of 7 on 2 busy cores, against minu
 parts); sharding and merging do not depend on which checks run, and the class's scores still
 differ (the stubs score 0, fc2layer_no_relu and perm_pixel_in_place each lose points).
 """
+
 from __future__ import annotations
 
 import json
@@ -20,14 +21,29 @@ from tests.helpers import ROOT
 from tests.corpus.manifest import CASES, build
 
 # one folder per student, as the clones of their repositories
-CLASS = ("reference", "stubs", "lenet_no_relu", "fc2layer_no_relu", "perm_pixel_in_place", "vgg_cfg_order",
-         "sequential_style")
+CLASS = (
+    "reference",
+    "stubs",
+    "lenet_no_relu",
+    "fc2layer_no_relu",
+    "perm_pixel_in_place",
+    "vgg_cfg_order",
+    "sequential_style",
+)
 TIMING = {"seconds", "execution_time", "peak_child_rss_mb"}
 
 
 def grading_options(data_dir: Path, cache_dir: Path) -> list[str]:
-    return ["--no-training", "--parts", "perm_pixel", "FC2Layer", "--data-dir", str(data_dir), "--cache-dir",
-            str(cache_dir)]
+    return [
+        "--no-training",
+        "--parts",
+        "perm_pixel",
+        "FC2Layer",
+        "--data-dir",
+        str(data_dir),
+        "--cache-dir",
+        str(cache_dir),
+    ]
 
 
 def make_class(folder: Path) -> Path:
@@ -42,9 +58,24 @@ class UnshardedRun:
 
     def __init__(self, klass: Path, out: Path, options: list[str]):
         self.out = out
-        self.process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", *map(str, sorted(klass.iterdir())),
-                                         "--out", str(out), "--quiet", *options], cwd=ROOT, text=True,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "autograder",
+                "grade",
+                *map(str, sorted(klass.iterdir())),
+                "--out",
+                str(out),
+                "--quiet",
+                *options,
+            ],
+            cwd=ROOT,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
 
     def under_way(self) -> bool:
         """Past its set-up (the output folder is made after the data and the engine's canary), or ended."""
@@ -93,8 +124,12 @@ def assert_merged_equals_unsharded(merged: Path, single: Path, shards: int) -> N
         for name in ("results.json", "result.full.json"):
             ours, theirs = (json.loads((d / case / name).read_text()) for d in (merged, single))
             assert without_timing(ours) == without_timing(theirs), f"{case}/{name}"
-        assert (merged / case / "feedback.md").read_text() == (single / case / "feedback.md").read_text()
+        assert (merged / case / "feedback.md").read_text() == (
+            single / case / "feedback.md"
+        ).read_text()
     summary, reference = (json.loads((d / "summary.json").read_text()) for d in (merged, single))
     assert sorted(summary["submissions"]) == sorted(reference["submissions"]) == sorted(CLASS)
     assert (summary["seed"], summary["device"]) == (reference["seed"], reference["device"])
-    assert [m["shard"] for m in summary["merged_from"]] == [[i, shards] for i in range(1, shards + 1)]
+    assert [m["shard"] for m in summary["merged_from"]] == [
+        [i, shards] for i in range(1, shards + 1)
+    ]

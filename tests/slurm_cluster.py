@@ -17,6 +17,7 @@ The configuration, and why:
   task), which `finished()` reads. (`sacct --completion` reads the same file, but Slurm 22.05's
   does not parse its array fields.) `squeue` says what is still queued or running.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -35,7 +36,9 @@ from pathlib import Path
 DAEMONS = ("munged", "slurmctld", "slurmd")
 CLIENTS = ("sbatch", "squeue", "scancel", "sinfo")
 PACKAGES = "munge slurmctld slurmd slurm-client"
-SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin", "/usr/bin", "/bin"])
+SEARCH_PATH = os.pathsep.join(
+    [os.environ.get("PATH", ""), "/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+)
 NODE = "course-node"
 CPUS, MEMORY_MB = 16, 65536
 
@@ -62,7 +65,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _die_with_parent() -> None:  # in the child before exec: end with the test process, even if it is killed
+def _die_with_parent() -> (
+    None
+):  # in the child before exec: end with the test process, even if it is killed
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
@@ -82,6 +87,7 @@ def processes_with(file: str, text: str) -> list[int]:
 @dataclass(frozen=True)
 class FinishedJob:
     """One line of the job-completion file."""
+
     key: str  # "ARRAYJOB_TASK" for an array task, else the job id
     state: str  # COMPLETED, FAILED, CANCELLED, TIMEOUT, ...
     exit_code: int
@@ -99,7 +105,11 @@ class SlurmCluster:
     @property
     def env(self) -> dict[str, str]:
         """The environment for client commands: this cluster, and no Slurm settings from outside."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLURM_", "SBATCH_", "SQUEUE_"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SLURM_", "SBATCH_", "SQUEUE_"))
+        }
         return {**env, "SLURM_CONF": str(self.conf), "PATH": SEARCH_PATH}
 
     def write_config(self) -> None:
@@ -145,9 +155,17 @@ PartitionName=course Nodes={NODE} Default=YES MaxTime=INFINITE State=UP
 
     def _daemon(self, name: str, *args: str) -> None:
         out = open(self.logs / f"{name}.out", "wb")
-        self.procs.append(subprocess.Popen([binary(name), *args], stdin=subprocess.DEVNULL, stdout=out,
-                                           stderr=subprocess.STDOUT, env=self.env, start_new_session=True,
-                                           preexec_fn=_die_with_parent))
+        self.procs.append(
+            subprocess.Popen(
+                [binary(name), *args],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        )
         out.close()
 
     def until(self, what: str, ready, timeout: float) -> None:
@@ -155,36 +173,66 @@ PartitionName=course Nodes={NODE} Default=YES MaxTime=INFINITE State=UP
         while not ready():
             dead = [p.args[0] for p in self.procs if p.poll() is not None]
             if dead or time.monotonic() > deadline:
-                raise RuntimeError(f"Slurm test cluster: still waiting for {what} after {timeout:.0f} s"
-                                   f"{' (' + ', '.join(dead) + ' exited)' if dead else ''}\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"Slurm test cluster: still waiting for {what} after {timeout:.0f} s"
+                    f"{' (' + ', '.join(dead) + ' exited)' if dead else ''}\n{self.log_tail()}"
+                )
             time.sleep(0.2)
 
     def start(self, timeout: float = 60) -> SlurmCluster:
         self.write_config()
         munge = self.root / "munge"
         # -f: run although a folder above the socket (pytest's 0700 tmp) is not open to all
-        self._daemon("munged", "-F", "-f", f"--key-file={munge}/munge.key", f"--socket={munge}/munge.socket.2",
-                     f"--pid-file={munge}/munged.pid", f"--seed-file={munge}/munged.seed",
-                     f"--log-file={self.logs}/munged.log", "--num-threads=10")
+        self._daemon(
+            "munged",
+            "-F",
+            "-f",
+            f"--key-file={munge}/munge.key",
+            f"--socket={munge}/munge.socket.2",
+            f"--pid-file={munge}/munged.pid",
+            f"--seed-file={munge}/munged.seed",
+            f"--log-file={self.logs}/munged.log",
+            "--num-threads=10",
+        )
         self.until("munged", (munge / "munge.socket.2").exists, timeout)
         self._daemon("slurmctld", "-D", "-f", str(self.conf))
-        self.until("slurmctld", lambda: self.run("sinfo", "-h", check=False).returncode == 0, timeout)
+        self.until(
+            "slurmctld", lambda: self.run("sinfo", "-h", check=False).returncode == 0, timeout
+        )
         self._daemon("slurmd", "-D", "-N", NODE, "-f", str(self.conf))
-        self.until(f"node {NODE}", lambda: self.run("sinfo", "-h", "-n", NODE, "-o", "%T", check=False).stdout.strip()
-                    == "idle", timeout)
+        self.until(
+            f"node {NODE}",
+            lambda: (
+                self.run("sinfo", "-h", "-n", NODE, "-o", "%T", check=False).stdout.strip()
+                == "idle"
+            ),
+            timeout,
+        )
         return self
 
     def run(self, *args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
-        done = subprocess.run([binary(args[0]) or args[0], *args[1:]], capture_output=True, text=True, env=self.env,
-                              timeout=60, **kwargs)
+        done = subprocess.run(
+            [binary(args[0]) or args[0], *args[1:]],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=60,
+            **kwargs,
+        )
         if check and done.returncode:
-            raise RuntimeError(f"{' '.join(args)}: exit {done.returncode}\n{done.stdout}{done.stderr}")
+            raise RuntimeError(
+                f"{' '.join(args)}: exit {done.returncode}\n{done.stdout}{done.stderr}"
+            )
         return done
 
     def queued(self, *jobs: str) -> list[str]:
         """'JOBID STATE' of each job or array task of `jobs` (all when none given) still in the queue."""
-        done = self.run("squeue", "-h", "-o", "%i %T", *(["-j", ",".join(jobs)] if jobs else []), check=False)
-        if done.returncode and "Invalid job id" not in done.stderr:  # a job long gone is no error here
+        done = self.run(
+            "squeue", "-h", "-o", "%i %T", *(["-j", ",".join(jobs)] if jobs else []), check=False
+        )
+        if (
+            done.returncode and "Invalid job id" not in done.stderr
+        ):  # a job long gone is no error here
             raise RuntimeError(f"squeue: {done.stderr}")
         return done.stdout.split("\n")[:-1] if done.returncode == 0 else []
 
@@ -198,8 +246,14 @@ PartitionName=course Nodes={NODE} Default=YES MaxTime=INFINITE State=UP
         for line in self.jobcomp.read_text().splitlines() if self.jobcomp.exists() else []:
             record = dict(re.findall(r"(\w+)=(\S*)", line))
             task = record.get("ArrayTaskId", "")
-            key = f"{record['ArrayJobId']}_{task}" if task.isdigit() and task != "4294967294" else record["JobId"]
-            jobs[key] = FinishedJob(key, record["JobState"], int(record["ExitCode"].split(":")[0]), record)
+            key = (
+                f"{record['ArrayJobId']}_{task}"
+                if task.isdigit() and task != "4294967294"
+                else record["JobId"]
+            )
+            jobs[key] = FinishedJob(
+                key, record["JobState"], int(record["ExitCode"].split(":")[0]), record
+            )
         return jobs
 
     def log_tail(self, lines: int = 15) -> str:

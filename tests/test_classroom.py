@@ -19,6 +19,7 @@ session's cache (identical code is not retrained), and PYTHONPATH puts the templ
 first (on GitHub, `pip install -r requirements.txt` installs it; the shared test venv must not be
 changed).
 """
+
 from __future__ import annotations
 
 import ast
@@ -53,8 +54,11 @@ def public_part_totals() -> dict[str, float]:
     tree = ast.parse((PUBLIC_SUITE).read_text(encoding="utf-8"))
     for fn in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
         part = next((p for p in PARTS if fn.name.startswith(f"{p}_")), None)
-        points = [d.args[0].value for d in fn.decorator_list
-                  if isinstance(d, ast.Call) and ast.unparse(d.func) == "pytest.mark.points"]
+        points = [
+            d.args[0].value
+            for d in fn.decorator_list
+            if isinstance(d, ast.Call) and ast.unparse(d.func) == "pytest.mark.points"
+        ]
         if part and points:
             totals[part] += points[0]
     return totals
@@ -85,7 +89,11 @@ def template(tmp_path_factory) -> Path:
 
 def solution_lines() -> set[str]:
     """Lines only the reference has: between ### BEGIN/END SOLUTION, and not given in the stubs."""
-    given = {line.strip() for p in (ROOT / "assignments").glob("*.py") for line in p.read_text(encoding="utf-8").splitlines()}
+    given = {
+        line.strip()
+        for p in (ROOT / "assignments").glob("*.py")
+        for line in p.read_text(encoding="utf-8").splitlines()
+    }
     lines = set()
     for path in (ROOT / "solutions").glob("*.py"):
         inside = False
@@ -99,9 +107,15 @@ def solution_lines() -> set[str]:
 
 def hidden_only_lines() -> set[str]:
     """Lines of the hidden suites that no other engine file has (`import numpy as np` is no secret)."""
-    public = {line.strip() for p in (ROOT / "autograder").rglob("*.py") if "hidden" not in p.parts
-              for line in p.read_text(encoding="utf-8").splitlines()}
-    suites = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "autograder" / "hidden").glob("*.py"))
+    public = {
+        line.strip()
+        for p in (ROOT / "autograder").rglob("*.py")
+        if "hidden" not in p.parts
+        for line in p.read_text(encoding="utf-8").splitlines()
+    }
+    suites = "\n".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "autograder" / "hidden").glob("*.py")
+    )
     return set(leaks(suites)) - public
 
 
@@ -110,21 +124,31 @@ def test_template_holds_stubs_public_checks_and_no_secrets(template):
     for stub in (ROOT / "assignments").glob("*.py"):
         assert files[stub.name].read_bytes() == stub.read_bytes()
     assert files["README.md"].read_bytes() == (ROOT / "classroom" / "README.md").read_bytes()
-    assert files[".github/workflows/classroom.yml"].read_bytes() == (ROOT / "classroom" / "classroom.yml").read_bytes()
+    assert (
+        files[".github/workflows/classroom.yml"].read_bytes()
+        == (ROOT / "classroom" / "classroom.yml").read_bytes()
+    )
     assert ".autograder/autograder/public/test_public.py" in files
-    tables = {f".autograder/{t.relative_to(ROOT).as_posix()}" for t in committed_table_files()}  # every precision's
+    tables = {
+        f".autograder/{t.relative_to(ROOT).as_posix()}" for t in committed_table_files()
+    }  # every precision's
     assert ".autograder/autograder/calibrate/thresholds_cpu.json" in tables and tables <= set(files)
     # Nothing hidden, nothing from solutions/ or tests/.
     assert not [f for f in files if "/hidden/" in f or f.startswith(("solutions/", "tests/"))]
     secret, hidden = solution_lines(), hidden_only_lines()
     assert secret and hidden
     for rel, path in files.items():
-        lines = {line.strip() for line in path.read_bytes().decode("utf-8", errors="replace").splitlines()}
+        lines = {
+            line.strip()
+            for line in path.read_bytes().decode("utf-8", errors="replace").splitlines()
+        }
         assert not hidden & lines, f"{rel} holds hidden-suite lines"
         assert not secret & lines, f"{rel} holds solution lines"
     # The vendored engine is the engine, file for file (minus hidden/).
     engine = vendor.engine_files(hidden=False)
-    assert {f".autograder/{k}" for k in engine} == {f for f in files if f.startswith(".autograder/autograder/")}
+    assert {f".autograder/{k}" for k in engine} == {
+        f for f in files if f.startswith(".autograder/autograder/")
+    }
     for rel, data in engine.items():
         assert files[f".autograder/{rel}"].read_bytes() == data
 
@@ -155,7 +179,10 @@ def test_workflow_grades_each_part_with_the_public_points():
     runners = [r for r in re.split(r"[\s,]", reporter["with"]["runners"]) if r]
     assert runners == [s["id"] for s in steps]
     for step in steps:
-        assert reporter["env"][f"{step['id'].upper()}_RESULTS"] == "${{ steps.%s.outputs.result }}" % step["id"]
+        assert (
+            reporter["env"][f"{step['id'].upper()}_RESULTS"]
+            == "${{ steps.%s.outputs.result }}" % step["id"]
+        )
 
 
 def test_workflow_installs_cpu_torch_and_caches_pip_and_data():
@@ -188,8 +215,15 @@ def command_grader(step: dict, workspace: Path, offline_env: dict) -> tuple[str,
     try:
         for command in (inputs.get("setup-command"), inputs["command"]):
             if command:
-                run = subprocess.run(command, shell=True, cwd=workspace, env=env, timeout=timeout,
-                                     capture_output=True, text=True)
+                run = subprocess.run(
+                    command,
+                    shell=True,
+                    cwd=workspace,
+                    env=env,
+                    timeout=timeout,
+                    capture_output=True,
+                    text=True,
+                )
                 output += run.stdout + run.stderr
                 if run.returncode != 0:
                     status = "fail"
@@ -197,17 +231,34 @@ def command_grader(step: dict, workspace: Path, offline_env: dict) -> tuple[str,
     except subprocess.TimeoutExpired:
         status = "error"
     seconds = time.perf_counter() - started
-    result = {"version": 1, "status": status, "max_score": max_score,
-              "tests": [{"name": inputs["test-name"], "status": status, "score": max_score if status == "pass" else 0,
-                         "message": "", "test_code": inputs["command"], "filename": "", "line_no": 0,
-                         "duration": int(seconds * 1000)}]}
+    result = {
+        "version": 1,
+        "status": status,
+        "max_score": max_score,
+        "tests": [
+            {
+                "name": inputs["test-name"],
+                "status": status,
+                "score": max_score if status == "pass" else 0,
+                "message": "",
+                "test_code": inputs["command"],
+                "filename": "",
+                "line_no": 0,
+                "duration": int(seconds * 1000),
+            }
+        ],
+    }
     return base64.b64encode(json.dumps(result).encode()).decode(), seconds, output
 
 
 def reporter_points(reporter: dict, outputs: dict[str, str]) -> tuple[float, float, dict]:
     """(total, max, per-runner score) as the reporter's NotifyClassroom computes them."""
-    env = {k: re.sub(r"\$\{\{\s*steps\.([\w-]+)\.outputs\.result\s*\}\}", lambda m: outputs[m.group(1)], v)
-           for k, v in reporter["env"].items()}
+    env = {
+        k: re.sub(
+            r"\$\{\{\s*steps\.([\w-]+)\.outputs\.result\s*\}\}", lambda m: outputs[m.group(1)], v
+        )
+        for k, v in reporter["env"].items()
+    }
     total = maximum = 0.0
     per_runner = {}
     for runner in (r for r in re.split(r"[\s,]", reporter["with"]["runners"]) if r):
@@ -228,25 +279,47 @@ def test_workflow_run_scores_what_the_dashboard_shows(work, tmp_path, data_dir, 
     if work == "reference":
         for path in (ROOT / "solutions").glob("*.py"):
             shutil.copy(path, workspace / path.name)
-    offline = {"COURSE_DATA_DIR": str(data_dir), "AUTOGRADER_CACHE_DIR": str(cache_dir),
-               "PYTHONPATH": str(workspace / classroom.ENGINE_DIR)}
+    offline = {
+        "COURSE_DATA_DIR": str(data_dir),
+        "AUTOGRADER_CACHE_DIR": str(cache_dir),
+        "PYTHONPATH": str(workspace / classroom.ENGINE_DIR),
+    }
     doc = yaml.safe_load((workspace / classroom.WORKFLOW).read_text(encoding="utf-8"))
     steps = the_job(doc)["steps"]
     fetch = next(s for s in steps if "autograder.data.fetch" in s.get("run", ""))
-    fetched = subprocess.run(fetch["run"], shell=True, cwd=workspace, env={**os.environ, "PATH": runner_path(), **offline},
-                             capture_output=True, text=True, timeout=fetch["timeout-minutes"] * 60)
+    fetched = subprocess.run(
+        fetch["run"],
+        shell=True,
+        cwd=workspace,
+        env={**os.environ, "PATH": runner_path(), **offline},
+        capture_output=True,
+        text=True,
+        timeout=fetch["timeout-minutes"] * 60,
+    )
     assert fetched.returncode == 0, fetched.stderr
-    which = subprocess.run("python -c 'import autograder; print(autograder.__file__)'", shell=True, cwd=workspace,
-                           env={"PATH": runner_path(), **offline}, capture_output=True, text=True)
-    assert which.stdout.startswith(str(workspace / classroom.ENGINE_DIR)), "the steps must run the vendored engine"
+    which = subprocess.run(
+        "python -c 'import autograder; print(autograder.__file__)'",
+        shell=True,
+        cwd=workspace,
+        env={"PATH": runner_path(), **offline},
+        capture_output=True,
+        text=True,
+    )
+    assert which.stdout.startswith(str(workspace / classroom.ENGINE_DIR)), (
+        "the steps must run the vendored engine"
+    )
 
     outputs, timings = {}, {}
     for step in grader_steps(doc):
         outputs[step["id"]], timings[step["id"]], log = command_grader(step, workspace, offline)
         status = json.loads(base64.b64decode(outputs[step["id"]]))["status"]
-        assert status == ("pass" if work == "reference" else "fail"), f"{step['id']}:\n{log[-3000:]}"
+        assert status == ("pass" if work == "reference" else "fail"), (
+            f"{step['id']}:\n{log[-3000:]}"
+        )
         assert "Traceback" not in log, log[-3000:]
-    total, maximum, per_runner = reporter_points(next(s for s in steps if s.get("uses") == REPORTER), outputs)
+    total, maximum, per_runner = reporter_points(
+        next(s for s in steps if s.get("uses") == REPORTER), outputs
+    )
     totals = public_part_totals()
     assert maximum == sum(totals.values()) == 100
     if work == "reference":
@@ -254,21 +327,44 @@ def test_workflow_run_scores_what_the_dashboard_shows(work, tmp_path, data_dir, 
         assert per_runner == {s["id"]: totals[s["with"]["test-name"]] for s in grader_steps(doc)}
     else:
         assert total == 0 and set(per_runner.values()) == {0}
-    print(f"{work}: Points {total:g}/{maximum:g}; seconds per step " +
-          ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+    print(
+        f"{work}: Points {total:g}/{maximum:g}; seconds per step "
+        + ", ".join(f"{k} {v:.0f}" for k, v in timings.items())
+    )
 
 
 @pytest.mark.slow
 def test_vendored_engine_builds_without_hidden_suites(template, tmp_path):
     """`pip install -r requirements.txt` installs ./.autograder: it must build, and hold no hidden suite."""
-    pytest.importorskip("setuptools", reason="building without isolation needs setuptools in this venv")
-    engine = shutil.copytree(template / classroom.ENGINE_DIR, tmp_path / "engine")  # the build writes into it
-    wheel = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(tmp_path), str(engine)],
-                           capture_output=True, text=True, timeout=600)
+    pytest.importorskip(
+        "setuptools", reason="building without isolation needs setuptools in this venv"
+    )
+    engine = shutil.copytree(
+        template / classroom.ENGINE_DIR, tmp_path / "engine"
+    )  # the build writes into it
+    wheel = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(engine),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert wheel.returncode == 0, wheel.stderr
     import zipfile
 
     names = zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist()
-    assert "autograder/public/test_public.py" in names and "autograder/calibrate/thresholds_cpu.json" in names
+    assert (
+        "autograder/public/test_public.py" in names
+        and "autograder/calibrate/thresholds_cpu.json" in names
+    )
     assert not [n for n in names if n.startswith("autograder/hidden/")]

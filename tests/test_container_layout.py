@@ -10,6 +10,7 @@ The gradings skip training (`--no-training`: the data-free checks, 71 of the 100
 canary runs in a cache of its own, so the reference is really looked up and graded where the
 container keeps it. The slow test grades with training, as a real run does: 100/100 and 0.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,7 +47,11 @@ class Image:
 
 def instructions(text: str) -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) per Dockerfile instruction, with continuation lines joined."""
-    joined = re.sub(r"\\\n", " ", "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")))
+    joined = re.sub(
+        r"\\\n",
+        " ",
+        "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")),
+    )
     out = []
     for line in joined.splitlines():
         if line.strip():
@@ -55,7 +60,9 @@ def instructions(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def lay_out(dockerfile: Path, context: Path, image_root: Path) -> tuple[Path, list[str], list[str], dict]:
+def lay_out(
+    dockerfile: Path, context: Path, image_root: Path
+) -> tuple[Path, list[str], list[str], dict]:
     """Copy what the COPY lines copy (WORKDIR mapped into image_root). Returns (workdir, RUN
     commands, ENTRYPOINT argv, ENV)."""
     workdir, runs, entrypoint, env = None, [], None, {}
@@ -65,13 +72,22 @@ def lay_out(dockerfile: Path, context: Path, image_root: Path) -> tuple[Path, li
             workdir.mkdir(parents=True, exist_ok=True)
         elif word == "COPY":
             *sources, dest = shlex.split(args)
-            assert not any(s.startswith("--") for s in sources), f"COPY options are not laid out here: {args}"
+            assert not any(s.startswith("--") for s in sources), (
+                f"COPY options are not laid out here: {args}"
+            )
             target = image_root / dest.lstrip("/") if dest.startswith("/") else workdir / dest
             for source in sources:
                 src = context / source
-                assert src.exists(), f"the Dockerfile copies {source}, which the build context does not have"
+                assert src.exists(), (
+                    f"the Dockerfile copies {source}, which the build context does not have"
+                )
                 if src.is_dir():
-                    shutil.copytree(src, target, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+                    shutil.copytree(
+                        src,
+                        target,
+                        ignore=shutil.ignore_patterns("__pycache__"),
+                        dirs_exist_ok=True,
+                    )
                 else:
                     into = target if dest.endswith("/") else target.parent
                     into.mkdir(parents=True, exist_ok=True)
@@ -83,7 +99,9 @@ def lay_out(dockerfile: Path, context: Path, image_root: Path) -> tuple[Path, li
             env[key.strip()] = value.strip()
         elif word == "ENTRYPOINT":
             entrypoint = json.loads(args)
-    assert workdir is not None and entrypoint, "the Dockerfile names a WORKDIR and an ENTRYPOINT (exec form)"
+    assert workdir is not None and entrypoint, (
+        "the Dockerfile names a WORKDIR and an ENTRYPOINT (exec form)"
+    )
     return workdir, runs, entrypoint, env
 
 
@@ -100,7 +118,9 @@ def project_install(runs: list[str]) -> list[str]:
 
 def build_image(image_root: Path) -> Image:
     """The container's file system, laid out under image_root and installed with this venv's torch."""
-    pytest.importorskip("setuptools", reason="installing without build isolation needs setuptools in this venv")
+    pytest.importorskip(
+        "setuptools", reason="installing without build isolation needs setuptools in this venv"
+    )
     workdir, runs, entrypoint, env = lay_out(DOCKERFILE, ROOT, image_root)
     # The container's interpreter: a bare environment that sees this venv's third-party packages
     # (torch, numpy, pytest...) through a .pth line, but not this checkout's own install of the
@@ -108,13 +128,39 @@ def build_image(image_root: Path) -> Image:
     venv = image_root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], *site.getsitepackages()}
-    Path(purelib, "zz_test_venv_packages.pth").write_text("\n".join(sorted(p for p in ours if os.path.isdir(p))) + "\n")
-    install = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
-                              "--no-build-isolation", *project_install(runs), "."],
-                             cwd=workdir, capture_output=True, text=True, timeout=600)
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = {
+        sysconfig.get_paths()["purelib"],
+        sysconfig.get_paths()["platlib"],
+        *site.getsitepackages(),
+    }
+    Path(purelib, "zz_test_venv_packages.pth").write_text(
+        "\n".join(sorted(p for p in ours if os.path.isdir(p))) + "\n"
+    )
+    install = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            *project_install(runs),
+            ".",
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert install.returncode == 0, install.stdout + install.stderr
     for run in runs:  # the modes the RUN line sets: each must name a path the image has
         for command in run.split("&&"):
@@ -122,21 +168,31 @@ def build_image(image_root: Path) -> Image:
             if words[:1] == ["chmod"]:
                 mode, *paths = words[1:]
                 for path in paths:
-                    assert (workdir / path).exists(), f"the Dockerfile's RUN line changes {path}, which is not in the image"
+                    assert (workdir / path).exists(), (
+                        f"the Dockerfile's RUN line changes {path}, which is not in the image"
+                    )
                     os.chmod(workdir / path, int(mode, 8))
-    argv = [str(python) if i == 0 and word.startswith("python") else word for i, word in enumerate(entrypoint)]
+    argv = [
+        str(python) if i == 0 and word.startswith("python") else word
+        for i, word in enumerate(entrypoint)
+    ]
     return Image(workdir, python, argv, env)
 
 
 def thief(folder: Path, image: Image) -> Path:
     """The reference LeNet5, which works only if it can read the reference solution or the hidden
     suites where the image keeps them (submission code must see neither). Named as uploads are."""
-    secrets = [str(image.workdir / "solutions" / "lab1_lenet5.py"), str(image.workdir / "autograder" / "hidden" / "test_lenet5.py")]
+    secrets = [
+        str(image.workdir / "solutions" / "lab1_lenet5.py"),
+        str(image.workdir / "autograder" / "hidden" / "test_lenet5.py"),
+    ]
     assert all(os.path.isfile(p) for p in secrets)
     source = (ROOT / "solutions" / "lab1_lenet5.py").read_text(encoding="utf-8")
     anchor = "        super(LeNet5, self).__init__()\n"
     assert anchor in source
-    source = source.replace(anchor, anchor + "        _peek()\n") + f'''
+    source = (
+        source.replace(anchor, anchor + "        _peek()\n")
+        + f'''
 
 def _peek():
     for path in {secrets!r}:
@@ -148,16 +204,25 @@ def _peek():
             pass
     raise RuntimeError("{SECRET_MISSING}")
 '''
+    )
     path = folder / f"{THIEF}.py"
     path.write_text(source, encoding="utf-8")
     return path
 
 
-def run_entrypoint(image: Image, *args, cache: Path, timeout: int = 1800) -> subprocess.CompletedProcess:
+def run_entrypoint(
+    image: Image, *args, cache: Path, timeout: int = 1800
+) -> subprocess.CompletedProcess:
     env = {**os.environ, **image.env, "AUTOGRADER_CACHE_DIR": str(cache)}
     env.pop("PYTHONPATH", None)
-    return subprocess.run([*image.entrypoint, *map(str, args)], cwd=image.workdir, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [*image.entrypoint, *map(str, args)],
+        cwd=image.workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -178,8 +243,18 @@ def no_training_run(image, tmp_path_factory, data_dir, cache_dir):
     subs.mkdir()
     paths = [ROOT / "solutions", ROOT / "assignments", thief(subs, image)]
     out = base / "out"
-    process = run_entrypoint(image, "grade", *paths, "--out", out, "--data-dir", data_dir, "--no-training", "--quiet",
-                             cache=cache)
+    process = run_entrypoint(
+        image,
+        "grade",
+        *paths,
+        "--out",
+        out,
+        "--data-dir",
+        data_dir,
+        "--no-training",
+        "--quiet",
+        cache=cache,
+    )
     return process, out
 
 
@@ -187,8 +262,13 @@ def test_the_image_runs_its_own_copy_of_the_engine(image):
     """The grader and its sandbox supervisors (`python -I`, which sees only installed packages)
     import the engine the image installed, next to the reference, whatever the working directory."""
     for cwd in (image.workdir, "/"):
-        found = subprocess.run([str(image.python), "-I", "-c", "import autograder; print(autograder.__file__)"],
-                               cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
+        found = subprocess.run(
+            [str(image.python), "-I", "-c", "import autograder; print(autograder.__file__)"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         assert Path(found) == image.workdir / "autograder" / "__init__.py"
     assert (image.workdir / "solutions" / "lab1_lenet5.py").is_file()
 
@@ -200,25 +280,39 @@ def test_the_container_grades_reference_and_stubs(no_training_run):
     summary = json.loads((out / "summary.json").read_text())
     canary = summary["canary"]
     assert canary["ran"] and canary["score"] == canary["max_score"] > 0, canary
-    results = {name: json.loads((out / name / "results.json").read_text()) for name in ("solutions", "assignments")}
-    full = {name: json.loads((out / name / "result.full.json").read_text()) for name in ("solutions", "assignments")}
+    results = {
+        name: json.loads((out / name / "results.json").read_text())
+        for name in ("solutions", "assignments")
+    }
+    full = {
+        name: json.loads((out / name / "result.full.json").read_text())
+        for name in ("solutions", "assignments")
+    }
     assert results["solutions"]["score"] == canary["max_score"]
     assert all(t["status"] == "passed" for t in full["solutions"]["tests"])
     assert results["assignments"]["score"] == 0
     assert {t["status"] for t in full["assignments"]["tests"]} == {"failed"}
     assert not full["solutions"]["grader_error"] and not full["assignments"]["grader_error"]
     grades = (out / "grades.csv").read_text(encoding="utf-8").splitlines()
-    assert any(line.startswith("solutions,") and line.endswith(",graded") for line in grades), grades
-    assert any(line.startswith("assignments,0,") and line.endswith(",graded") for line in grades), grades
+    assert any(line.startswith("solutions,") and line.endswith(",graded") for line in grades), (
+        grades
+    )
+    assert any(line.startswith("assignments,0,") and line.endswith(",graded") for line in grades), (
+        grades
+    )
 
 
-@pytest.mark.skipif(not can_use_namespaces(), reason="file isolation needs root on Linux (namespaces)")
+@pytest.mark.skipif(
+    not can_use_namespaces(), reason="file isolation needs root on Linux (namespaces)"
+)
 def test_submission_code_sees_neither_the_reference_nor_the_hidden_suites(no_training_run):
     process, out = no_training_run
     result = json.loads((out / THIEF / "result.full.json").read_text(encoding="utf-8"))
     lenet = [t for t in result["tests"] if t["part"] == "LeNet5"]
     assert lenet, [t["name"] for t in result["tests"]]
-    assert not any(t["status"] == "passed" for t in lenet), "the thief read the reference or the hidden suites"
+    assert not any(t["status"] == "passed" for t in lenet), (
+        "the thief read the reference or the hidden suites"
+    )
     assert any(SECRET_MISSING in t["output"] for t in lenet), [t["output"] for t in lenet]
 
 
@@ -226,11 +320,25 @@ def test_submission_code_sees_neither_the_reference_nor_the_hidden_suites(no_tra
 def test_the_container_grades_reference_100_and_stubs_0(image, tmp_path, data_dir, cache_dir):
     """A real run, with training (the session's cache: models it trained are not trained again)."""
     out = tmp_path / "out"
-    process = run_entrypoint(image, "grade", ROOT / "solutions", ROOT / "assignments", "--out", out,
-                             "--data-dir", data_dir, "--quiet", cache=cache_dir)
+    process = run_entrypoint(
+        image,
+        "grade",
+        ROOT / "solutions",
+        ROOT / "assignments",
+        "--out",
+        out,
+        "--data-dir",
+        data_dir,
+        "--quiet",
+        cache=cache_dir,
+    )
     assert process.returncode == 0, process.stdout + process.stderr
     grades = (out / "grades.csv").read_text(encoding="utf-8").splitlines()
     header = grades[0].split(",")
     rows = {line.split(",")[0]: dict(zip(header, line.split(","))) for line in grades[1:]}
-    assert (rows["solutions"]["total"], rows["solutions"]["max_score"], rows["solutions"]["status"]) == ("100", "100", "graded")
+    assert (
+        rows["solutions"]["total"],
+        rows["solutions"]["max_score"],
+        rows["solutions"]["status"],
+    ) == ("100", "100", "graded")
     assert (rows["assignments"]["total"], rows["assignments"]["status"]) == ("0", "graded")

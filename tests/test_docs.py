@@ -29,6 +29,7 @@ What is checked in README.md and every docs/*.md (code blocks included where sai
 
 The checker is tested on a made-up page with one fault of each kind (it must find them all).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -44,10 +45,27 @@ from autograder import cli
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # Top-level names that are build outputs or run-time state (see .gitignore), never checked.
-SKIPPED_ROOTS = {"out", "build", "dist", "data", "downloaded", "submitted", "autograded", "feedback",
-                 ".venv", ".git", ".gpu_data", ".course_data", ".pytest_cache", "__pycache__"}
-TOP_LEVEL = {p.name for p in ROOT.iterdir()
-             if p.name not in SKIPPED_ROOTS and not p.name.endswith(".egg-info")}
+SKIPPED_ROOTS = {
+    "out",
+    "build",
+    "dist",
+    "data",
+    "downloaded",
+    "submitted",
+    "autograded",
+    "feedback",
+    ".venv",
+    ".git",
+    ".gpu_data",
+    ".course_data",
+    ".pytest_cache",
+    "__pycache__",
+}
+TOP_LEVEL = {
+    p.name
+    for p in ROOT.iterdir()
+    if p.name not in SKIPPED_ROOTS and not p.name.endswith(".egg-info")
+}
 PLACEHOLDERS = {"<Part>": "LeNet5"}
 
 FENCE = re.compile(r"^[ \t]*(```|~~~).*?^[ \t]*\1[ \t]*$", re.S | re.M)
@@ -130,7 +148,9 @@ def command_error(args: str) -> str | None:
         return None  # `python -m autograder <verb> ...`: names no verb
     args = re.sub(r"<[^<>\s]+>", "x", args)
     argv = [a for a in shlex.split(args, comments=True) if a not in ("...", "…")]
-    if len(argv) <= 1:  # `python -m autograder ...` or `python -m autograder grade` in prose: a name
+    if (
+        len(argv) <= 1
+    ):  # `python -m autograder ...` or `python -m autograder grade` in prose: a name
         return None if not argv or argv[0] in VERBS else f"no verb {argv[0]!r}"
     stderr = io.StringIO()
     try:
@@ -143,8 +163,11 @@ def command_error(args: str) -> str | None:
 
 
 def command_errors(text: str, page: Path) -> list[str]:
-    return [f"{page.name}: `python -m autograder {c}`: {err}"
-            for c in command_lines(text) if (err := command_error(c))]
+    return [
+        f"{page.name}: `python -m autograder {c}`: {err}"
+        for c in command_lines(text)
+        if (err := command_error(c))
+    ]
 
 
 def all_errors(text: str, page: Path) -> list[str]:
@@ -158,26 +181,36 @@ def test_links_paths_and_commands_are_true(page):
 
 def test_the_checker_finds_each_kind_of_fault():
     fake = ROOT / "docs" / "fake.md"
-    text = "\n".join([
-        "# A page", "",
-        "[fine](../README.md#three-commands) [fine](#a-page) [web](https://example.org/x)",
-        "[outside](../../shared/nope.md)",
-        "[gone](nope.md) [no heading](../README.md#no-such-heading) [here](#nowhere)",
-        "`autograder/cli.py` `autograder/nope.py` `out/grades.csv` `../shared/data` `<name>/x.py`",
-        "```bash",
-        "examples/slurm/submit.sh tests/test_nope.py  # benchmarks/results/*.json, benchmarks/*.nope",
-        "python -m autograder check . --parts <Part> --train",
-        "python -m autograder grade a b \\",
-        "    --out o --shard 5/3",
-        "```",
-        "`python -m autograder gradle x` `python -m autograder <verb> --help` `python -m autograder ...`",
-        "`python -m autograder grade` `python -m autograder gradle`",
-    ])
+    text = "\n".join(
+        [
+            "# A page",
+            "",
+            "[fine](../README.md#three-commands) [fine](#a-page) [web](https://example.org/x)",
+            "[outside](../../shared/nope.md)",
+            "[gone](nope.md) [no heading](../README.md#no-such-heading) [here](#nowhere)",
+            "`autograder/cli.py` `autograder/nope.py` `out/grades.csv` `../shared/data` `<name>/x.py`",
+            "```bash",
+            "examples/slurm/submit.sh tests/test_nope.py  # benchmarks/results/*.json, benchmarks/*.nope",
+            "python -m autograder check . --parts <Part> --train",
+            "python -m autograder grade a b \\",
+            "    --out o --shard 5/3",
+            "```",
+            "`python -m autograder gradle x` `python -m autograder <verb> --help` `python -m autograder ...`",
+            "`python -m autograder grade` `python -m autograder gradle`",
+        ]
+    )
     errors = all_errors(text, fake)
-    expected = ["missing file: nope.md", "missing heading: ../README.md#no-such-heading",
-                "missing heading: #nowhere", "missing path: autograder/nope.py",
-                "missing path: tests/test_nope.py", "missing path: benchmarks/*.nope",
-                "autograder grade a b", "autograder gradle x", "no verb 'gradle'"]
+    expected = [
+        "missing file: nope.md",
+        "missing heading: ../README.md#no-such-heading",
+        "missing heading: #nowhere",
+        "missing path: autograder/nope.py",
+        "missing path: tests/test_nope.py",
+        "missing path: benchmarks/*.nope",
+        "autograder grade a b",
+        "autograder gradle x",
+        "no verb 'gradle'",
+    ]
     for fault in expected:
         assert sum(fault in e for e in errors) == 1, (fault, errors)
     assert len(errors) == len(expected), errors
@@ -186,8 +219,10 @@ def test_the_checker_finds_each_kind_of_fault():
 def test_every_docs_page_is_reachable_from_the_readme():
     linked = set()
     for page in (ROOT / "README.md", ROOT / "docs" / "README.md"):
-        linked |= {(page.parent / t.partition("#")[0]).resolve()
-                   for t in LINK.findall(_prose(page.read_text(encoding="utf-8")))}
+        linked |= {
+            (page.parent / t.partition("#")[0]).resolve()
+            for t in LINK.findall(_prose(page.read_text(encoding="utf-8")))
+        }
     assert {p.resolve() for p in PAGES} - linked - {(ROOT / "README.md").resolve()} == set()
 
 

@@ -1,4 +1,5 @@
 """Extraction parses submissions; nothing of the student's runs here."""
+
 import json
 import textwrap
 
@@ -29,14 +30,25 @@ def test_keeps_definitions_imports_and_simple_constants_only():
         if __name__ == '__main__':
             f(1)
     """)
-    assert [u.names for u in e.units] == [("torch",), ("nn",), ("n_hidden",), ("device",), ("A",), ("f",)]
+    assert [u.names for u in e.units] == [
+        ("torch",),
+        ("nn",),
+        ("n_hidden",),
+        ("device",),
+        ("A",),
+        ("f",),
+    ]
     assert e.skipped == {"model": "s.py:6"}
     assert any("不会被评分程序执行" in n for n in e.notes)
 
 
 def test_last_definition_wins_and_closure_orders_dependencies_first():
-    e = extract([Source("a.py", "class Net(nn.Module):\n    pass\n", "a"),
-                 Source("b.py", "import torch.nn as nn\nclass Net(nn.Module):\n    x = 1\n", "b")])
+    e = extract(
+        [
+            Source("a.py", "class Net(nn.Module):\n    pass\n", "a"),
+            Source("b.py", "import torch.nn as nn\nclass Net(nn.Module):\n    x = 1\n", "b"),
+        ]
+    )
     closure = e.closure(["Net"])
     assert [u.names for u in closure] == [("nn",), ("Net",)]
     assert "x = 1" in closure[1].source
@@ -73,11 +85,13 @@ def test_sibling_module_imports_are_dropped_in_a_folder(tmp_path):
 
 def test_notebook_magics_syntax_errors_and_cell_order(tmp_path):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("%matplotlib inline\n!pip install x\nimport torch"),
-                nbformat.v4.new_code_cell("def f(:\n    pass"),
-                nbformat.v4.new_code_cell("%%time\ndef g():\n    pass"),
-                nbformat.v4.new_markdown_cell("def h(): pass"),
-                nbformat.v4.new_code_cell("def f():\n    return 1")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("%matplotlib inline\n!pip install x\nimport torch"),
+        nbformat.v4.new_code_cell("def f(:\n    pass"),
+        nbformat.v4.new_code_cell("%%time\ndef g():\n    pass"),
+        nbformat.v4.new_markdown_cell("def h(): pass"),
+        nbformat.v4.new_code_cell("def f():\n    return 1"),
+    ]
     path = tmp_path / "w.ipynb"
     nbformat.write(nb, path)
     e = extract_submission(path)
@@ -90,7 +104,9 @@ def test_malformed_inputs_give_notes_not_errors(tmp_path):
     (tmp_path / "bin.py").write_bytes(b"\x00\x01\x02")
     (tmp_path / "latin.py").write_bytes("x = 'é'".encode("latin-1"))
     (tmp_path / "bad.ipynb").write_text("{not json")
-    (tmp_path / "empty.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    (tmp_path / "empty.ipynb").write_text(
+        json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
     (tmp_path / "syntax.py").write_text("def broken(:\n")
     e = extract_submission(tmp_path)
     assert e.units == ()

@@ -27,7 +27,12 @@ CODE = "import torch.nn as nn\n\n\nclass LeNet5(nn.Module):\n    pass\n"
         (("# 中文\n" + CODE).encode("utf-8"), None),
         (("# 中文\n" + CODE).encode("utf-8-sig"), None),
         (("# -*- coding: gbk -*-\n# 中文\n" + CODE).encode("gbk"), "GBK"),
-        (("#!/usr/bin/env python\n# vim: set fileencoding=gb2312 :\n# 中文\n" + CODE).encode("gb2312"), "GB2312"),
+        (
+            ("#!/usr/bin/env python\n# vim: set fileencoding=gb2312 :\n# 中文\n" + CODE).encode(
+                "gb2312"
+            ),
+            "GB2312",
+        ),
         (("# 中文 张三\n" + CODE).encode("gbk"), "GB18030"),
         (("# 中文\n" + CODE).encode("utf-16"), "UTF-16"),
         (("# 中文\n" + CODE).encode("utf-16-be").join([b"\xfe\xff", b""]), "UTF-16"),
@@ -48,32 +53,69 @@ def test_bytes_that_are_no_text_get_a_reason():
 
 # -- notebooks ------------------------------------------------------------------------------------
 def notebook(cells, **top) -> bytes:
-    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5, **top}).encode()
+    return json.dumps(
+        {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5, **top}
+    ).encode()
 
 
 def test_only_code_cells_sources_are_kept_whatever_the_outputs():
-    outputs = [{"output_type": "stream", "name": "stdout", "text": ["source = 1\n", "class X: pass\n"]},
-               {"output_type": "display_data", "data": {"image/png": "A" * 100_000, "text/plain": ["<Figure>"]}}]
-    cells = [{"cell_type": "markdown", "source": "# title", "metadata": {"source": "x"}},
-             {"cell_type": "code", "source": ["import torch\n", "x = 1\n"], "outputs": outputs, "metadata": {}},
-             {"cell_type": "raw", "source": "not code"},
-             {"cell_type": "code", "source": "y = 2", "outputs": [], "attachments": {"a.png": {"image/png": "B"}}}]
+    outputs = [
+        {"output_type": "stream", "name": "stdout", "text": ["source = 1\n", "class X: pass\n"]},
+        {
+            "output_type": "display_data",
+            "data": {"image/png": "A" * 100_000, "text/plain": ["<Figure>"]},
+        },
+    ]
+    cells = [
+        {"cell_type": "markdown", "source": "# title", "metadata": {"source": "x"}},
+        {
+            "cell_type": "code",
+            "source": ["import torch\n", "x = 1\n"],
+            "outputs": outputs,
+            "metadata": {},
+        },
+        {"cell_type": "raw", "source": "not code"},
+        {
+            "cell_type": "code",
+            "source": "y = 2",
+            "outputs": [],
+            "attachments": {"a.png": {"image/png": "B"}},
+        },
+    ]
     found = code_cells(io.BytesIO(notebook(cells)))
     assert [(c.index, c.source) for c in found] == [(2, "import torch\nx = 1\n"), (4, "y = 2")]
 
 
 def test_an_nbformat_3_notebook_keeps_its_code_in_worksheets():
-    raw = json.dumps({"nbformat": 3, "worksheets": [{"cells": [
-        {"cell_type": "code", "input": ["a = 1\n", "b = 2"], "outputs": [{"text": "out"}]},
-        {"cell_type": "markdown", "source": "md"}]}]}).encode()
+    raw = json.dumps(
+        {
+            "nbformat": 3,
+            "worksheets": [
+                {
+                    "cells": [
+                        {
+                            "cell_type": "code",
+                            "input": ["a = 1\n", "b = 2"],
+                            "outputs": [{"text": "out"}],
+                        },
+                        {"cell_type": "markdown", "source": "md"},
+                    ]
+                }
+            ],
+        }
+    ).encode()
     assert [c.source for c in code_cells(io.BytesIO(raw))] == ["a = 1\nb = 2"]
 
 
 def test_the_limit_is_on_code_not_on_the_file():
     big_output = [{"output_type": "stream", "text": "x" * (3 * MAX_CODE_CHARS)}]
-    assert code_cells(io.BytesIO(notebook([{"cell_type": "code", "source": "a = 1", "outputs": big_output}])))
+    assert code_cells(
+        io.BytesIO(notebook([{"cell_type": "code", "source": "a = 1", "outputs": big_output}]))
+    )
     with pytest.raises(NotANotebook.__mro__[1]):  # Unreadable
-        code_cells(io.BytesIO(notebook([{"cell_type": "code", "source": "a" * (MAX_CODE_CHARS + 1)}])))
+        code_cells(
+            io.BytesIO(notebook([{"cell_type": "code", "source": "a" * (MAX_CODE_CHARS + 1)}]))
+        )
 
 
 @pytest.mark.parametrize("raw", [b"not json", b'{"metadata": {}}', b"[1, 2", b'{"cells": [}'])
@@ -97,16 +139,24 @@ def test_a_file_that_parses_is_read_as_it_is():
 
 
 def test_ipython_lines_are_skipped_and_line_numbers_kept():
-    source = "!pip install x\n%matplotlib inline\nimport torch\nif True:\n    !ls\nfiles = !ls\nhelp?\n" + CODE
+    source = (
+        "!pip install x\n%matplotlib inline\nimport torch\nif True:\n    !ls\nfiles = !ls\nhelp?\n"
+        + CODE
+    )
     split = exported.split(source)
     assert split.skipped_lines == [0, 1, 4, 5, 6]
     (snippet,) = split.snippets
     assert snippet.text.splitlines()[3:5] == ["if True:", "    pass"]
-    assert snippet.text.splitlines().index("class LeNet5(nn.Module):") == source.splitlines().index("class LeNet5(nn.Module):")
+    assert snippet.text.splitlines().index("class LeNet5(nn.Module):") == source.splitlines().index(
+        "class LeNet5(nn.Module):"
+    )
 
 
 def test_a_syntax_error_costs_only_its_cell_where_there_are_markers(tmp_path):
-    source = "# %%\n!pip install x\n# %%\n%%bash\necho hi\n# %%\nfor i in range(3)\n    pass\n# %%\n" + CODE
+    source = (
+        "# %%\n!pip install x\n# %%\n%%bash\necho hi\n# %%\nfor i in range(3)\n    pass\n# %%\n"
+        + CODE
+    )
     path = tmp_path / "export.py"
     path.write_text(source)
     extracted = extract_submission(path)
@@ -121,7 +171,9 @@ def test_a_syntax_error_without_markers_costs_the_file_and_names_its_line(tmp_pa
     path = tmp_path / "plain.py"
     path.write_text(CODE + "for i in range(3)\n    pass\n")
     extracted = extract_submission(path)
-    assert not extracted.defines("LeNet5") and any("SyntaxError line 6" in n for n in extracted.unread)
+    assert not extracted.defines("LeNet5") and any(
+        "SyntaxError line 6" in n for n in extracted.unread
+    )
 
 
 # -- archives and folders ---------------------------------------------------------------------------

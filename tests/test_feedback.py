@@ -1,5 +1,6 @@
 """Feedback that teaches: per-student reports with plots, the class summary, the students' own
 `check`, and the progress bar. Reads the corpus graded once per session (conftest.corpus)."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,8 +31,14 @@ def test_feedback_names_each_failed_check_and_its_message(corpus):
 
 def test_training_plots_are_drawn(corpus):
     folder = corpus.out / "reference"
-    for name in ("loss_LeNet5.png", "loss_FC2Layer.png", "loss_CNN.png", "loss_VGG.png", "cifar10_per_class.png",
-                 "perm_lesson.png"):
+    for name in (
+        "loss_LeNet5.png",
+        "loss_FC2Layer.png",
+        "loss_CNN.png",
+        "loss_VGG.png",
+        "cifar10_per_class.png",
+        "perm_lesson.png",
+    ):
         assert (folder / name).read_bytes()[:8] == PNG, name
         assert f"]({name})" in (folder / "feedback.md").read_text(encoding="utf-8"), name
     stubs = corpus.out / "stubs"
@@ -51,9 +58,15 @@ def test_check_runs_the_public_checks_data_free_by_default(data_dir, cache_dir):
     good = run_cli("check", ROOT / "solutions", env_extra=env)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "✓ LeNet5_output_shape" in good.stdout and "trains" not in good.stdout
-    assert "LeNet5_intermediate_shapes" not in good.stdout  # a hidden-only check: never run by `check`
+    assert (
+        "LeNet5_intermediate_shapes" not in good.stdout
+    )  # a hidden-only check: never run by `check`
     bad = run_cli("check", ROOT / "assignments", env_extra=env)
-    assert bad.returncode == 1 and "✗ LeNet5_output_shape" in bad.stdout and "请完成 LeNet5.__init__" in bad.stdout
+    assert (
+        bad.returncode == 1
+        and "✗ LeNet5_output_shape" in bad.stdout
+        and "请完成 LeNet5.__init__" in bad.stdout
+    )
     assert "公开检查得分 public checks: 0 / " in bad.stdout
 
 
@@ -65,7 +78,16 @@ def test_check_with_train_runs_the_training_checks(data_dir, cache_dir):
 
 
 def test_progress_bar_shows_the_submission_and_quiet_hides_it(tmp_path, data_dir, cache_dir):
-    args = ("grade", ROOT / "solutions", "--no-training", "--no-feedback", "--data-dir", data_dir, "--cache-dir", cache_dir)
+    args = (
+        "grade",
+        ROOT / "solutions",
+        "--no-training",
+        "--no-feedback",
+        "--data-dir",
+        data_dir,
+        "--cache-dir",
+        cache_dir,
+    )
     shown = run_cli(*args, "--out", tmp_path / "a")
     assert shown.returncode == 0 and "grading: 100%" in shown.stderr and "solutions" in shown.stderr
     assert "solutions" in shown.stdout  # the score table

@@ -7,6 +7,7 @@ reads /autograder/results/results.json. Here /autograder is a temporary folder (
 the interpreter is the test venv's (AUTOGRADER_PYTHON; setup.sh would have built
 /autograder/venv) and the data come from COURSE_DATA_DIR (setup.sh would have downloaded them).
 """
+
 from __future__ import annotations
 
 import json
@@ -40,19 +41,26 @@ RESULTS_SCHEMA = {
         "stdout_visibility": VISIBILITY,
         "extra_data": {"type": "object"},
         "leaderboard": {"type": "array"},
-        "tests": {"type": "array", "items": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "score": {"type": "number"}, "max_score": {"type": "number"},
-                "status": {"enum": ["passed", "failed"]}, "name": {"type": "string"},
-                "name_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
-                "number": {"type": "string"}, "output": {"type": "string"},
-                "output_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
-                "tags": {"type": "array", "items": {"type": "string"}}, "visibility": VISIBILITY,
-                "extra_data": {"type": "object"},
+        "tests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "score": {"type": "number"},
+                    "max_score": {"type": "number"},
+                    "status": {"enum": ["passed", "failed"]},
+                    "name": {"type": "string"},
+                    "name_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
+                    "number": {"type": "string"},
+                    "output": {"type": "string"},
+                    "output_format": {"enum": ["text", "html", "simple_format", "md", "ansi"]},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "visibility": VISIBILITY,
+                    "extra_data": {"type": "object"},
+                },
             },
-        }},
+        },
     },
     "anyOf": [{"required": ["score"]}, {"required": ["tests"]}],
 }
@@ -88,10 +96,24 @@ def autograder_root(bundle: Path, base: Path) -> Path:
     return root
 
 
-def run_autograder(root: Path, data_dir: Path, cache_dir: Path, **env) -> tuple[subprocess.CompletedProcess, dict]:
-    result = subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True, text=True, timeout=1800,
-                            env={**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
-                                 "COURSE_DATA_DIR": str(data_dir), "AUTOGRADER_CACHE_DIR": str(cache_dir), **env})
+def run_autograder(
+    root: Path, data_dir: Path, cache_dir: Path, **env
+) -> tuple[subprocess.CompletedProcess, dict]:
+    result = subprocess.run(
+        [str(root / "run_autograder")],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env={
+            **os.environ,
+            "AUTOGRADER_ROOT": str(root),
+            "AUTOGRADER_PYTHON": sys.executable,
+            "COURSE_DATA_DIR": str(data_dir),
+            "AUTOGRADER_CACHE_DIR": str(cache_dir),
+            **env,
+        },
+    )
     text = (root / "results" / "results.json").read_text(encoding="utf-8")
     results = json.loads(text)
     jsonschema.validate(results, RESULTS_SCHEMA)
@@ -119,10 +141,14 @@ def test_bundle_has_gradescope_layout_and_the_hidden_suites(bundle):
     for part in PARTS:
         assert f"autograder/hidden/test_{part.lower()}.py" in infos
     assert "pyproject.toml" in infos
-    assert committed_tables() <= set(infos)  # every precision's table: a bf16 CPU grades with its own
+    assert committed_tables() <= set(
+        infos
+    )  # every precision's table: a bf16 CPU grades with its own
     assert "torch==" in archive_text(bundle, "requirements-torch.txt")
     # the reference rides along for the canary (setup.sh makes it root-only, as the hidden suites)
-    assert {f"solutions/lab{i}" for i in ("1_lenet5.py", "2_mlp_vs_cnn.py", "3_vgg.py")} <= set(infos)
+    assert {f"solutions/lab{i}" for i in ("1_lenet5.py", "2_mlp_vs_cnn.py", "3_vgg.py")} <= set(
+        infos
+    )
     assert not [n for n in infos if n.startswith(("tests/", "assignments/")) or n.endswith(".pyc")]
 
 
@@ -136,32 +162,51 @@ def test_bundle_is_reproducible_and_refuses_other_names(bundle, tmp_path):
     assert run_cli("gradescope-bundle", again).returncode == 0
     assert again.read_bytes() == bundle.read_bytes()
     result = run_cli("gradescope-bundle", tmp_path / "autograder.tar")
-    assert result.returncode == 2 and "ending in .zip" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 2
+        and "ending in .zip" in result.stderr
+        and "Traceback" not in result.stderr
+    )
 
 
 def test_scripts_are_valid_bash(bundle, tmp_path):
     unpack(bundle, tmp_path)
     for script in ("setup.sh", "run_autograder"):
-        check = subprocess.run(["bash", "-n", str(tmp_path / script)], capture_output=True, text=True)
+        check = subprocess.run(
+            ["bash", "-n", str(tmp_path / script)], capture_output=True, text=True
+        )
         assert check.returncode == 0, check.stderr
 
 
 def test_a_grader_that_cannot_start_still_writes_valid_results(bundle, tmp_path):
     root = autograder_root(bundle, tmp_path)
-    result, results = run_autograder(root, tmp_path, tmp_path / "cache", AUTOGRADER_PYTHON="/bin/false")
+    result, results = run_autograder(
+        root, tmp_path, tmp_path / "cache", AUTOGRADER_PYTHON="/bin/false"
+    )
     assert result.returncode != 0
     assert results["score"] == 0 and results["extra_data"]["grader_error"] is True
     assert "the grader failed" in results["output"]
 
 
-@pytest.mark.parametrize("cgroup, files, expected", [
-    ("0::/", {"cpu.max": "50000 100000\n"}, 1),  # cgroup v2, Gradescope's default 0.5 CPU
-    ("0::/job", {"job/cpu.max": "200000 100000\n"}, 2),
-    ("0::/", {"cpu.max": "max 100000\n"}, None),
-    ("4:cpu,cpuacct:/docker/abc", {"cpu/cpu.cfs_quota_us": "150000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 2),
-    ("4:cpu,cpuacct:/", {"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
-    ("4:cpu:/", {}, None),
-])
+@pytest.mark.parametrize(
+    "cgroup, files, expected",
+    [
+        ("0::/", {"cpu.max": "50000 100000\n"}, 1),  # cgroup v2, Gradescope's default 0.5 CPU
+        ("0::/job", {"job/cpu.max": "200000 100000\n"}, 2),
+        ("0::/", {"cpu.max": "max 100000\n"}, None),
+        (
+            "4:cpu,cpuacct:/docker/abc",
+            {"cpu/cpu.cfs_quota_us": "150000\n", "cpu/cpu.cfs_period_us": "100000\n"},
+            2,
+        ),
+        (
+            "4:cpu,cpuacct:/",
+            {"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"},
+            None,
+        ),
+        ("4:cpu:/", {}, None),
+    ],
+)
 def test_cpu_quota_is_read_from_cgroup_v1_and_v2(tmp_path, cgroup, files, expected):
     from autograder.verbs.gradescope_run import cpu_quota
 
@@ -190,8 +235,9 @@ def test_reference_stubs_and_a_wrong_submission(bundle, tmp_path, data_dir, cach
     process, reference = runs["reference"]
     assert process.returncode == 0, process.stdout + process.stderr
     assert reference["score"] == 100 and not reference["extra_data"]["grader_error"]
-    assert {p: v["score"] for p, v in reference["extra_data"]["parts"].items()} == \
-        {p: v["max_score"] for p, v in reference["extra_data"]["parts"].items()}
+    assert {p: v["score"] for p, v in reference["extra_data"]["parts"].items()} == {
+        p: v["max_score"] for p, v in reference["extra_data"]["parts"].items()
+    }
     # Hidden tests: names and messages after the due date; the run's stdout never to students.
     assert {t["visibility"] for t in reference["tests"]} == {"after_due_date"}
     assert reference["stdout_visibility"] == "hidden"
@@ -207,8 +253,11 @@ def test_reference_stubs_and_a_wrong_submission(bundle, tmp_path, data_dir, cach
     lost = sum(t["max_score"] for t in result["tests"] if t["name"] in expected_fail)
     assert result["score"] == 100 - lost
     assert result["extra_data"]["parts"]["LeNet5"]["score"] == 25 - lost
-    assert all(result["extra_data"]["parts"][p]["score"] == reference["extra_data"]["parts"][p]["score"]
-               for p in PARTS if p != "LeNet5")
+    assert all(
+        result["extra_data"]["parts"][p]["score"] == reference["extra_data"]["parts"][p]["score"]
+        for p in PARTS
+        if p != "LeNet5"
+    )
 
 
 @pytest.mark.slow
@@ -216,8 +265,13 @@ def test_a_notebook_upload_is_graded(bundle, tmp_path, data_dir, cache_dir):
     import nbformat
 
     root = autograder_root(bundle, tmp_path)
-    notebook = nbformat.v4.new_notebook()  # the reference as a student's Colab notebook: one cell per lab file
-    notebook.cells = [nbformat.v4.new_code_cell(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "solutions").glob("*.py"))]
+    notebook = (
+        nbformat.v4.new_notebook()
+    )  # the reference as a student's Colab notebook: one cell per lab file
+    notebook.cells = [
+        nbformat.v4.new_code_cell(p.read_text(encoding="utf-8"))
+        for p in sorted((ROOT / "solutions").glob("*.py"))
+    ]
     nbformat.write(notebook, root / "submission" / "week2.ipynb")
     process, results = run_autograder(root, data_dir, cache_dir)
     assert process.returncode == 0, process.stdout + process.stderr
@@ -240,11 +294,27 @@ def test_a_grader_failure_is_reported_in_results(bundle, tmp_path, data_dir, cac
 @pytest.mark.slow
 def test_bundle_engine_installs_with_the_hidden_suites(bundle, tmp_path):
     """setup.sh runs `pip install -e /autograder/source`: its pyproject must build, with hidden/ and the table."""
-    pytest.importorskip("setuptools", reason="building without isolation needs setuptools in this venv")
+    pytest.importorskip(
+        "setuptools", reason="building without isolation needs setuptools in this venv"
+    )
     unpack(bundle, tmp_path / "source")
-    wheel = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(tmp_path / "wheel"), str(tmp_path / "source")],
-                           capture_output=True, text=True, timeout=600)
+    wheel = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "wheel"),
+            str(tmp_path / "source"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert wheel.returncode == 0, wheel.stderr
     names = zipfile.ZipFile(next((tmp_path / "wheel").glob("*.whl"))).namelist()
     assert {f"autograder/hidden/test_{p.lower()}.py" for p in PARTS} <= set(names)

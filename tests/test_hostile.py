@@ -3,6 +3,7 @@
 Each case gets exactly the verdict in the manifest; the batch finishes within a stated bound;
 children stay under the memory cap; nothing forged, leaked or left behind survives.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,11 @@ class Batch:
 
 
 def sandbox_leftovers() -> set:
-    return {p.name for p in Path("/tmp").iterdir() if p.name.startswith(("ag-work-", "ag-stage-", "ag_snoop"))}
+    return {
+        p.name
+        for p in Path("/tmp").iterdir()
+        if p.name.startswith(("ag-work-", "ag-stage-", "ag_snoop"))
+    }
 
 
 def _listen():
@@ -75,7 +80,9 @@ def batch(tmp_path_factory, data_dir, cache_dir) -> Batch:
         path = build(case, subs)
         if case.name == "network_probe":
             probe = path / "zz_network_probe.py"
-            probe.write_text(probe.read_text().replace("PORT = 0", f"PORT = {server.getsockname()[1]}"))
+            probe.write_text(
+                probe.read_text().replace("PORT = 0", f"PORT = {server.getsockname()[1]}")
+            )
         paths.append(path)
     paths.append(build(CASES[0], subs))  # the reference
     other = subs / "other_student"
@@ -84,13 +91,32 @@ def batch(tmp_path_factory, data_dir, cache_dir) -> Batch:
     paths.append(other)
     before = sandbox_leftovers()
     started = time.monotonic()
-    result = run_cli("grade", *paths, "--out", root / "out", "--data-dir", data_dir, "--cache-dir", cache_dir,
-                     "--timeout", TIMEOUT, "--quiet", env_extra={"GRADER_SECRET": GRADER_SECRET})
+    result = run_cli(
+        "grade",
+        *paths,
+        "--out",
+        root / "out",
+        "--data-dir",
+        data_dir,
+        "--cache-dir",
+        cache_dir,
+        "--timeout",
+        TIMEOUT,
+        "--quiet",
+        env_extra={"GRADER_SECRET": GRADER_SECRET},
+    )
     seconds = time.monotonic() - started
     stop.set()
     server.close()
-    return Batch(result.returncode, result.stderr, seconds, root / "out", read_results(root / "out"), received,
-                 sandbox_leftovers() - before)
+    return Batch(
+        result.returncode,
+        result.stderr,
+        seconds,
+        root / "out",
+        read_results(root / "out"),
+        received,
+        sandbox_leftovers() - before,
+    )
 
 
 def output(batch, case, test):
@@ -115,8 +141,11 @@ def test_reference_and_honest_student_keep_full_marks(batch):
 def test_verdict_matches_the_manifest(batch, case):
     result = batch.results[case.name]
     expected = set(statuses(result)) if case.fails is None else set(case.fails)
-    assert failing(result) == expected, {t["name"]: t["output"][:300] for t in result["tests"]
-                                         if t["name"] in failing(result) ^ expected}
+    assert failing(result) == expected, {
+        t["name"]: t["output"][:300]
+        for t in result["tests"]
+        if t["name"] in failing(result) ^ expected
+    }
 
 
 def test_a_hang_at_definition_costs_one_time_limit(batch):
@@ -191,7 +220,10 @@ def test_no_secrets_no_other_students_nothing_left_behind(batch):
 
 
 def test_malformed_files_get_a_clear_note(batch):
-    notes = {name: "\n".join(batch.results[name]["notes"]) for name in ("binary", "not_a_notebook", "empty")}
+    notes = {
+        name: "\n".join(batch.results[name]["notes"])
+        for name in ("binary", "not_a_notebook", "empty")
+    }
     assert "binary" in notes["binary"] and "not a valid notebook" in notes["not_a_notebook"]
     assert "no code cells" in notes["empty"]
     # A near-miss name gets the handout's name and the one it found, not a bare NameError.
@@ -203,7 +235,16 @@ def test_malformed_files_get_a_clear_note(batch):
 def test_a_grader_failure_exits_non_zero_and_says_so(tmp_path, data_dir):
     not_a_folder = tmp_path / "cache-is-a-file"
     not_a_folder.write_text("")
-    result = run_cli("grade", ROOT / "solutions", "--out", tmp_path / "out", "--data-dir", data_dir,
-                     "--cache-dir", not_a_folder, "--quiet")
+    result = run_cli(
+        "grade",
+        ROOT / "solutions",
+        "--out",
+        tmp_path / "out",
+        "--data-dir",
+        data_dir,
+        "--cache-dir",
+        not_a_folder,
+        "--quiet",
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("error:") and "Traceback" not in result.stderr

@@ -2,6 +2,7 @@
 modules (autograder.suites, autograder.machine, ...), and no verb imports another verb (what two
 verbs share lives in a lower module). Read from the source with ast, imports inside functions
 included, so that a lazy import cannot hide a cycle."""
+
 from __future__ import annotations
 
 import ast
@@ -32,13 +33,17 @@ def imported_modules(path: Path, root: Path = ROOT) -> set[str]:
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = name.split(".")[:None if is_package else -1]
-                base = base[:len(base) - node.level + 1]
+                base = name.split(".")[: None if is_package else -1]
+                base = base[: len(base) - node.level + 1]
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
             found.add(target)
-            found |= {f"{target}.{alias.name}" for alias in node.names if _exists(f"{target}.{alias.name}", root)}
+            found |= {
+                f"{target}.{alias.name}"
+                for alias in node.names
+                if _exists(f"{target}.{alias.name}", root)
+            }
     return {m for m in found if m.startswith("autograder.")}
 
 
@@ -49,8 +54,11 @@ def layer(module: str) -> str:
 
 def package_imports() -> dict[str, set[str]]:
     """Every module of the package -> the autograder modules it imports."""
-    return {module_name(p): imported_modules(p) for p in sorted(PACKAGE.rglob("*.py"))
-            if "__pycache__" not in p.parts}
+    return {
+        module_name(p): imported_modules(p)
+        for p in sorted(PACKAGE.rglob("*.py"))
+        if "__pycache__" not in p.parts
+    }
 
 
 def layer_edges(imports: dict[str, set[str]]) -> dict[tuple[str, str], list[str]]:
@@ -109,11 +117,20 @@ def test_the_reader_sees_every_kind_of_import(tmp_path):
     (package / "sub" / "inner.py").write_text("")
     (package / "sub" / "user.py").write_text(
         "import autograder.machine\nfrom .inner import x\nfrom .. import machine\n"
-        "def f():\n    from autograder.sub import inner\n")
-    assert imported_modules(package / "sub" / "user.py", tmp_path) == {"autograder.machine", "autograder.sub",
-                                                                       "autograder.sub.inner"}
-    assert imported_modules(package / "sub" / "__init__.py", tmp_path) == {"autograder.sub", "autograder.sub.inner"}
-    assert cycles({("a", "b"): [], ("b", "c"): [], ("c", "a"): [], ("c", "d"): []}) == [["a", "b", "c"]]
+        "def f():\n    from autograder.sub import inner\n"
+    )
+    assert imported_modules(package / "sub" / "user.py", tmp_path) == {
+        "autograder.machine",
+        "autograder.sub",
+        "autograder.sub.inner",
+    }
+    assert imported_modules(package / "sub" / "__init__.py", tmp_path) == {
+        "autograder.sub",
+        "autograder.sub.inner",
+    }
+    assert cycles({("a", "b"): [], ("b", "c"): [], ("c", "a"): [], ("c", "d"): []}) == [
+        ["a", "b", "c"]
+    ]
 
 
 def test_no_import_cycle_between_the_packages_layers():
@@ -121,15 +138,20 @@ def test_no_import_cycle_between_the_packages_layers():
     assert edges, "no imports found: the reader is broken"
     found = cycles(edges)
     assert not found, "\n".join(
-        f"cycle {' <-> '.join(c)}:\n  " + "\n  ".join(w for (a, b), why in sorted(edges.items())
-                                                      if a in c and b in c for w in why)
-        for c in found)
+        f"cycle {' <-> '.join(c)}:\n  "
+        + "\n  ".join(w for (a, b), why in sorted(edges.items()) if a in c and b in c for w in why)
+        for c in found
+    )
 
 
 def test_no_verb_imports_another_verb():
     imports = package_imports()
     assert "autograder.verbs.grade" in imports
-    offending = [f"{module} imports {target}" for module, targets in imports.items()
-                 if module.startswith("autograder.verbs.") for target in targets
-                 if target.startswith("autograder.verbs.") and target != module]
+    offending = [
+        f"{module} imports {target}"
+        for module, targets in imports.items()
+        if module.startswith("autograder.verbs.")
+        for target in targets
+        if target.startswith("autograder.verbs.") and target != module
+    ]
     assert offending == [], "move what verbs share to a lower module:\n" + "\n".join(offending)

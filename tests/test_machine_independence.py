@@ -5,6 +5,7 @@ reference does not get full marks (the canary) grades nobody.
 The slow tests grade the reference for real (result cache off) in each setting; the canary's memo
 and this machine's speed profile are shared through the session's cache folder.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,6 +43,7 @@ def failed(result: dict) -> list[str]:
 
 # -- precision: chosen by capability, recorded, calibrated per precision ------------------------------
 
+
 def test_auto_precision_is_bf16_only_where_native_and_calibrated(monkeypatch):
     monkeypatch.setattr(precision, "native_bf16", lambda device: False)
     assert precision.resolve("auto", "cpu", ("fp32", "bf16")) == "fp32"
@@ -55,8 +57,11 @@ def test_auto_precision_is_bf16_only_where_native_and_calibrated(monkeypatch):
 
 def cpu_with(monkeypatch, *flags):
     """Pretend to be an x86 CPU with these flags."""
-    monkeypatch.setattr(machine, "cpu_info", lambda: {"model": "test", "flags": sorted(flags), "flags_digest": "x",
-                                                      "arch": "x86_64"})
+    monkeypatch.setattr(
+        machine,
+        "cpu_info",
+        lambda: {"model": "test", "flags": sorted(flags), "flags_digest": "x", "arch": "x86_64"},
+    )
 
 
 def test_native_bf16_means_bf16_instructions_not_torchs_answer(monkeypatch):
@@ -78,10 +83,16 @@ def test_this_cpus_answer_agrees_with_torch_where_torch_is_right():
     """On this machine, whichever kind it is: with bf16 instructions torch says supported too, and
     where torch says unsupported the flags say so as well (the two differ only on AVX-512 CPUs
     without bf16 instructions). The answer costs no torch import."""
-    code = ("import sys; from autograder.training import precision; "
-            "print(precision.native_bf16('cpu'), 'torch' in sys.modules)")
-    env = {k: v for k, v in os.environ.items() if k not in ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA")}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, env=env)
+    code = (
+        "import sys; from autograder.training import precision; "
+        "print(precision.native_bf16('cpu'), 'torch' in sys.modules)"
+    )
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA")
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, env=env
+    )
     native, imported = out.stdout.split()
     assert imported == "False"
     if native == "True":
@@ -98,8 +109,14 @@ def test_a_onednn_cap_below_bf16_means_no_native_bf16(monkeypatch):
     for name in ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"):
         monkeypatch.delenv(name, raising=False)
     assert precision.native_bf16("cpu")
-    for cap, native in (("ALL", True), ("AVX512_CORE_BF16", True), ("avx512_core_amx", True),
-                        ("AVX512_CORE", False), ("avx2", False), ("AVX512_CORE_VNNI", False)):
+    for cap, native in (
+        ("ALL", True),
+        ("AVX512_CORE_BF16", True),
+        ("avx512_core_amx", True),
+        ("AVX512_CORE", False),
+        ("avx2", False),
+        ("AVX512_CORE_VNNI", False),
+    ):
         monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
         assert precision.native_bf16("cpu") is native, cap
     assert precision.resolve("auto", "cpu", ("fp32", "bf16")) == "fp32"
@@ -122,7 +139,11 @@ def test_kernel_switches_are_part_of_the_fingerprint(monkeypatch):
     monkeypatch.setenv("ATEN_CPU_CAPABILITY", "default")
     switched = machine.fingerprint(config)
     assert machine.digest(switched) != machine.digest(plain)
-    assert switched["kernel_switches"] == machine.describe()["kernel_switches"] == {"ATEN_CPU_CAPABILITY": "default"}
+    assert (
+        switched["kernel_switches"]
+        == machine.describe()["kernel_switches"]
+        == {"ATEN_CPU_CAPABILITY": "default"}
+    )
 
 
 def test_emulated_bf16_is_for_calibration_only(monkeypatch):
@@ -133,14 +154,28 @@ def test_emulated_bf16_is_for_calibration_only(monkeypatch):
     assert precision.resolve("auto", "cpu", ("fp32", "bf16"), emulated=True) == "fp32"
     with pytest.raises(SetupProblem, match="no native bf16"):
         runner.setup(GradingConfig(precision="bf16", training=False))
-    assert runner.setup(GradingConfig(precision="bf16", training=False), emulated_bf16=True).precision == "bf16"
-    run = {"accuracy": [30.0, 29.0, 31.0], "seconds": [150.0] * 3, "cpu_seconds": [], "losses": [[2.0, 1.9]] * 3,
-           "per_class": [[30.0] * 10] * 3}
-    table = build_table(GradingConfig(precision="bf16"), [1, 2, 3], {"VGG": run}, emulated_bf16=True)
+    assert (
+        runner.setup(GradingConfig(precision="bf16", training=False), emulated_bf16=True).precision
+        == "bf16"
+    )
+    run = {
+        "accuracy": [30.0, 29.0, 31.0],
+        "seconds": [150.0] * 3,
+        "cpu_seconds": [],
+        "losses": [[2.0, 1.9]] * 3,
+        "per_class": [[30.0] * 10] * 3,
+    }
+    table = build_table(
+        GradingConfig(precision="bf16"), [1, 2, 3], {"VGG": run}, emulated_bf16=True
+    )
     assert table["emulated_bf16"] and table["checks"]["VGG"]["measured"]["emulated_bf16"]
-    assert "emulated_bf16" not in build_table(GradingConfig(precision="fp32"), [1, 2, 3], {"VGG": run})
+    assert "emulated_bf16" not in build_table(
+        GradingConfig(precision="fp32"), [1, 2, 3], {"VGG": run}
+    )
     refused = run_cli("calibrate", "--precision", "fp32", "--emulated-bf16", "--seeds", "2")
-    assert refused.returncode != 0 and "--emulated-bf16 goes with --precision bf16" in refused.stderr
+    assert (
+        refused.returncode != 0 and "--emulated-bf16 goes with --precision bf16" in refused.stderr
+    )
 
 
 def test_the_spec_sent_to_the_sandbox_carries_the_resolved_precision():
@@ -157,10 +192,14 @@ def test_a_changed_training_recipe_gets_its_own_speed_profile(monkeypatch):
     config = GradingConfig(precision="fp32")
     before = canary.fingerprint(config)
     ctor, args, lenet = TRAINING_CHECKS["cpu"]["LeNet5"]
-    monkeypatch.setitem(TRAINING_CHECKS["cpu"], "LeNet5", (ctor, args, replace(lenet, train_subset=60000)))
+    monkeypatch.setitem(
+        TRAINING_CHECKS["cpu"], "LeNet5", (ctor, args, replace(lenet, train_subset=60000))
+    )
     after = canary.fingerprint(config)
     assert machine.digest(after) != machine.digest(before)
-    assert {k: v for k, v in after.items() if k != "specs"} == {k: v for k, v in before.items() if k != "specs"}
+    assert {k: v for k, v in after.items() if k != "specs"} == {
+        k: v for k, v in before.items() if k != "specs"
+    }
 
 
 def test_the_fingerprint_names_torch_exactly_without_importing_it():
@@ -169,9 +208,13 @@ def test_the_fingerprint_names_torch_exactly_without_importing_it():
     (a CPU build and a CUDA build of one release are different machines here)."""
     import torch
 
-    code = ("import sys; from autograder import machine; from autograder.config import GradingConfig; "
-            "print(machine.fingerprint(GradingConfig(precision='fp32'))['torch']); print('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    code = (
+        "import sys; from autograder import machine; from autograder.config import GradingConfig; "
+        "print(machine.fingerprint(GradingConfig(precision='fp32'))['torch']); print('torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     version, imported = out.stdout.split()
     assert (version, imported) == (torch.__version__, "False")
 
@@ -180,7 +223,10 @@ def test_each_precision_has_its_own_table(tmp_path, monkeypatch):
     monkeypatch.setenv("AUTOGRADER_THRESHOLDS_DIR", str(tmp_path))
     assert table_path("cpu", "fp32").name == "thresholds_cpu.json"
     assert table_path("cpu", "bf16").name == "thresholds_cpu-bf16.json"
-    shutil.copy(ROOT / "autograder" / "calibrate" / "thresholds_cpu.json", tmp_path / "thresholds_cpu-bf16.json")
+    shutil.copy(
+        ROOT / "autograder" / "calibrate" / "thresholds_cpu.json",
+        tmp_path / "thresholds_cpu-bf16.json",
+    )
     with pytest.raises(NotCalibrated, match="measured at precision fp32, not bf16"):
         load("cpu", "bf16")  # a table is only read for the precision it was measured at
     assert calibrated_precisions("cpu") == ("bf16",)
@@ -189,16 +235,31 @@ def test_each_precision_has_its_own_table(tmp_path, monkeypatch):
 def test_the_committed_cpu_table_records_its_precision_and_machine():
     raw = json.loads((ROOT / "autograder" / "calibrate" / "thresholds_cpu.json").read_text())
     assert raw["precision"] == "fp32" and raw["machine"]["cpu"] and raw["threads"] >= 1
-    for name, check in raw["checks"].items():  # every entry says where, when and how it was measured
+    for name, check in raw[
+        "checks"
+    ].items():  # every entry says where, when and how it was measured
         measured = check["measured"]
-        assert measured["precision"] == "fp32" and measured["machine"]["cpu"] and measured["created"], name
+        assert (
+            measured["precision"] == "fp32" and measured["machine"]["cpu"] and measured["created"]
+        ), name
         assert len(measured["seeds"]) == check["n"], name
 
 
 @pytest.mark.skipif(NATIVE_BF16, reason="this CPU has native bf16: forcing it is allowed here")
 def test_forcing_bf16_without_native_support_grades_nobody(tmp_path, data_dir, cache_dir):
-    result = run_cli("grade", ROOT / "solutions", "--out", tmp_path / "out", "--data-dir", data_dir,
-                     "--cache-dir", cache_dir, "--precision", "bf16", "--quiet")
+    result = run_cli(
+        "grade",
+        ROOT / "solutions",
+        "--out",
+        tmp_path / "out",
+        "--data-dir",
+        data_dir,
+        "--cache-dir",
+        cache_dir,
+        "--precision",
+        "bf16",
+        "--quiet",
+    )
     assert result.returncode == 2 and "no native bf16" in result.stderr
     assert not (tmp_path / "out").exists()
 
@@ -214,13 +275,42 @@ def grade_reference(tmp_path, data_dir, cache_dir, *extra, copies: int = 1, pref
     subs.mkdir()
     paths = []
     for i in range(copies):
-        shutil.copytree(ROOT / "solutions", subs / f"reference{i}", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            ROOT / "solutions", subs / f"reference{i}", ignore=shutil.ignore_patterns("__pycache__")
+        )
         paths.append(subs / f"reference{i}")
-    cmd = [*prefix, sys.executable, "-m", "autograder", "grade", *map(str, paths), "--out", str(tmp_path / "out"),
-           "--data-dir", str(data_dir), "--cache-dir", str(cache_dir), "--no-cache", "--quiet", "--no-feedback", *extra]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})}, timeout=3600)
+    cmd = [
+        *prefix,
+        sys.executable,
+        "-m",
+        "autograder",
+        "grade",
+        *map(str, paths),
+        "--out",
+        str(tmp_path / "out"),
+        "--data-dir",
+        str(data_dir),
+        "--cache-dir",
+        str(cache_dir),
+        "--no-cache",
+        "--quiet",
+        "--no-feedback",
+        *extra,
+    ]
+    proc = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=3600,
+    )
     results = read_results(tmp_path / "out")
-    summary = json.loads((tmp_path / "out" / "summary.json").read_text()) if (tmp_path / "out" / "summary.json").exists() else {}
+    summary = (
+        json.loads((tmp_path / "out" / "summary.json").read_text())
+        if (tmp_path / "out" / "summary.json").exists()
+        else {}
+    )
     return proc, results, summary
 
 
@@ -231,12 +321,17 @@ def test_full_marks_in_the_precision_chosen_here(corpus):
     assert full_marks(results["reference"]), failed(results["reference"])
     expected = "bf16" if NATIVE_BF16 and "bf16" in calibrated_precisions("cpu") else "fp32"
     assert summary["precision"] == expected == results["reference"]["environment"]["precision"]
-    assert summary["machine"]["cores"] >= 1 and summary["canary"]["score"] == summary["canary"]["max_score"]
+    assert (
+        summary["machine"]["cores"] >= 1
+        and summary["canary"]["score"] == summary["canary"]["max_score"]
+    )
     assert set(summary["canary"]["reference_seconds"]) >= {"LeNet5", "VGG", "CNN_perm"}
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not NATIVE_BF16, reason="this CPU has no native bf16: fp32 is already what it runs")
+@pytest.mark.skipif(
+    not NATIVE_BF16, reason="this CPU has no native bf16: fp32 is already what it runs"
+)
 def test_full_marks_with_fp32_forced_on_a_bf16_machine(tmp_path, data_dir, cache_dir):
     proc, results, summary = grade_reference(tmp_path, data_dir, cache_dir, "--precision", "fp32")
     assert proc.returncode == 0 and full_marks(results["reference0"]), proc.stderr[-3000:]
@@ -244,8 +339,10 @@ def test_full_marks_with_fp32_forced_on_a_bf16_machine(tmp_path, data_dir, cache
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not NATIVE_BF16 or "bf16" not in calibrated_precisions("cpu"),
-                    reason="needs a CPU with native bf16 and a committed bf16 table (thresholds_cpu-bf16.json)")
+@pytest.mark.skipif(
+    not NATIVE_BF16 or "bf16" not in calibrated_precisions("cpu"),
+    reason="needs a CPU with native bf16 and a committed bf16 table (thresholds_cpu-bf16.json)",
+)
 def test_full_marks_with_bf16_where_the_cpu_has_it(tmp_path, data_dir, cache_dir):
     proc, results, summary = grade_reference(tmp_path, data_dir, cache_dir, "--precision", "bf16")
     assert proc.returncode == 0 and full_marks(results["reference0"]), proc.stderr[-3000:]
@@ -254,7 +351,10 @@ def test_full_marks_with_bf16_where_the_cpu_has_it(tmp_path, data_dir, cache_dir
 
 @pytest.mark.slow
 def test_full_marks_beside_a_cpu_hog(tmp_path, data_dir, cache_dir):
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    hogs = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(os.cpu_count() or 2)
+    ]
     try:
         proc, results, _ = grade_reference(tmp_path, data_dir, cache_dir, *LOADED_PARTS)
     finally:
@@ -285,19 +385,25 @@ def test_full_marks_under_a_half_cpu_quota(tmp_path, data_dir, cache_dir):
     folder = _cpu_quota_cgroup(f"ag-test-{os.getpid()}", 0.5)
     try:
         enter = ["sh", "-c", f'echo $$ > {folder}/tasks && exec "$@"', "sh"]
-        proc, results, summary = grade_reference(tmp_path, data_dir, cache_dir, *LOADED_PARTS, prefix=enter)
+        proc, results, summary = grade_reference(
+            tmp_path, data_dir, cache_dir, *LOADED_PARTS, prefix=enter
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert full_marks(results["reference0"]), failed(results["reference0"])
         assert summary["machine"]["cpu_quota"] == 0.5
     finally:
-        for pid in (folder / "tasks").read_text().split():  # none should be left; never leave one behind
+        for pid in (
+            (folder / "tasks").read_text().split()
+        ):  # none should be left; never leave one behind
             subprocess.run(["kill", "-9", pid], check=False)
         folder.rmdir()
 
 
 @pytest.mark.slow
 def test_full_marks_with_two_jobs_on_two_cores(tmp_path, data_dir, cache_dir):
-    proc, results, summary = grade_reference(tmp_path, data_dir, cache_dir, "--jobs", "2", *LOADED_PARTS, copies=2)
+    proc, results, summary = grade_reference(
+        tmp_path, data_dir, cache_dir, "--jobs", "2", *LOADED_PARTS, copies=2
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert summary["threads"] == max(1, (os.cpu_count() or 2) // 2)
     for name in ("reference0", "reference1"):
@@ -312,10 +418,23 @@ def test_a_failing_canary_grades_nobody(tmp_path, data_dir, cache_dir, corpus):
     table = json.loads((ROOT / "autograder" / "calibrate" / "thresholds_cpu.json").read_text())
     table["checks"]["VGG"]["threshold"] = 99.0
     (tmp_path / "thresholds_cpu.json").write_text(json.dumps(table))
-    result = run_cli("grade", ROOT / "solutions", ROOT / "assignments", "--out", tmp_path / "out",
-                     "--data-dir", data_dir, "--cache-dir", cache_dir, "--quiet",
-                     env_extra={"AUTOGRADER_THRESHOLDS_DIR": str(tmp_path)})
+    result = run_cli(
+        "grade",
+        ROOT / "solutions",
+        ROOT / "assignments",
+        "--out",
+        tmp_path / "out",
+        "--data-dir",
+        data_dir,
+        "--cache-dir",
+        cache_dir,
+        "--quiet",
+        env_extra={"AUTOGRADER_THRESHOLDS_DIR": str(tmp_path)},
+    )
     assert result.returncode == 2, result.stderr[-2000:]
     assert "VGG_trains_on_cifar10" in result.stderr and "nobody was graded" in result.stderr
     assert "calibrate" in result.stderr
-    assert not (tmp_path / "out" / "grades.csv").exists() and not (tmp_path / "out" / "solutions").exists()
+    assert (
+        not (tmp_path / "out" / "grades.csv").exists()
+        and not (tmp_path / "out" / "solutions").exists()
+    )

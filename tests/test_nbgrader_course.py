@@ -9,6 +9,7 @@ LeNet5, a correct LeNet5 slipped into a locked cell, the LeNet5 test cell replac
 test cell deleted). Training results of identical code are memoised in the session cache, and the
 students' own training cells train 0 epochs (the notebooks' default under autograding).
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,8 +28,19 @@ from nbgrader.api import Gradebook
 
 from autograder.results.redact import leaks
 from tests.helpers import ROOT, read_results, run_cli
-from tests.nbgrader_class import (ASSIGNMENT, BIN, BLOG_ANSWER, cell, environment, grade_cells, hand_in, nbgrader, new_course,
-                            read, student_notebooks)
+from tests.nbgrader_class import (
+    ASSIGNMENT,
+    BIN,
+    BLOG_ANSWER,
+    cell,
+    environment,
+    grade_cells,
+    hand_in,
+    nbgrader,
+    new_course,
+    read,
+    student_notebooks,
+)
 
 pytestmark = pytest.mark.slow
 POINTS = {"LeNet5": 25, "FC2Layer": 15, "CNN": 20, "perm_pixel": 12, "VGG": 28}
@@ -37,7 +49,10 @@ EXPECTED = {
     "reference": POINTS,
     "untouched": {part: 0 for part in POINTS},
     "wrong_lenet5": {**POINTS, "LeNet5": 0},
-    "tamperer": {**POINTS, "LeNet5": 0},  # the edited locked cells are restored, the deleted cell is re-added
+    "tamperer": {
+        **POINTS,
+        "LeNet5": 0,
+    },  # the edited locked cells are restored, the deleted cell is re-added
 }
 NOTEBOOKS = ("blog.ipynb", "lab1_lenet5.ipynb", "lab2_mlp_vs_cnn.ipynb", "lab3_vgg.ipynb")
 
@@ -77,14 +92,20 @@ def scores(course: Course) -> dict[str, dict[str, float]]:
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
         for student in EXPECTED:
             submission = gb.find_submission(ASSIGNMENT, student)
-            out[student] = {g.name.removeprefix("test_"): g.auto_score for nb in submission.notebooks
-                            for g in nb.grades if g.name.startswith("test_")}
+            out[student] = {
+                g.name.removeprefix("test_"): g.auto_score
+                for nb in submission.notebooks
+                for g in nb.grades
+                if g.name.startswith("test_")
+            }
     return out
 
 
 def test_every_nbgrader_step_succeeds(course):
     for name, run in course.runs.items():
-        assert run.returncode == 0, f"nbgrader {name} failed:\n{run.stdout[-2000:]}\n{run.stderr[-4000:]}"
+        assert run.returncode == 0, (
+            f"nbgrader {name} failed:\n{run.stdout[-2000:]}\n{run.stderr[-4000:]}"
+        )
 
 
 def test_committed_release_is_exactly_what_generate_assignment_gives(course):
@@ -93,7 +114,8 @@ def test_committed_release_is_exactly_what_generate_assignment_gives(course):
     assert names == sorted(p.name for p in committed.iterdir())
     for name in names:
         assert (generated / name).read_bytes() == (committed / name).read_bytes(), (
-            f"release/{ASSIGNMENT}/{name} differs: run `nbgrader generate_assignment {ASSIGNMENT} --force`")
+            f"release/{ASSIGNMENT}/{name} differs: run `nbgrader generate_assignment {ASSIGNMENT} --force`"
+        )
 
 
 def test_zip_collect_puts_each_student_in_submitted(course):
@@ -101,7 +123,9 @@ def test_zip_collect_puts_each_student_in_submitted(course):
         folder = course.root / "submitted" / student / ASSIGNMENT
         assert sorted(p.name for p in folder.iterdir()) == list(NOTEBOOKS), student
     submitted_lab3 = read(course.root / "submitted" / "tamperer" / ASSIGNMENT / "lab3_vgg.ipynb")
-    assert not any(c.metadata.get("nbgrader", {}).get("grade_id") == "test_VGG" for c in submitted_lab3.cells)
+    assert not any(
+        c.metadata.get("nbgrader", {}).get("grade_id") == "test_VGG" for c in submitted_lab3.cells
+    )
 
 
 def test_autograde_gives_full_zero_and_exactly_the_lenet5_points_lost(course):
@@ -112,12 +136,20 @@ def test_autograde_gives_full_zero_and_exactly_the_lenet5_points_lost(course):
 def test_graded_cells_print_feedback_and_return_the_points_without_stderr(course):
     for student, expected in EXPECTED.items():
         for name in NOTEBOOKS[1:]:
-            for grade_id, graded in grade_cells(course.root / "autograded" / student / ASSIGNMENT / name).items():
+            for grade_id, graded in grade_cells(
+                course.root / "autograded" / student / ASSIGNMENT / name
+            ).items():
                 part = grade_id.removeprefix("test_")
                 kinds = [(o["output_type"], o.get("name")) for o in graded["outputs"]]
-                assert kinds == [("stream", "stdout"), ("execute_result", None)], (student, grade_id, kinds)
+                assert kinds == [("stream", "stdout"), ("execute_result", None)], (
+                    student,
+                    grade_id,
+                    kinds,
+                )
                 text = "".join(graded["outputs"][0]["text"])
-                assert text.startswith(f"{part}：{expected[part]:g} / {POINTS[part]:g} 分"), text[:200]
+                assert text.startswith(f"{part}：{expected[part]:g} / {POINTS[part]:g} 分"), text[
+                    :200
+                ]
                 assert float("".join(graded["outputs"][1]["data"]["text/plain"])) == expected[part]
                 assert leaks(text) == []  # the messages quote no line of the hidden suites
 
@@ -130,9 +162,13 @@ def test_untouched_release_runs_top_to_bottom(course):
 
 def self_checks(nb) -> dict[str, str]:
     """part -> what its self-check cell printed (stream name: text)."""
-    return {c.metadata["nbgrader"]["grade_id"].removeprefix("check_"):
-            "".join(f"{o['name']}: {o['text']}" for o in c.outputs if o["output_type"] == "stream")
-            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("check_")}
+    return {
+        c.metadata["nbgrader"]["grade_id"].removeprefix("check_"): "".join(
+            f"{o['name']}: {o['text']}" for o in c.outputs if o["output_type"] == "stream"
+        )
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("check_")
+    }
 
 
 def test_self_check_cells_run_under_autograde_and_give_no_points(course):
@@ -140,22 +176,35 @@ def test_self_check_cells_run_under_autograde_and_give_no_points(course):
     for student, mark, stream in (("reference", "✓", "stdout"), ("untouched", "✗", "stderr")):
         printed = {}
         for name in NOTEBOOKS[1:]:
-            printed.update(self_checks(read(course.root / "autograded" / student / ASSIGNMENT / name)))
+            printed.update(
+                self_checks(read(course.root / "autograded" / student / ASSIGNMENT / name))
+            )
         assert sorted(printed) == sorted(POINTS), student
         for part, text in printed.items():
-            assert text.startswith(f"{stream}: {part} 自查") and f"\n{mark} {part}_" in text, (student, text[:300])
+            assert text.startswith(f"{stream}: {part} 自查") and f"\n{mark} {part}_" in text, (
+                student,
+                text[:300],
+            )
             assert ("✗" in text) == (mark == "✗"), (student, text[:300])
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
-        checks = [g for nb in gb.find_submission(ASSIGNMENT, "untouched").notebooks for g in nb.grades
-                  if g.name.startswith("check_")]
+        checks = [
+            g
+            for nb in gb.find_submission(ASSIGNMENT, "untouched").notebooks
+            for g in nb.grades
+            if g.name.startswith("check_")
+        ]
         assert len(checks) == len(POINTS) and all(g.max_score == 0 and g.score == 0 for g in checks)
 
 
 def test_edited_locked_cells_and_deleted_test_cells_are_restored(course):
     source = {name: read(course.root / "source" / ASSIGNMENT / name) for name in NOTEBOOKS[1:]}
     lab1 = read(course.root / "autograded" / "tamperer" / ASSIGNMENT / "lab1_lenet5.ipynb")
-    assert cell(lab1, "test_LeNet5").source == cell(source["lab1_lenet5.ipynb"], "test_LeNet5").source
-    assert sum(c.source.count("class LeNet5") for c in lab1.cells) == 1  # the slipped-in copy is gone
+    assert (
+        cell(lab1, "test_LeNet5").source == cell(source["lab1_lenet5.ipynb"], "test_LeNet5").source
+    )
+    assert (
+        sum(c.source.count("class LeNet5") for c in lab1.cells) == 1
+    )  # the slipped-in copy is gone
     lab3 = read(course.root / "autograded" / "tamperer" / ASSIGNMENT / "lab3_vgg.ipynb")
     assert cell(source["lab3_vgg.ipynb"], "test_VGG").source in cell(lab3, "test_VGG").source
     log = course.runs["autograde"].stderr
@@ -183,8 +232,10 @@ def secret_lines(course: Course) -> set[str]:
     lines = set()
     for name in NOTEBOOKS:
         for c in read(course.root / "source" / ASSIGNMENT / name).cells:
-            for begin, end in (("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"),
-                               ("### BEGIN MARK SCHEME", "### END MARK SCHEME")):
+            for begin, end in (
+                ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"),
+                ("### BEGIN MARK SCHEME", "### END MARK SCHEME"),
+            ):
                 if begin in c.source:
                     region = c.source.split(begin)[1].split(end)[0]
                     lines |= {line.strip() for line in region.splitlines() if line.strip()}
@@ -195,10 +246,15 @@ def test_feedback_html_shows_no_hidden_test_code_or_rubric(course):
     secrets = secret_lines(course)
     assert 'grade_part("LeNet5")' in secrets and len(secrets) > 10
     # Lines of the hidden suites that students' notebooks legitimately contain too ("import numpy as np").
-    public = "".join((course.root / "release" / ASSIGNMENT / name).read_text(encoding="utf-8") for name in NOTEBOOKS)
+    public = "".join(
+        (course.root / "release" / ASSIGNMENT / name).read_text(encoding="utf-8")
+        for name in NOTEBOOKS
+    )
     for student, expected in EXPECTED.items():
         folder = course.root / "feedback" / student / ASSIGNMENT
-        assert sorted(p.name for p in folder.glob("*.html")) == [n.replace(".ipynb", ".html") for n in NOTEBOOKS]
+        assert sorted(p.name for p in folder.glob("*.html")) == [
+            n.replace(".ipynb", ".html") for n in NOTEBOOKS
+        ]
         for page in folder.glob("*.html"):
             text = html_text(page)
             shown = [s for s in secrets if s in text]
@@ -227,15 +283,25 @@ def _free_port() -> int:
 
 def test_manual_grades_given_in_formgrader_reach_the_export(course):
     port, token = _free_port(), "week2-test-token"
-    args = [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", f"--IdentityProvider.token={token}"]
+    args = [
+        str(BIN / "jupyter"),
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+    ]
     args += ["--allow-root"] if os.geteuid() == 0 else []
-    server = subprocess.Popen(args, cwd=course.root, env=course.env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        args, cwd=course.root, env=course.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
     def page(path, method="GET", body=None) -> str:
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/formgrader/{path}", method=method,
-                                         data=None if body is None else json.dumps(body).encode(),
-                                         headers={"Authorization": f"token {token}"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/formgrader/{path}",
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"token {token}"},
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.read().decode("utf-8")
 
@@ -250,17 +316,24 @@ def test_manual_grades_given_in_formgrader_reach_the_export(course):
             except OSError:
                 time.sleep(0.5)
         blog = {s["student"]: s for s in api(f"submitted_notebooks/{ASSIGNMENT}/blog")}
-        assert blog["reference"]["needs_manual_grade"] and not blog["untouched"]["needs_manual_grade"]
+        assert (
+            blog["reference"]["needs_manual_grade"] and not blog["untouched"]["needs_manual_grade"]
+        )
         grading_page = page(f"submissions/{blog['reference']['id']}")  # what the grader sees
         assert "评分要点" in grading_page and BLOG_ANSWER.split("；")[0] in grading_page
         grades = api(f"grades?submission_id={blog['reference']['id']}")
-        answers = [g for g in grades if g["name"].startswith("blog_q") and not g["name"].endswith("_rubric")]
+        answers = [
+            g
+            for g in grades
+            if g["name"].startswith("blog_q") and not g["name"].endswith("_rubric")
+        ]
         assert len(answers) == 4 and all(g["needs_manual_grade"] for g in answers)
         assert all(not g["needs_manual_grade"] for g in grades if g["name"].endswith("_rubric"))
         for g in answers:
             api(f"grade/{g['id']}", "PUT", {"manual_score": 4})
-        assert not {s["student"]: s for s in api(f"submitted_notebooks/{ASSIGNMENT}/blog")}["reference"][
-            "needs_manual_grade"]
+        assert not {s["student"]: s for s in api(f"submitted_notebooks/{ASSIGNMENT}/blog")}[
+            "reference"
+        ]["needs_manual_grade"]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -271,15 +344,29 @@ def test_manual_grades_given_in_formgrader_reach_the_export(course):
     assert float(rows["wrong_lenet5"]["score"]) == 75
 
 
-def test_cli_gives_the_same_points_for_the_same_submitted_folder(course, data_dir, cache_dir, tmp_path):
+def test_cli_gives_the_same_points_for_the_same_submitted_folder(
+    course, data_dir, cache_dir, tmp_path
+):
     students = ("reference", "untouched", "wrong_lenet5")
     folders = [course.root / "submitted" / s / ASSIGNMENT for s in students]
-    run = run_cli("grade", *folders, "--out", tmp_path / "out", "--data-dir", data_dir, "--cache-dir", cache_dir,
-                  "--quiet", "--no-feedback")
+    run = run_cli(
+        "grade",
+        *folders,
+        "--out",
+        tmp_path / "out",
+        "--data-dir",
+        data_dir,
+        "--cache-dir",
+        cache_dir,
+        "--quiet",
+        "--no-feedback",
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     results = read_results(tmp_path / "out")
     nbgrader_scores = scores(course)
-    for student, name in zip(students, ("week2_cnn", "week2_cnn-2", "week2_cnn-3")):  # CLI names by folder
+    for student, name in zip(
+        students, ("week2_cnn", "week2_cnn-2", "week2_cnn-3")
+    ):  # CLI names by folder
         cli = {}
         for t in results[name]["tests"]:
             cli[t["part"]] = cli.get(t["part"], 0) + t["score"]

@@ -1,5 +1,6 @@
 """The on-disk result cache: entries are verified, written atomically, shared safely, unreachable
 from submission code, and hit by cosmetic variants of the same code."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -28,7 +29,11 @@ def value(tag: int, size: int = 10_000) -> dict:
 
 
 def same(a: dict | None, b: dict) -> bool:
-    return a is not None and a["tag"] == b["tag"] and np.array_equal(a["predictions"], b["predictions"])
+    return (
+        a is not None
+        and a["tag"] == b["tag"]
+        and np.array_equal(a["predictions"], b["predictions"])
+    )
 
 
 def test_an_entry_round_trips_and_nothing_is_left_beside_it(tmp_path):
@@ -82,7 +87,9 @@ def test_concurrent_writers_never_show_a_torn_entry(tmp_path):
     one whole entry of one writer (or nothing yet), never a mixture or a partial file."""
     context = multiprocessing.get_context("fork")
     until = time.monotonic() + 4
-    writers = [context.Process(target=_writer, args=(str(tmp_path), tag, until)) for tag in range(4)]
+    writers = [
+        context.Process(target=_writer, args=(str(tmp_path), tag, until)) for tag in range(4)
+    ]
     for w in writers:
         w.start()
     cache, reads, entries = ResultCache(tmp_path), [], [value(tag, size=SIZE) for tag in range(4)]
@@ -95,7 +102,9 @@ def test_concurrent_writers_never_show_a_torn_entry(tmp_path):
         w.join()
         assert w.exitcode == 0
     assert len(set(reads)) > 1, "the reader must actually have raced several writers"
-    assert [p.suffix for p in tmp_path.rglob("*") if p.is_file()] == [".json"]  # no temporary file left
+    assert [p.suffix for p in tmp_path.rglob("*") if p.is_file()] == [
+        ".json"
+    ]  # no temporary file left
 
 
 SUBMISSION = '''import os
@@ -130,14 +139,20 @@ def probe():
 
 def start(folder: Path, cache: ResultCache, masks=()) -> Sandbox:
     policy = isolation.Policy(mask_paths=tuple(str(m) for m in masks))
-    return Sandbox(extract_submission(folder), policy, {"mnist": None, "cifar10": None}, {}, cache=cache)
+    return Sandbox(
+        extract_submission(folder), policy, {"mnist": None, "cifar10": None}, {}, cache=cache
+    )
 
 
 @pytest.fixture
 def shared_folder():
     """A world-readable folder outside /tmp (children have a private /tmp), as a cache shared by
     graders would be: without the mask, submission code could read it."""
-    folder = Path(tempfile.mkdtemp(prefix="ag-test-cache-", dir="/var/tmp" if os.path.isdir("/var/tmp") else None))
+    folder = Path(
+        tempfile.mkdtemp(
+            prefix="ag-test-cache-", dir="/var/tmp" if os.path.isdir("/var/tmp") else None
+        )
+    )
     os.chmod(folder, 0o755)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
@@ -148,7 +163,9 @@ def test_the_grader_masks_its_cache_folder(tmp_path):
     assert str(config.cache_dir) in private_paths(config)
 
 
-def test_the_sandbox_recomputes_damaged_entries_and_serves_cosmetic_variants(tmp_path, shared_folder):
+def test_the_sandbox_recomputes_damaged_entries_and_serves_cosmetic_variants(
+    tmp_path, shared_folder
+):
     """Real sandboxes: a result is stored, a damaged entry is recomputed (not trusted), and a
     cosmetic variant of the code is served from the cache (one-token changes: test_result_key.py).
     As root, the cache folder (masked as the grader masks it) is invisible and unwritable from
@@ -164,7 +181,9 @@ def test_the_sandbox_recomputes_damaged_entries_and_serves_cosmetic_variants(tmp
         entries = sorted(cache_dir.rglob("*.json"))
         assert len(entries) == 1
         assert sandbox.run(["double"], "call", call, timeout=60, cacheable=True).cached
-        entries[0].write_bytes(entries[0].read_bytes()[:-5] + b"00000")  # same length, wrong checksum
+        entries[0].write_bytes(
+            entries[0].read_bytes()[:-5] + b"00000"
+        )  # same length, wrong checksum
         again = sandbox.run(["double"], "call", call, timeout=60, cacheable=True)
         assert again.ok and not again.cached and again.result["value"]["number"] == 42
         intact = entries[0].read_bytes()
@@ -173,9 +192,14 @@ def test_the_sandbox_recomputes_damaged_entries_and_serves_cosmetic_variants(tmp
             assert seen.ok and seen.result["value"]["number"] == 0
             assert entries[0].read_bytes() == intact and not (cache_dir / "results" / "zz").exists()
     (tmp_path / "b").mkdir()
-    variant = (SUBMISSION.replace('    """Twice x."""\n', "").replace("  # the answer", "")
-               .replace("return 2 * x", "return (2*x)"))
-    (tmp_path / "b" / "cells.py").write_text("import torch\n\n\n" + variant.replace("import torch\n", "# moved\n"))
+    variant = (
+        SUBMISSION.replace('    """Twice x."""\n', "")
+        .replace("  # the answer", "")
+        .replace("return 2 * x", "return (2*x)")
+    )
+    (tmp_path / "b" / "cells.py").write_text(
+        "import torch\n\n\n" + variant.replace("import torch\n", "# moved\n")
+    )
     with start(tmp_path / "b", cache) as sandbox:
         assert sandbox.run(["double"], "call", call, timeout=60, cacheable=True).cached
 
@@ -185,7 +209,9 @@ def cosmetic_copy(source: Path, target: Path) -> Path:
     lines changed and its lab-2 definitions in another order."""
     target.mkdir()
     for path in source.glob("*.py"):
-        text = "\n".join(line for line in path.read_text().splitlines() if not line.strip().startswith("#"))
+        text = "\n".join(
+            line for line in path.read_text().splitlines() if not line.strip().startswith("#")
+        )
         text = text.replace('"""', "'''").replace("\n\n\n", "\n\n# ---\n\n")
         if path.name == "lab2_mlp_vs_cnn.py":
             head, _, rest = text.partition("\n\ndef get_n_params")
@@ -197,15 +223,21 @@ def cosmetic_copy(source: Path, target: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_a_cosmetic_copy_of_the_reference_is_graded_from_the_cache(corpus, tmp_path, data_dir, cache_dir):
+def test_a_cosmetic_copy_of_the_reference_is_graded_from_the_cache(
+    corpus, tmp_path, data_dir, cache_dir
+):
     """After the session's corpus (the reference among it) is graded, a cosmetic copy of the
     reference is graded without a single new training: the cache gains no entry."""
     assert corpus.results["reference"]["grader_error"] is None
     results = cache_dir / "results"
     before = {p.name for p in results.rglob("*.json")}
     copy = cosmetic_copy(ROOT / "solutions", tmp_path / "cosmetic_reference")
-    assert (copy / "lab2_mlp_vs_cnn.py").read_text() != (ROOT / "solutions" / "lab2_mlp_vs_cnn.py").read_text()
-    graded = grade([copy], tmp_path / "out", data_dir, cache_dir, "--parts", "FC2Layer", "CNN", "perm_pixel")
+    assert (copy / "lab2_mlp_vs_cnn.py").read_text() != (
+        ROOT / "solutions" / "lab2_mlp_vs_cnn.py"
+    ).read_text()
+    graded = grade(
+        [copy], tmp_path / "out", data_dir, cache_dir, "--parts", "FC2Layer", "CNN", "perm_pixel"
+    )
     assert graded.returncode == 0, graded.stderr[-2000:]
     result = graded.results["cosmetic_reference"]
     assert set(statuses(result).values()) == {"passed"}

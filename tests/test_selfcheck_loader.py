@@ -4,6 +4,7 @@ ships a closed set of modules and refuses an import it cannot satisfy.
 
 The notebooks' self-check itself, through the shipped file, is tested in test_notebook_selfcheck.py.
 """
+
 from __future__ import annotations
 
 import ast
@@ -22,6 +23,7 @@ SHIPPED = ROOT / "release" / "week2_cnn" / selfcheck_file.FILE_NAME
 
 # -- the loader, imported and exercised directly ------------------------------------------------
 
+
 @pytest.fixture
 def loader(monkeypatch):
     """selfcheck_loader with a package of its own and tiny sources; its finder and modules removed after."""
@@ -37,15 +39,19 @@ def loader(monkeypatch):
 
 
 def test_the_loader_imports_its_sources_under_the_private_package(loader):
-    loader._SOURCES.update({
-        "suites.errors": "class CheckFailed(Exception):\n    pass\n",
-        "suites.checks": "from _test_selfcheck_loader_pkg.suites.errors import CheckFailed\n\n\n"
-                         "def fail():\n    raise CheckFailed('nope')\n",
-    })
+    loader._SOURCES.update(
+        {
+            "suites.errors": "class CheckFailed(Exception):\n    pass\n",
+            "suites.checks": "from _test_selfcheck_loader_pkg.suites.errors import CheckFailed\n\n\n"
+            "def fail():\n    raise CheckFailed('nope')\n",
+        }
+    )
     checks = loader._engine("suites.checks")
     assert checks.__name__ == "_test_selfcheck_loader_pkg.suites.checks"
     assert checks.__file__ == "<week2_checks:suites.checks>"
-    assert sys.modules["_test_selfcheck_loader_pkg.suites"].__path__ == []  # a package with no text of its own
+    assert (
+        sys.modules["_test_selfcheck_loader_pkg.suites"].__path__ == []
+    )  # a package with no text of its own
     with pytest.raises(Exception, match="nope") as failure:
         checks.fail()
     assert type(failure.value).__name__ == "CheckFailed"
@@ -67,10 +73,14 @@ def test_a_module_the_file_does_not_carry_is_not_found(loader):
 
 def test_a_grader_only_module_is_a_stub_that_raises_when_used(loader):
     loader._GRADER_ONLY["training.specs"] = "op_train only"
-    loader._SOURCES["sandbox.ops"] = ("from _test_selfcheck_loader_pkg.training.specs import TrainSpec\n"
-                                      "from _test_selfcheck_loader_pkg.training import specs\n")
+    loader._SOURCES["sandbox.ops"] = (
+        "from _test_selfcheck_loader_pkg.training.specs import TrainSpec\n"
+        "from _test_selfcheck_loader_pkg.training import specs\n"
+    )
     ops = loader._engine("sandbox.ops")  # importing is fine...
-    assert repr(ops.TrainSpec) == "<unavailable _test_selfcheck_loader_pkg.training.specs.TrainSpec>"
+    assert (
+        repr(ops.TrainSpec) == "<unavailable _test_selfcheck_loader_pkg.training.specs.TrainSpec>"
+    )
     with pytest.raises(RuntimeError, match="not part of week2_checks.py"):  # ...a use raises
         ops.TrainSpec.from_dict({})
     with pytest.raises(RuntimeError, match="not part of week2_checks.py"):
@@ -81,9 +91,11 @@ def test_a_grader_only_module_is_a_stub_that_raises_when_used(loader):
 
 
 def test_check_runs_the_entry_point_and_never_raises(loader, capsys):
-    loader._SOURCES["public.selfcheck"] = ("def check(part, namespace):\n"
-                                           "    print(part, sorted(k for k in namespace if not k.startswith('_')))\n"
-                                           "    return part == 'LeNet5'\n")
+    loader._SOURCES["public.selfcheck"] = (
+        "def check(part, namespace):\n"
+        "    print(part, sorted(k for k in namespace if not k.startswith('_')))\n"
+        "    return part == 'LeNet5'\n"
+    )
     assert loader.check("LeNet5", {"LeNet5": 1}) is True
     assert capsys.readouterr().out == "LeNet5 ['LeNet5']\n"
     assert loader.check("VGG", {}) is False
@@ -99,8 +111,15 @@ def test_check_says_why_it_cannot_start(loader, capsys):
 
 def test_the_loader_is_standard_library_only_and_holds_its_token_once():
     text = selfcheck_file.loader()
-    imported = {a.name.split(".")[0] for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Import) for a in n.names}
-    imported |= {n.module.split(".")[0] for n in ast.walk(ast.parse(text)) if isinstance(n, ast.ImportFrom)}
+    imported = {
+        a.name.split(".")[0]
+        for n in ast.walk(ast.parse(text))
+        if isinstance(n, ast.Import)
+        for a in n.names
+    }
+    imported |= {
+        n.module.split(".")[0] for n in ast.walk(ast.parse(text)) if isinstance(n, ast.ImportFrom)
+    }
     assert imported <= set(sys.stdlib_module_names)
     assert '_PACKAGE = "_week2_checks_engine"' in text and selfcheck_file.TOKEN not in text
     source = (ROOT / "autograder" / "release" / "selfcheck_loader.py").read_text(encoding="utf-8")
@@ -110,6 +129,7 @@ def test_the_loader_is_standard_library_only_and_holds_its_token_once():
 
 # -- the markers' stand-in ----------------------------------------------------------------------
 
+
 def test_the_pytest_standin_records_markers_like_pytest():
     @pytest_standin.mark.points(3)
     @pytest_standin.mark.depends("LeNet5_output_shape")
@@ -117,7 +137,9 @@ def test_the_pytest_standin_records_markers_like_pytest():
         pass
 
     assert [(m.name, m.args, m.kwargs) for m in LeNet5_check.pytestmark] == [
-        ("depends", ("LeNet5_output_shape",), {}), ("points", (3,), {})]
+        ("depends", ("LeNet5_output_shape",), {}),
+        ("points", (3,), {}),
+    ]
     with pytest.raises(AttributeError):
         pytest_standin.mark._private  # noqa: B018
 
@@ -128,6 +150,7 @@ def test_the_pytest_standin_records_markers_like_pytest():
 
 
 # -- the generator: a closed set of modules -----------------------------------------------------
+
 
 def fake_engine(root, files: dict[str, str]):
     """A tiny `autograder` package under root: relative path -> text."""
@@ -155,10 +178,16 @@ def fake(tmp_path, monkeypatch):
     monkeypatch.setattr(selfcheck_file, "GRADER_ONLY", {})
 
     def build(submission: str, extra: dict | None = None):
-        package = fake_engine(tmp_path, {"public/selfcheck.py": ENTRY_TEXT, "suites/submission.py": submission,
-                                         "suites/errors.py": "class CheckFailed(Exception):\n    pass\n",
-                                         "training/precision.py": "def apply(spec, p):\n    return spec\n",
-                                         **(extra or {})})
+        package = fake_engine(
+            tmp_path,
+            {
+                "public/selfcheck.py": ENTRY_TEXT,
+                "suites/submission.py": submission,
+                "suites/errors.py": "class CheckFailed(Exception):\n    pass\n",
+                "training/precision.py": "def apply(spec, p):\n    return spec\n",
+                **(extra or {}),
+            },
+        )
         monkeypatch.setattr(selfcheck_file, "PACKAGE_DIR", package)
         return selfcheck_file
 
@@ -179,8 +208,10 @@ def test_a_module_level_import_of_an_uncopied_engine_module_is_refused(fake):
     message = str(refused.value)
     assert "cannot ship autograder.suites.submission" in message
     assert "submission.py:2 imports autograder.training.precision at module level" in message
-    assert ("import chain: autograder.public.selfcheck -> autograder.suites.submission -> "
-            "autograder.training.precision") in message
+    assert (
+        "import chain: autograder.public.selfcheck -> autograder.suites.submission -> "
+        "autograder.training.precision"
+    ) in message
     with pytest.raises(selfcheck_file.UnshippableImport):
         generator.render()  # nothing is written with a placeholder
 
@@ -202,15 +233,26 @@ def test_imports_inside_functions_or_for_type_checking_are_not_shipped_and_not_r
                 from autograder.training import precision
                 return precision.apply(spec, "fp32")
         """)
-    assert set(generator.modules()) == {"_pytest_markers", "public.selfcheck", "suites.errors", "suites.submission"}
+    assert set(generator.modules()) == {
+        "_pytest_markers",
+        "public.selfcheck",
+        "suites.errors",
+        "suites.submission",
+    }
     assert generator.grader_only() == {}
     text = generator.render()
     assert "_GRADER_ONLY[" not in text and "_Unavailable" not in text
 
 
-def test_a_declared_grader_only_import_is_shipped_as_a_stub_and_a_stale_declaration_refused(fake, monkeypatch):
+def test_a_declared_grader_only_import_is_shipped_as_a_stub_and_a_stale_declaration_refused(
+    fake, monkeypatch
+):
     generator = fake("from autograder.training import precision\n\n\nclass Submission:\n    pass\n")
-    monkeypatch.setattr(selfcheck_file, "GRADER_ONLY", {"suites.submission": {"training.precision": "training only"}})
+    monkeypatch.setattr(
+        selfcheck_file,
+        "GRADER_ONLY",
+        {"suites.submission": {"training.precision": "training only"}},
+    )
     assert generator.grader_only() == {"training.precision": "training only"}
     assert "_GRADER_ONLY['training.precision'] = 'training only'\n" in generator.render()
     fake("class Submission:\n    pass\n")
@@ -219,8 +261,10 @@ def test_a_declared_grader_only_import_is_shipped_as_a_stub_and_a_stale_declarat
 
 
 def test_a_copied_module_that_imports_a_hidden_suite_is_refused(fake):
-    generator = fake("from autograder.hidden import test_lenet5\n\n\nclass Submission:\n    pass\n",
-                     {"hidden/test_lenet5.py": "X = 1\n"})
+    generator = fake(
+        "from autograder.hidden import test_lenet5\n\n\nclass Submission:\n    pass\n",
+        {"hidden/test_lenet5.py": "X = 1\n"},
+    )
     with pytest.raises(ValueError, match="must never be shipped"):
         generator.modules()
 
@@ -229,14 +273,21 @@ def test_the_real_engine_ships_a_closed_set():
     """The shipped modules import, at module level, only each other, but for sandbox/ops.py's two
     declared training imports; the copied set's submission.py imports the grader's side where used."""
     declared = selfcheck_file.GRADER_ONLY
-    assert set(declared) == {"sandbox.ops"} and set(declared["sandbox.ops"]) == {"training.loop", "training.specs"}
+    assert set(declared) == {"sandbox.ops"} and set(declared["sandbox.ops"]) == {
+        "training.loop",
+        "training.specs",
+    }
     assert selfcheck_file.grader_only() == declared["sandbox.ops"]
     copied = selfcheck_file.modules()
     for name in copied:
         if name == "_pytest_markers":
             continue
         tree = ast.parse(selfcheck_file.module_path(name).read_text(encoding="utf-8"))
-        outside = {i.module for i in selfcheck_file._imports(tree) if i.at_import and i.module not in copied}
+        outside = {
+            i.module
+            for i in selfcheck_file._imports(tree)
+            if i.at_import and i.module not in copied
+        }
         assert outside <= set(selfcheck_file.GRADER_ONLY.get(name, {})), name
     text = SHIPPED.read_text(encoding="utf-8")
     assert "_Unavailable" not in text and "module.__getattr__ = lambda" not in text
@@ -244,8 +295,10 @@ def test_the_real_engine_ships_a_closed_set():
 
 def test_without_the_declaration_the_real_build_names_the_chain(monkeypatch):
     monkeypatch.setattr(selfcheck_file, "GRADER_ONLY", {})
-    with pytest.raises(selfcheck_file.UnshippableImport,
-                       match=r"autograder\.public\.selfcheck -> autograder\.sandbox\.ops -> autograder\.training\."):
+    with pytest.raises(
+        selfcheck_file.UnshippableImport,
+        match=r"autograder\.public\.selfcheck -> autograder\.sandbox\.ops -> autograder\.training\.",
+    ):
         selfcheck_file.modules()
 
 
@@ -270,7 +323,15 @@ def test_the_shipped_file_finds_no_engine_module_it_does_not_carry(tmp_path):
         except RuntimeError as exc:
             print("raised:", exc)
         """)
-    run = subprocess.run([sys.executable, "-c", script, str(SHIPPED.parent)], capture_output=True, text=True,
-                         timeout=300, cwd=tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(SHIPPED.parent)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "raised: _week2_checks_engine.training.specs.TrainSpec is not part of week2_checks.py" in run.stdout
+    assert (
+        "raised: _week2_checks_engine.training.specs.TrainSpec is not part of week2_checks.py"
+        in run.stdout
+    )

@@ -10,6 +10,7 @@ workflow's `check .` must read them; Gradescope's run must grade each of the thr
 Cheap: data-free checks only (`--no-training`) of two parts, LeNet5 (19 points without training)
 and perm_pixel (12).
 """
+
 from __future__ import annotations
 
 import csv
@@ -36,31 +37,58 @@ def make_class(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     solutions, stubs = ROOT / "solutions", ROOT / "assignments"
     zhang = folder / f"{ZHANG}.py"
-    zhang.write_text("\n\n".join(p.read_text(encoding="utf-8") for p in sorted(solutions.glob("lab*.py"))),
-                     encoding="utf-8")
+    zhang.write_text(
+        "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(solutions.glob("lab*.py"))),
+        encoding="utf-8",
+    )
     li = folder / f"{LI}.ipynb"
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# 第2周作业 李四")] + [
         nbformat.v4.new_code_cell((src / name).read_text(encoding="utf-8"))
-        for src, name in ((solutions, "lab1_lenet5.py"), (stubs, "lab2_mlp_vs_cnn.py"), (stubs, "lab3_vgg.py"))]
+        for src, name in (
+            (solutions, "lab1_lenet5.py"),
+            (stubs, "lab2_mlp_vs_cnn.py"),
+            (stubs, "lab3_vgg.py"),
+        )
+    ]
     nbformat.write(nb, li)
     wang = folder / WANG
     wang.mkdir()
     for name in ("lab1_lenet5.py", "lab3_vgg.py"):
         shutil.copy(stubs / name, wang / name)
-    shutil.copy(solutions / "lab2_mlp_vs_cnn.py", wang / "实验2 lab2.py")  # a non-ASCII file name inside, too
+    shutil.copy(
+        solutions / "lab2_mlp_vs_cnn.py", wang / "实验2 lab2.py"
+    )  # a non-ASCII file name inside, too
     return [zhang, li, wang]
 
 
 def cli(*args, cwd=ROOT, cache_dir, timeout=1200) -> subprocess.CompletedProcess:
     env = {**os.environ, "AUTOGRADER_CACHE_DIR": str(cache_dir)}
-    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+    )
 
 
 def grade(paths, out: Path, data_dir: Path, cache_dir: Path, *extra) -> subprocess.CompletedProcess:
-    return cli("grade", *paths, "--out", out, "--data-dir", data_dir, "--no-training", "--parts", *PARTS, *extra,
-               cache_dir=cache_dir)
+    return cli(
+        "grade",
+        *paths,
+        "--out",
+        out,
+        "--data-dir",
+        data_dir,
+        "--no-training",
+        "--parts",
+        *PARTS,
+        *extra,
+        cache_dir=cache_dir,
+    )
 
 
 def display_width(text: str) -> int:
@@ -113,12 +141,12 @@ def test_grade_prints_the_names_in_an_aligned_table(graded):
     process, _ = graded
     lines = process.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("submission "))
-    table = lines[header:header + 1 + len(EXPECTED)]
+    table = lines[header : header + 1 + len(EXPECTED)]
     assert [line.split("  ")[0].strip() for line in table[1:]] == sorted(EXPECTED), process.stdout
-    column = display_width(table[0][:table[0].index("LeNet5")])
+    column = display_width(table[0][: table[0].index("LeNet5")])
     for line, name in zip(table[1:], sorted(EXPECTED)):
-        cells = line[len(name):].split()
-        assert display_width(line[:line.index(cells[0], len(name))]) == column, "\n".join(table)
+        cells = line[len(name) :].split()
+        assert display_width(line[: line.index(cells[0], len(name))]) == column, "\n".join(table)
         assert float(cells[-3]) == EXPECTED[name] and cells[-1] == "graded", line
 
 
@@ -131,7 +159,9 @@ def test_shards_merge_into_what_one_run_writes(submissions, graded, tmp_path, da
         assert process.returncode == 0, process.stdout + process.stderr
         shards.append(shard)
     # Both shards graded someone (the split is by name): the merge really joins names from two runs.
-    assert all(json.loads((s / "summary.json").read_text(encoding="utf-8"))["submissions"] for s in shards)
+    assert all(
+        json.loads((s / "summary.json").read_text(encoding="utf-8"))["submissions"] for s in shards
+    )
     merged = tmp_path / "合并 merged"
     process = cli("merge", *shards, "--out", merged, "--quiet", cache_dir=cache_dir)
     assert process.returncode == 0, process.stdout + process.stderr
@@ -158,8 +188,12 @@ def test_classroom_collection_and_check(tmp_path, data_dir, cache_dir):
     assert process.returncode == 0, process.stdout + process.stderr
     assert_named_outputs(out, EXPECTED)
 
-    check = cli("check", ".", "--parts", *PARTS, cwd=clones / ZHANG, cache_dir=cache_dir, timeout=600)
-    assert check.returncode == 0, check.stdout + check.stderr  # the reference passes every public check
+    check = cli(
+        "check", ".", "--parts", *PARTS, cwd=clones / ZHANG, cache_dir=cache_dir, timeout=600
+    )
+    assert check.returncode == 0, (
+        check.stdout + check.stderr
+    )  # the reference passes every public check
     assert "public checks" in check.stdout and "✗" not in check.stdout
 
 
@@ -176,13 +210,21 @@ def test_gradescope_grades_each_upload(upload, tmp_path, data_dir, cache_dir):
         shutil.copytree(path, submission / path.name)
     else:
         shutil.copy(path, submission / path.name)
-    code = ("import sys; from pathlib import Path; from autograder.config import GradingConfig; "
-            "from autograder.verbs.gradescope_run import main; "
-            f"sys.exit(main(root=Path(sys.argv[1]), config=GradingConfig(parts={PARTS!r}, training=False, "
-            "data_dir=Path(sys.argv[2]), cache_dir=Path(sys.argv[3]))))")
-    process = subprocess.run([sys.executable, "-c", code, str(root), str(data_dir), str(cache_dir)], cwd=ROOT,
-                             capture_output=True, text=True, encoding="utf-8", timeout=1200,
-                             env=dict(os.environ))
+    code = (
+        "import sys; from pathlib import Path; from autograder.config import GradingConfig; "
+        "from autograder.verbs.gradescope_run import main; "
+        f"sys.exit(main(root=Path(sys.argv[1]), config=GradingConfig(parts={PARTS!r}, training=False, "
+        "data_dir=Path(sys.argv[2]), cache_dir=Path(sys.argv[3]))))"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", code, str(root), str(data_dir), str(cache_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=1200,
+        env=dict(os.environ),
+    )
     assert process.returncode == 0, process.stdout + process.stderr
     results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     assert not results["extra_data"]["grader_error"], results

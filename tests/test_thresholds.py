@@ -27,13 +27,20 @@ def test_a_tight_distribution_keeps_the_minimum_margin():
     s = thresholds.summarize(tight, min_margin=thresholds.MIN_MARGIN_POINTS)
     assert s["threshold"] == pytest.approx(96.3 - thresholds.MIN_MARGIN_POINTS, abs=0.011)
     assert s["margin_from"] == "min_margin"
-    wide = thresholds.summarize([90.0, 94.0, 92.0, 96.0, 88.0], min_margin=thresholds.MIN_MARGIN_POINTS)
-    assert wide["margin_from"] == "sigma" and wide["threshold"] < 92.0 - thresholds.MIN_MARGIN_POINTS
+    wide = thresholds.summarize(
+        [90.0, 94.0, 92.0, 96.0, 88.0], min_margin=thresholds.MIN_MARGIN_POINTS
+    )
+    assert (
+        wide["margin_from"] == "sigma" and wide["threshold"] < 92.0 - thresholds.MIN_MARGIN_POINTS
+    )
 
 
 def committed_tables() -> dict:
     """'cpu' / 'cpu-bf16' / ... -> the table (thresholds_<kind>[-<precision>].json)."""
-    return {p.stem.removeprefix("thresholds_"): json.loads(p.read_text()) for p in committed_table_files()}
+    return {
+        p.stem.removeprefix("thresholds_"): json.loads(p.read_text())
+        for p in committed_table_files()
+    }
 
 
 def test_the_cpu_table_is_committed():
@@ -52,7 +59,9 @@ def test_each_table_is_named_after_its_device_and_precision(name):
 def test_committed_tables_cover_every_check_with_enough_seeds(name):
     raw = committed_tables()[name]
     kind = name.partition("-")[0]
-    assert raw["device"] == kind and raw.get("trained_on", kind).split(":")[0] == kind  # never a CPU rehearsal
+    assert (
+        raw["device"] == kind and raw.get("trained_on", kind).split(":")[0] == kind
+    )  # never a CPU rehearsal
     expected = set(TRAINING_CHECKS[kind]) | {"perm_lesson"}
     assert set(raw["checks"]) == expected
     for name, check in raw["checks"].items():
@@ -75,42 +84,74 @@ def test_every_broken_variant_in_the_table_falls_below_its_threshold(name):
     reference: a threshold that one of them reaches would not separate learning from not learning.
     A variant that still learns must name the behavioural check that catches it instead."""
     raw = committed_tables()[name]
-    reported = {name: c["broken_variants"] for name, c in raw["checks"].items() if "broken_variants" in c}
+    reported = {
+        name: c["broken_variants"] for name, c in raw["checks"].items() if "broken_variants" in c
+    }
     assert "VGG" in reported and len(reported["VGG"]) >= 2
     for name, variants in reported.items():
         for label, v in variants.items():
             if "caught_by" in v:
                 continue
             reached = [a for a in v["accuracy"] if a is not None]
-            assert all(a < raw["checks"][name]["threshold"] for a in reached), (name, label, reached)
+            assert all(a < raw["checks"][name]["threshold"] for a in reached), (
+                name,
+                label,
+                reached,
+            )
 
 
 def test_a_variant_that_still_learns_names_a_real_check_of_its_part():
     suites = Path(__file__).resolve().parents[1] / "autograder" / "hidden"
-    defined = {m for path in suites.glob("test_*.py") for m in re.findall(r"^def (\w+)\(", path.read_text(), re.M)}
-    marked = [(check, v) for check, variants in broken.VARIANTS.items() for v in variants if v.caught_by]
+    defined = {
+        m
+        for path in suites.glob("test_*.py")
+        for m in re.findall(r"^def (\w+)\(", path.read_text(), re.M)
+    }
+    marked = [
+        (check, v) for check, variants in broken.VARIANTS.items() for v in variants if v.caught_by
+    ]
     assert len(marked) >= 4  # the LeNet-5, FC2Layer and CNN variants that learn (see broken.py)
     for check, v in marked:
-        assert v.caught_by in defined and v.caught_by.startswith(check.split("_")[0] + "_"), (check, v.label)
-
+        assert v.caught_by in defined and v.caught_by.startswith(check.split("_")[0] + "_"), (
+            check,
+            v.label,
+        )
 
 
 def test_the_calibration_records_which_check_catches_a_variant_that_learns():
-    run = {"accuracy": [97.8, 97.6, 98.0], "seconds": [5.0] * 3, "cpu_seconds": [], "losses": [[2.0, 1.0]] * 3,
-           "per_class": [[97.0] * 10] * 3}
-    built = build_table(GradingConfig(precision="fp32"), [1, 2, 3], {"LeNet5": run, "VGG": run},
-                        broken_accuracy={"LeNet5": {"conv1 frozen": [97.3, 97.1, 97.2]},
-                                         "VGG": {"no BatchNorm": [None, 11.0, 9.8]}})
+    run = {
+        "accuracy": [97.8, 97.6, 98.0],
+        "seconds": [5.0] * 3,
+        "cpu_seconds": [],
+        "losses": [[2.0, 1.0]] * 3,
+        "per_class": [[97.0] * 10] * 3,
+    }
+    built = build_table(
+        GradingConfig(precision="fp32"),
+        [1, 2, 3],
+        {"LeNet5": run, "VGG": run},
+        broken_accuracy={
+            "LeNet5": {"conv1 frozen": [97.3, 97.1, 97.2]},
+            "VGG": {"no BatchNorm": [None, 11.0, 9.8]},
+        },
+    )
     lenet = built["checks"]["LeNet5"]["broken_variants"]["conv1 frozen"]
     vgg = built["checks"]["VGG"]["broken_variants"]["no BatchNorm"]
     assert lenet["caught_by"] == "LeNet5_every_parameter_gets_a_gradient"
-    assert "caught_by" not in vgg and vgg["mean"] == pytest.approx(10.4)  # the threshold must catch this one
+    assert "caught_by" not in vgg and vgg["mean"] == pytest.approx(
+        10.4
+    )  # the threshold must catch this one
 
 
 def test_the_calibration_records_the_threads_each_check_trained_on():
     """The MNIST checks train on one thread whatever the grader has (their spec says so); VGG on all."""
-    run = {"accuracy": [97.8, 97.6, 98.0], "seconds": [5.0] * 3, "cpu_seconds": [], "losses": [[2.0, 1.0]] * 3,
-           "per_class": [[97.0] * 10] * 3}
+    run = {
+        "accuracy": [97.8, 97.6, 98.0],
+        "seconds": [5.0] * 3,
+        "cpu_seconds": [],
+        "losses": [[2.0, 1.0]] * 3,
+        "per_class": [[97.0] * 10] * 3,
+    }
     config = GradingConfig(precision="fp32")
     built = build_table(config, [1, 2, 3], {"LeNet5": run, "VGG": run})
     assert built["threads"] == config.threads
@@ -147,8 +188,13 @@ def test_the_bf16_table_agrees_with_the_fp32_table():
         assert max(a["threshold"], b["threshold"]) < min(a["min"], b["min"]), name
         assert abs(a["mean"] - b["mean"]) < max(a["std"], b["std"]), name
         if spec.bf16:  # a broken model's verdict must not depend on the precision either
-            worst_broken = max(x for t in (a, b) for v in t["broken_variants"].values() for x in v["accuracy"]
-                               if x is not None)
+            worst_broken = max(
+                x
+                for t in (a, b)
+                for v in t["broken_variants"].values()
+                for x in v["accuracy"]
+                if x is not None
+            )
             assert worst_broken < min(a["threshold"], b["threshold"]), name
 
 
@@ -165,7 +211,13 @@ def test_an_emulated_bf16_table_takes_its_seconds_from_the_fp32_table(tmp_path, 
         entry["measured"] = {**entry["measured"], "precision": "bf16", "emulated_bf16": True}
         entry["train_cpu_seconds_mean"] = 20 * entry.get("train_cpu_seconds_mean", 1.0)
     (tmp_path / "thresholds_cpu-bf16.json").write_text(json.dumps(emulated))
-    assert table.load("cpu", "bf16")["VGG"].train_cpu_seconds == fp32["checks"]["VGG"]["train_cpu_seconds_mean"]
+    assert (
+        table.load("cpu", "bf16")["VGG"].train_cpu_seconds
+        == fp32["checks"]["VGG"]["train_cpu_seconds_mean"]
+    )
     emulated["checks"]["VGG"]["measured"].pop("emulated_bf16")  # measured natively: its own seconds
     (tmp_path / "thresholds_cpu-bf16.json").write_text(json.dumps(emulated))
-    assert table.load("cpu", "bf16")["VGG"].train_cpu_seconds == 20 * fp32["checks"]["VGG"]["train_cpu_seconds_mean"]
+    assert (
+        table.load("cpu", "bf16")["VGG"].train_cpu_seconds
+        == 20 * fp32["checks"]["VGG"]["train_cpu_seconds_mean"]
+    )

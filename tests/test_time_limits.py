@@ -1,6 +1,7 @@
 """Time limits count the child's CPU seconds; the wall clock is a backstop that tells a child starved
 of CPU (its result is not final) from one that hung. Tested on real processes: hogs pinned to the
 same core as the sandbox make it wait for the CPU, as another user's job or a CPU quota would."""
+
 from __future__ import annotations
 
 import os
@@ -43,7 +44,10 @@ def pinned_with_hogs(hogs: int):
     core = min(saved)
     # Each hog in a session of its own, as another user's job would be: the kernel's autogroups share
     # a core between sessions first (the sandbox's child starts a session of its own, too).
-    procs = [subprocess.Popen([sys.executable, "-c", HOG, str(core)], start_new_session=True) for _ in range(hogs)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", HOG, str(core)], start_new_session=True)
+        for _ in range(hogs)
+    ]
     os.sched_setaffinity(0, {core})
     try:
         yield
@@ -59,21 +63,33 @@ def sandbox(tmp_path):
     (tmp_path / "f.py").write_text(FUNCTIONS)
 
     def start(wall_factor: float):
-        return Sandbox(extract_submission(tmp_path), Policy(threads=1), {"mnist": None, "cifar10": None}, {},
-                       wall_factor=wall_factor)
+        return Sandbox(
+            extract_submission(tmp_path),
+            Policy(threads=1),
+            {"mnist": None, "cifar10": None},
+            {},
+            wall_factor=wall_factor,
+        )
+
     return start
 
 
 def test_cpu_seconds_and_run_delay_are_read_from_proc():
     assert cpu_seconds(os.getpid()) > 0
     assert os.getpid() in run_delays(os.getpid())
-    assert cpu_seconds(2 ** 22 + 12345) is None  # no such process: unknown, not zero
+    assert cpu_seconds(2**22 + 12345) is None  # no such process: unknown, not zero
 
 
 def test_a_busy_loop_times_out_on_its_cpu_seconds(sandbox):
-    with sandbox(wall_factor=40) as box:  # a generous backstop: on a loaded machine too, CPU time decides
+    with sandbox(
+        wall_factor=40
+    ) as box:  # a generous backstop: on a loaded machine too, CPU time decides
         reply = box.run(["burn"], "call", {"name": "burn", "args": [60]}, timeout=1.5)
-    assert reply.error["kind"] == "timeout" and reply.error["measure"] == "cpu" and reply.error["used"] >= 1.5
+    assert (
+        reply.error["kind"] == "timeout"
+        and reply.error["measure"] == "cpu"
+        and reply.error["used"] >= 1.5
+    )
     assert "CPU 时间" in messages.failure(reply.error, "调用 burn")
 
 
@@ -100,14 +116,17 @@ def test_a_starved_child_may_finish_past_its_limit(sandbox):
 def test_a_child_starved_past_the_backstop_is_not_final_never_a_timeout(sandbox):
     with pinned_with_hogs(3), sandbox(wall_factor=2) as box:
         reply = box.run(["burn"], "call", {"name": "burn", "args": [60]}, timeout=2)
-        assert reply.error["kind"] == "starved" and reply.error["cpu_seconds"] < 2 <= reply.error["wall_seconds"] / 2
+        assert (
+            reply.error["kind"] == "starved"
+            and reply.error["cpu_seconds"] < 2 <= reply.error["wall_seconds"] / 2
+        )
         assert not box._hung  # not remembered as a hang: a regrade runs it again
     message, detail = messages.not_final(reply.error, "训练 VGG() ")
     assert "不是最终成绩" in message and "regrade" in message and "starved" in detail
 
 
 def test_op_usage_without_proc_falls_back_to_the_wall_clock():
-    usage = OpUsage(2 ** 22 + 12345, limit=0.2, wall_factor=5)
+    usage = OpUsage(2**22 + 12345, limit=0.2, wall_factor=5)
     assert not usage.measurable and usage.overrun() is None
     time.sleep(0.25)
     assert usage.overrun()["measure"] == "wall"
@@ -142,19 +161,43 @@ def test_a_starved_check_is_not_final_in_the_results_never_a_zero(tmp_path, data
     wall time, so that check, and so the submission, is 'not final' (a grader error, exit 2)."""
     (tmp_path / "student.py").write_text(BURNS_IN_FORWARD)
     core = min(os.sched_getaffinity(0))
-    hogs = [subprocess.Popen([sys.executable, "-c", HOG, str(core)], start_new_session=True) for _ in range(3)]
+    hogs = [
+        subprocess.Popen([sys.executable, "-c", HOG, str(core)], start_new_session=True)
+        for _ in range(3)
+    ]
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "autograder", "grade", str(tmp_path / "student.py"), "--out", str(tmp_path / "out"),
-             "--data-dir", str(data_dir), "--cache-dir", str(cache_dir), "--parts", "FC2Layer", "--no-training",
-             "--timeout", "2", "--quiet"],
-            capture_output=True, text=True, timeout=900, preexec_fn=lambda: os.sched_setaffinity(0, {core}))
+            [
+                sys.executable,
+                "-m",
+                "autograder",
+                "grade",
+                str(tmp_path / "student.py"),
+                "--out",
+                str(tmp_path / "out"),
+                "--data-dir",
+                str(data_dir),
+                "--cache-dir",
+                str(cache_dir),
+                "--parts",
+                "FC2Layer",
+                "--no-training",
+                "--timeout",
+                "2",
+                "--quiet",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            preexec_fn=lambda: os.sched_setaffinity(0, {core}),
+        )
     finally:
         for h in hogs:
             h.kill()
             h.wait()
     assert proc.returncode == 2, proc.stderr[-2000:]
     import json
+
     result = json.loads((tmp_path / "out" / "student" / "result.full.json").read_text())
     assert result["grader_error"] and "starved of CPU" in result["grader_error"]
     shape = next(t for t in result["tests"] if t["name"] == "FC2Layer_output_shape")

@@ -1,4 +1,5 @@
 """The grader's training loop: deterministic, augmentation correct, divergence detected."""
+
 import numpy as np
 import torch
 
@@ -12,7 +13,9 @@ def tiny_data(n=256, seed=0):
     y = rng.integers(0, 10, n).astype(np.uint8)
     x = (rng.random((n, 28, 28)) * 40).astype(np.uint8)
     x[np.arange(n), y * 2, :] = 255  # a learnable signal: a bright row per class
-    return loop.to_device({"train_x": x, "train_y": y, "test_x": x[:64]}, "mnist", torch.device("cpu")), y[:64]
+    return loop.to_device(
+        {"train_x": x, "train_y": y, "test_x": x[:64]}, "mnist", torch.device("cpu")
+    ), y[:64]
 
 
 def model():
@@ -20,7 +23,9 @@ def model():
     return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
 
 
-SPEC = TrainSpec(dataset="mnist", loss="cross_entropy", optimizer="adam", lr=1e-2, batch_size=32, epochs=3)
+SPEC = TrainSpec(
+    dataset="mnist", loss="cross_entropy", optimizer="adam", lr=1e-2, batch_size=32, epochs=3
+)
 
 
 def test_training_is_deterministic_and_learns():
@@ -34,7 +39,9 @@ def test_training_is_deterministic_and_learns():
 
 def test_divergence_stops_training():
     data, _ = tiny_data()
-    spec = TrainSpec(dataset="mnist", loss="cross_entropy", optimizer="sgd", lr=1e38, batch_size=8, epochs=5)
+    spec = TrainSpec(
+        dataset="mnist", loss="cross_entropy", optimizer="sgd", lr=1e38, batch_size=8, epochs=5
+    )
     outcome = loop.train_and_predict(model(), data, spec, seed=0, device=torch.device("cpu"))
     assert outcome.diverged_at is not None and outcome.steps < 5 * 32
 
@@ -46,15 +53,22 @@ def test_batched_augmentation_flips_and_crops_the_padded_image():
     assert out.shape == x.shape and out.dtype == x.dtype
     padded = torch.nn.functional.pad(x, (4, 4, 4, 4))
     for i in range(2):
-        flipped = torch.nn.functional.pad(x[i:i + 1].flip(3), (4, 4, 4, 4))[0]
-        crops = [img[:, dy:dy + 32, dx:dx + 32] for img in (padded[i], flipped) for dy in range(9) for dx in range(9)]
+        flipped = torch.nn.functional.pad(x[i : i + 1].flip(3), (4, 4, 4, 4))[0]
+        crops = [
+            img[:, dy : dy + 32, dx : dx + 32]
+            for img in (padded[i], flipped)
+            for dy in range(9)
+            for dx in range(9)
+        ]
         assert any(torch.equal(out[i], crop) for crop in crops)
 
 
 def test_cifar_test_subset_is_fixed_and_spread_over_classes():
     idx = subsets.test_indices(10000, 2000)
     assert np.array_equal(idx, subsets.test_indices(10000, 2000)) and len(set(idx.tolist())) == 2000
-    per_class = np.bincount(idx // 1000, minlength=10)  # the JPEG copy's test split is sorted by class
+    per_class = np.bincount(
+        idx // 1000, minlength=10
+    )  # the JPEG copy's test split is sorted by class
     assert per_class.min() > 150
 
 
@@ -62,7 +76,9 @@ def test_mnist_normalised_ahead_in_numpy_equals_torch_bit_for_bit():
     """The supervisor normalises MNIST once with numpy (no thread pool before it forks); the
     arithmetic is elementwise, so all 256 pixel values cover every image there can be."""
     values = np.arange(256, dtype=np.uint8).reshape(1, 16, 16)
-    ahead = loop.normalize_ahead({"train_x": values, "train_y": np.zeros(1, np.uint8), "test_x": values}, "mnist")
+    ahead = loop.normalize_ahead(
+        {"train_x": values, "train_y": np.zeros(1, np.uint8), "test_x": values}, "mnist"
+    )
     by_torch = loop._normalize(torch.from_numpy(values).unsqueeze(1), loop.MNIST_NORM).numpy()
     assert ahead["train_x"].dtype == np.float32 and ahead["train_x"].shape == (1, 1, 16, 16)
     assert ahead["train_x"].tobytes() == by_torch.tobytes()
@@ -85,8 +101,13 @@ def test_a_spec_sets_at_most_its_threads_while_it_trains():
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        loop.train_and_predict(Counting(), data, SPEC.__class__(**{**SPEC.to_dict(), "threads": 1}), seed=0,
-                               device=torch.device("cpu"))
+        loop.train_and_predict(
+            Counting(),
+            data,
+            SPEC.__class__(**{**SPEC.to_dict(), "threads": 1}),
+            seed=0,
+            device=torch.device("cpu"),
+        )
         assert set(seen) == {1} and torch.get_num_threads() == 2  # restored afterwards
         seen.clear()
         loop.train_and_predict(Counting(), data, SPEC, seed=0, device=torch.device("cpu"))

@@ -3,6 +3,7 @@
 thresholds_<kind>.json holds the kind's default precision (CPU: fp32, which every CPU runs at full
 speed; CUDA: bf16); thresholds_<kind>-<precision>.json the other one, where it has been measured.
 """
+
 from __future__ import annotations
 
 import json
@@ -72,25 +73,38 @@ def load(device_kind: str, precision: str | None = None) -> Calibration:
     precision = precision or DEFAULT_PRECISION[device_kind]
     path = table_path(device_kind, precision)
     if not path.is_file():
-        raise NotCalibrated(f"no calibration table for device '{device_kind}' at precision {precision} ({path}); "
-                            f"run: python -m autograder calibrate --device {device_kind} --precision {precision}")
+        raise NotCalibrated(
+            f"no calibration table for device '{device_kind}' at precision {precision} ({path}); "
+            f"run: python -m autograder calibrate --device {device_kind} --precision {precision}"
+        )
     raw = json.loads(path.read_text())
     threads = raw.get("threads", 1)
     measured = raw.get("precision", DEFAULT_PRECISION[device_kind])
     if measured != precision:
-        raise NotCalibrated(f"{path} was measured at precision {measured}, not {precision}; "
-                            f"run: python -m autograder calibrate --device {device_kind} --precision {precision}")
+        raise NotCalibrated(
+            f"{path} was measured at precision {measured}, not {precision}; "
+            f"run: python -m autograder calibrate --device {device_kind} --precision {precision}"
+        )
     speed = _speed_source(raw, device_kind)
     checks = {}
     for name, c in raw["checks"].items():
         timed = speed.get(name, c) if _emulated(c) else c
-        checks[name] = CheckCalibration(name=name, n=c["n"], mean=c["mean"], std=c["std"], min=c["min"], max=c["max"],
-                                        threshold=c["threshold"], false_fail=c["false_fail_with_retry"],
-                                        train_seconds=timed.get("train_seconds_mean", 0.0),
-                                        train_cpu_seconds=timed.get("train_cpu_seconds_mean",
-                                                                    threads * timed.get("train_seconds_mean", 0.0)),
-                                        loss_band=c.get("loss_band"),
-                                        per_class_mean=c.get("per_class_mean"))
+        checks[name] = CheckCalibration(
+            name=name,
+            n=c["n"],
+            mean=c["mean"],
+            std=c["std"],
+            min=c["min"],
+            max=c["max"],
+            threshold=c["threshold"],
+            false_fail=c["false_fail_with_retry"],
+            train_seconds=timed.get("train_seconds_mean", 0.0),
+            train_cpu_seconds=timed.get(
+                "train_cpu_seconds_mean", threads * timed.get("train_seconds_mean", 0.0)
+            ),
+            loss_band=c.get("loss_band"),
+            per_class_mean=c.get("per_class_mean"),
+        )
     return Calibration(device_kind, checks, precision, str(path))
 
 
@@ -106,7 +120,9 @@ def _speed_source(raw: dict, device_kind: str) -> dict:
     those seconds set the time limit wherever a machine has no speed profile yet (a student's
     `check --train`, the canary's first run). A machine grades in bf16 only where bf16 is native,
     i.e. no slower than fp32, so the fp32 entry's seconds are the right bound there."""
-    if raw.get("precision") == DEFAULT_PRECISION[device_kind] or not any(map(_emulated, raw["checks"].values())):
+    if raw.get("precision") == DEFAULT_PRECISION[device_kind] or not any(
+        map(_emulated, raw["checks"].values())
+    ):
         return {}
     default = table_path(device_kind)
     return json.loads(default.read_text())["checks"] if default.is_file() else {}

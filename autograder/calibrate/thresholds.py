@@ -9,6 +9,7 @@ caught by behavioural checks, so the margin is generous: where the reference's s
 (short one-cycle runs are very repeatable), min_margin keeps the threshold from hugging the mean, so
 working code that learns a little differently (3x3 kernels, a missing ReLU) is not failed for it.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,7 +25,9 @@ MIN_MARGIN_GAP_FRACTION = 0.5
 check asks whether the CNN loses clearly more than the MLP, not whether it loses as much as ours."""
 
 
-def summarize(values: list[float], *, retry: bool = True, k_sigma: float = K_SIGMA, min_margin: float = 0.0) -> dict:
+def summarize(
+    values: list[float], *, retry: bool = True, k_sigma: float = K_SIGMA, min_margin: float = 0.0
+) -> dict:
     """k_sigma: how many predictive standard deviations below the mean the threshold sits. 4 (the
     default) gives a false fail with retry of about 1e-9; 3 gives about 2e-6, still far below the
     1e-3 target, and sits higher above models that learn badly (recorded per check in the table)."""
@@ -35,9 +38,18 @@ def summarize(values: list[float], *, retry: bool = True, k_sigma: float = K_SIG
     sigma_margin = k_sigma * predictive
     threshold = math.floor((mean - max(sigma_margin, min_margin)) * 100) / 100
     p_single = NormalDist(mean, predictive).cdf(threshold)
-    return {"n": n, "mean": round(mean, 4), "std": round(std, 4), "min": round(min(values), 4),
-            "max": round(max(values), 4), "threshold": threshold, "k_sigma": k_sigma,
-            "min_margin": round(min_margin, 4), "margin_from": "sigma" if sigma_margin >= min_margin else "min_margin",
-            "false_fail_single": p_single, "false_fail_with_retry": p_single ** 2 if retry else p_single,
-            "meets_target": (p_single ** 2 if retry else p_single) <= TARGET_FALSE_FAIL,
-            "values": [round(v, 4) for v in values]}
+    return {
+        "n": n,
+        "mean": round(mean, 4),
+        "std": round(std, 4),
+        "min": round(min(values), 4),
+        "max": round(max(values), 4),
+        "threshold": threshold,
+        "k_sigma": k_sigma,
+        "min_margin": round(min_margin, 4),
+        "margin_from": "sigma" if sigma_margin >= min_margin else "min_margin",
+        "false_fail_single": p_single,
+        "false_fail_with_retry": p_single**2 if retry else p_single,
+        "meets_target": (p_single**2 if retry else p_single) <= TARGET_FALSE_FAIL,
+        "values": [round(v, 4) for v in values],
+    }

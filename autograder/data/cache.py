@@ -4,6 +4,7 @@ Layout: ``<cache>/data/<name>-<source key>/`` with ``public/{train_x,train_y,tes
 sandbox may read) and ``answers/test_y.npy`` (test labels: read by the grader only, hidden from
 student code), plus ``meta.json`` with a content fingerprint used in result-cache keys.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -84,11 +85,15 @@ def _write(folder: Path, arrays: dict[str, np.ndarray], origin: str) -> str:
         h.update(key.encode() + str(arrays[key].shape).encode() + arrays[key].tobytes())
     fingerprint = h.hexdigest()
     counts = {key: int(arrays[key].shape[0]) for key in arrays}
-    (folder / "meta.json").write_text(json.dumps({"fingerprint": fingerprint, "source": origin, "counts": counts}))
+    (folder / "meta.json").write_text(
+        json.dumps({"fingerprint": fingerprint, "source": origin, "counts": counts})
+    )
     return fingerprint
 
 
-def load_arrays(name: str, *, data_dir: Path | None, cache_dir: Path, download: bool = True) -> DatasetArrays:
+def load_arrays(
+    name: str, *, data_dir: Path | None, cache_dir: Path, download: bool = True
+) -> DatasetArrays:
     """Return the decoded data set, decoding (or downloading) it on first use.
 
     Raises DataNotFound with a message for students and instructors when the data set is
@@ -102,7 +107,9 @@ def load_arrays(name: str, *, data_dir: Path | None, cache_dir: Path, download: 
         try:
             sources.download(name, downloads)
         except Exception as exc:  # no network, or a proxy error: all mean the same here
-            raise DataNotFound(_not_found_message(name, data_dir, f"download failed: {exc}")) from None
+            raise DataNotFound(
+                _not_found_message(name, data_dir, f"download failed: {exc}")
+            ) from None
         located = _locate(name, downloads)
     if located is None:
         raise DataNotFound(_not_found_message(name, data_dir, None))
@@ -126,7 +133,9 @@ def load_arrays(name: str, *, data_dir: Path | None, cache_dir: Path, download: 
 
 def _not_found_message(name: str, data_dir: Path | None, detail: str | None) -> str:
     where = f"under {data_dir}" if data_dir else "(no --data-dir or COURSE_DATA_DIR given)"
-    text = (f"data not found: {name} {where}. Give --data-dir or set COURSE_DATA_DIR to a folder "
-            f"holding mnist/ and cifar10/ (the course's offline copy) or torchvision's MNIST/raw/ and "
-            f"cifar-10-batches-py/; see README.")
+    text = (
+        f"data not found: {name} {where}. Give --data-dir or set COURSE_DATA_DIR to a folder "
+        f"holding mnist/ and cifar10/ (the course's offline copy) or torchvision's MNIST/raw/ and "
+        f"cifar-10-batches-py/; see README."
+    )
     return f"{text} ({detail})" if detail else text

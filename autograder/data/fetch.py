@@ -6,6 +6,7 @@ graded run would be slow or fragile: Gradescope's setup.sh (once, when the image
 GitHub Classroom workflow (before the per-part grader steps; the downloads are cached between runs).
 Exit 0 when both are ready, 2 with the reason otherwise.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,14 @@ def main(*, data_dir: Path | None = None, cache_dir: Path | None = None) -> int:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m autograder.data.fetch", description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", type=Path, help="offline copy (default: $COURSE_DATA_DIR, else download)")
-    parser.add_argument("--cache-dir", type=Path, help="where decoded data go (default: $AUTOGRADER_CACHE_DIR)")
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder.data.fetch", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="offline copy (default: $COURSE_DATA_DIR, else download)"
+    )
+    parser.add_argument(
+        "--cache-dir", type=Path, help="where decoded data go (default: $AUTOGRADER_CACHE_DIR)"
+    )
     args = parser.parse_args()
     sys.exit(main(data_dir=args.data_dir, cache_dir=args.cache_dir))

@@ -6,6 +6,7 @@ Accepted layouts under a data directory:
 - torchvision's: ``MNIST/raw/*-ubyte[.gz]`` and ``cifar-10-batches-py/``.
 Images come back as uint8 arrays, MNIST (N, 28, 28), CIFAR-10 (N, 3, 32, 32); labels as uint8 (N,).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -22,7 +23,18 @@ MNIST_FILES = {
     "test_x": "t10k-images-idx3-ubyte",
     "test_y": "t10k-labels-idx1-ubyte",
 }
-CIFAR_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+CIFAR_CLASSES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 
 
 def find_mnist(root: Path) -> dict[str, Path] | None:
@@ -41,9 +53,13 @@ def find_mnist(root: Path) -> dict[str, Path] | None:
 
 def find_cifar10(root: Path) -> Path | None:
     """The CIFAR-10 source under root: JPEG archive, unpacked JPEG folder or python batches."""
-    for candidate in (root / "cifar10" / "cifar10-jpeg.tar.gz", root / "cifar10-jpeg.tar.gz",
-                      root / "cifar10" / "cifar10-jpeg", root / "cifar10-jpeg",
-                      root / "cifar-10-batches-py"):
+    for candidate in (
+        root / "cifar10" / "cifar10-jpeg.tar.gz",
+        root / "cifar10-jpeg.tar.gz",
+        root / "cifar10" / "cifar10-jpeg",
+        root / "cifar10-jpeg",
+        root / "cifar-10-batches-py",
+    ):
         if candidate.exists():
             return candidate
     return None
@@ -57,7 +73,7 @@ def read_idx(path: Path) -> np.ndarray:
     if raw[:2] != b"\x00\x00" or raw[2] != 0x08:
         raise ValueError(f"{path} is not an unsigned-byte IDX file")
     ndim = raw[3]
-    dims = np.frombuffer(raw[4:4 + 4 * ndim], dtype=">u4").astype(int)
+    dims = np.frombuffer(raw[4 : 4 + 4 * ndim], dtype=">u4").astype(int)
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims).copy()
 
 
@@ -79,8 +95,10 @@ def _jpeg_members(source: Path):
             yield path.parts[-3], path.parts[-2], path.name, path.read_bytes()
         return
     with tarfile.open(source) as archive:
-        members = sorted((m for m in archive.getmembers() if m.isfile() and m.name.endswith(".jpg")),
-                         key=lambda m: m.name)
+        members = sorted(
+            (m for m in archive.getmembers() if m.isfile() and m.name.endswith(".jpg")),
+            key=lambda m: m.name,
+        )
         for member in members:
             split, cls, name = Path(member.name).parts[-3:]
             yield split, cls, name, archive.extractfile(member).read()
@@ -95,8 +113,10 @@ def decode_cifar10(source: Path) -> dict[str, np.ndarray]:
         images[split].append(_decode_jpeg(data))
         labels[split].append(CIFAR_CLASSES.index(cls))
     return {
-        "train_x": np.stack(images["train"]), "train_y": np.asarray(labels["train"], np.uint8),
-        "test_x": np.stack(images["test"]), "test_y": np.asarray(labels["test"], np.uint8),
+        "train_x": np.stack(images["train"]),
+        "train_y": np.asarray(labels["train"], np.uint8),
+        "test_x": np.stack(images["test"]),
+        "test_y": np.asarray(labels["test"], np.uint8),
     }
 
 
@@ -105,7 +125,9 @@ def _decode_cifar_batches(folder: Path) -> dict[str, np.ndarray]:
         xs, ys = [], []
         for name in names:
             with open(folder / name, "rb") as f:
-                batch = pickle.load(f, encoding="latin1")  # the official files, as torchvision reads them
+                batch = pickle.load(
+                    f, encoding="latin1"
+                )  # the official files, as torchvision reads them
             xs.append(np.asarray(batch["data"], np.uint8).reshape(-1, 3, 32, 32))
             ys.append(np.asarray(batch["labels"], np.uint8))
         return np.concatenate(xs), np.concatenate(ys)

@@ -21,7 +21,14 @@ from autograder.extract.notebook_cells import MAX_CODE_CHARS, Unreadable, code_c
 
 MAX_NOTEBOOK_BYTES = files.MAX_FILE_BYTES[".ipynb"]
 MAX_PY_BYTES = files.MAX_FILE_BYTES[".py"]
-_READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError)
+_READ_ERRORS = (
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    zlib.error,
+    NotImplementedError,
+    RuntimeError,
+)
 """Reading a file or an archive member (RuntimeError: an encrypted zip member)."""
 
 
@@ -54,19 +61,26 @@ def _strip_magics(text: str) -> str | None:
     """IPython magics and shell escapes are not Python: drop them (a %% cell is dropped whole)."""
     if text.lstrip().startswith("%%"):
         return None
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines())
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines()
+    )
 
 
 def _notebook(file: files.SubmissionFile, out: Collected) -> None:
     name = file.path.name
     if file.size > MAX_NOTEBOOK_BYTES:
-        out.not_read(name, f"文件过大（超过 {MAX_NOTEBOOK_BYTES // 10**6} MB）",
-                     f"file larger than {MAX_NOTEBOOK_BYTES:,} bytes")
+        out.not_read(
+            name,
+            f"文件过大（超过 {MAX_NOTEBOOK_BYTES // 10**6} MB）",
+            f"file larger than {MAX_NOTEBOOK_BYTES:,} bytes",
+        )
         return
     try:
         with file.open() as stream:
             head = stream.read(4)
-            if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # small and rare: decode whole
+            if head.startswith(
+                (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+            ):  # small and rare: decode whole
                 stream = io.BytesIO((head + stream.read()).decode("utf-16").encode())
             elif not head.startswith(codecs.BOM_UTF8):
                 stream = io.BytesIO(head) if len(head) < 4 else _Rewound(head, stream)
@@ -112,7 +126,11 @@ class _Rewound(io.RawIOBase):
 def _python(file: files.SubmissionFile, out: Collected) -> None:
     name = file.path.name
     if file.size > MAX_PY_BYTES:
-        out.not_read(name, f"文件过大（超过 {MAX_PY_BYTES // 10**6} MB 的代码）", f"more than {MAX_PY_BYTES:,} bytes of code")
+        out.not_read(
+            name,
+            f"文件过大（超过 {MAX_PY_BYTES // 10**6} MB 的代码）",
+            f"more than {MAX_PY_BYTES:,} bytes of code",
+        )
         return
     try:
         with file.open() as stream:
@@ -128,12 +146,18 @@ def _python(file: files.SubmissionFile, out: Collected) -> None:
         out.not_read(name, *too_much_code(MAX_CODE_CHARS).args)
         return
     if decoded.encoding:
-        out.notes.append(f"{name}: 不是 UTF-8 编码，已按 {decoded.encoding} 读取 (read as {decoded.encoding}, not UTF-8)")
+        out.notes.append(
+            f"{name}: 不是 UTF-8 编码，已按 {decoded.encoding} 读取 (read as {decoded.encoding}, not UTF-8)"
+        )
     split = exported.split(decoded.text)
     if split.skipped_lines:
-        shown = ", ".join(str(i + 1) for i in split.skipped_lines[:8]) + (" …" if len(split.skipped_lines) > 8 else "")
-        out.notes.append(f"{name}: 第 {shown} 行是 IPython 语法（!命令、%魔法命令、get_ipython()），已跳过 "
-                         f"(IPython lines skipped, as in a notebook)")
+        shown = ", ".join(str(i + 1) for i in split.skipped_lines[:8]) + (
+            " …" if len(split.skipped_lines) > 8 else ""
+        )
+        out.notes.append(
+            f"{name}: 第 {shown} 行是 IPython 语法（!命令、%魔法命令、get_ipython()），已跳过 "
+            f"(IPython lines skipped, as in a notebook)"
+        )
     stem = PurePosixPath(name).stem
     out.sources += [Source(name, snippet.text, stem) for snippet in split.snippets]
 
@@ -149,8 +173,11 @@ def collect(path: Path) -> Collected:
         out.not_read(path.name, "文件不存在", "no such file")
         return out
     if path.is_file() and not files.is_archive(path) and path.suffix not in files.CODE_SUFFIXES:
-        out.not_read(path.name, "只接受 .py、.ipynb 文件、目录或 .zip/.tar.gz 压缩包",
-                     "only .py, .ipynb, a folder or a .zip/.tar.gz of them are graded")
+        out.not_read(
+            path.name,
+            "只接受 .py、.ipynb 文件、目录或 .zip/.tar.gz 压缩包",
+            "only .py, .ipynb, a folder or a .zip/.tar.gz of them are graded",
+        )
         return out
     listing = files.listing(path)
     out.notes += listing.notes
@@ -159,7 +186,11 @@ def collect(path: Path) -> Collected:
         return out
     if not listing.files:
         what = "压缩包" if files.is_archive(path) else "目录"
-        out.not_read(path.name, f"提交的{what}中没有 .py 或 .ipynb 文件", "no .py or .ipynb files in the submission")
+        out.not_read(
+            path.name,
+            f"提交的{what}中没有 .py 或 .ipynb 文件",
+            "no .py or .ipynb files in the submission",
+        )
         return out
     for file in listing.files:
         (_notebook if file.path.suffix == ".ipynb" else _python)(file, out)

@@ -86,7 +86,14 @@ def split(text: str) -> Exported:
         cleaned[index] = f"{indent}pass" if indent else ""
     if marked:
         for start, end in cells:
-            first = next((i for i in range(start, end) if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
+            first = next(
+                (
+                    i
+                    for i in range(start, end)
+                    if lines[i].strip() and not lines[i].lstrip().startswith("#")
+                ),
+                None,
+            )
             if first is not None and lines[first].lstrip().startswith("%%"):
                 magic += [i for i in range(first + 1, end) if lines[i].strip()]
                 cleaned[start:end] = [""] * (end - start)

@@ -93,17 +93,23 @@ def folder(path: Path) -> Listing:
         if _ignored(rel.parts) or not p.is_file():
             continue
         if p.is_symlink() and not p.resolve().is_relative_to(root):
-            notes.append(f"{rel}: 指向目录之外的链接，已跳过 (link to a file outside the folder: skipped)")
+            notes.append(
+                f"{rel}: 指向目录之外的链接，已跳过 (link to a file outside the folder: skipped)"
+            )
             continue
         if p.suffix in CODE_SUFFIXES:
             files.append(SubmissionFile(rel, p.stat().st_size, lambda p=p: p.open("rb")))
         elif is_archive(p):
-            notes.append(f"{rel}: 目录中的压缩包不会被解压 (archives inside a folder are not opened)")
+            notes.append(
+                f"{rel}: 目录中的压缩包不会被解压 (archives inside a folder are not opened)"
+            )
     return Listing(_sorted(files), notes)
 
 
 def single(path: Path) -> Listing:
-    return Listing([SubmissionFile(PurePosixPath(path.name), path.stat().st_size, lambda: path.open("rb"))], [])
+    return Listing(
+        [SubmissionFile(PurePosixPath(path.name), path.stat().st_size, lambda: path.open("rb"))], []
+    )
 
 
 # -- archives ---------------------------------------------------------------------------------------
@@ -111,7 +117,12 @@ def _safe_name(name: str) -> PurePosixPath | None:
     """The member's relative path, or None where it would leave the folder it is extracted to."""
     name = name.replace("\\", "/")
     path = PurePosixPath(name)
-    if not name or path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
+    if (
+        not name
+        or path.is_absolute()
+        or ".." in path.parts
+        or (path.parts and ":" in path.parts[0])
+    ):
         return None
     return PurePosixPath(*[p for p in path.parts if p not in ("", ".")])
 
@@ -145,14 +156,30 @@ def _zip_members(path: Path) -> list[_Member]:
         archive = zipfile.ZipFile(path)
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise ArchiveRefused(f"不是有效的 zip 文件 (not a valid zip file: {str(exc)[:120]})") from None
+        raise ArchiveRefused(
+            f"不是有效的 zip 文件 (not a valid zip file: {str(exc)[:120]})"
+        ) from None
     members = []
     for info in infos:
         mode = info.external_attr >> 16
-        kind = ("dir" if info.is_dir() else "link" if stat.S_ISLNK(mode)
-                else "special" if mode and stat.S_IFMT(mode) not in (0, stat.S_IFREG) else "file")
-        members.append(_Member(_zip_name(info), info.file_size, info.compress_size, kind,
-                               lambda info=info: archive.open(info)))
+        kind = (
+            "dir"
+            if info.is_dir()
+            else "link"
+            if stat.S_ISLNK(mode)
+            else "special"
+            if mode and stat.S_IFMT(mode) not in (0, stat.S_IFREG)
+            else "file"
+        )
+        members.append(
+            _Member(
+                _zip_name(info),
+                info.file_size,
+                info.compress_size,
+                kind,
+                lambda info=info: archive.open(info),
+            )
+        )
     return members
 
 
@@ -168,15 +195,37 @@ def _tar_members(path: Path) -> list[_Member]:
                 total += info.size
                 if total > MAX_TOTAL_BYTES or (total > RATIO_FLOOR and total > MAX_RATIO * packed):
                     raise ArchiveRefused(_bomb(total))
-                kind = ("dir" if info.isdir() else "link" if info.issym() or info.islnk()
-                        else "file" if info.isfile() else "special")
+                kind = (
+                    "dir"
+                    if info.isdir()
+                    else "link"
+                    if info.issym() or info.islnk()
+                    else "file"
+                    if info.isfile()
+                    else "special"
+                )
                 data = b""
                 suffix = PurePosixPath(info.name).suffix
-                if kind == "file" and suffix in CODE_SUFFIXES and info.size <= MAX_FILE_BYTES[suffix]:
+                if (
+                    kind == "file"
+                    and suffix in CODE_SUFFIXES
+                    and info.size <= MAX_FILE_BYTES[suffix]
+                ):
                     data = archive.extractfile(info).read()  # larger ones are refused by their size
-                members.append(_Member(info.name, info.size, info.size, kind, lambda data=data: io.BytesIO(data)))
-    except (tarfile.TarError, OSError, EOFError, ValueError) as exc:  # gzip.BadGzipFile is an OSError
-        raise ArchiveRefused(f"不是有效的 tar 文件 (not a valid tar file: {str(exc)[:120]})") from None
+                members.append(
+                    _Member(
+                        info.name, info.size, info.size, kind, lambda data=data: io.BytesIO(data)
+                    )
+                )
+    except (
+        tarfile.TarError,
+        OSError,
+        EOFError,
+        ValueError,
+    ) as exc:  # gzip.BadGzipFile is an OSError
+        raise ArchiveRefused(
+            f"不是有效的 tar 文件 (not a valid tar file: {str(exc)[:120]})"
+        ) from None
     return members
 
 
@@ -185,8 +234,10 @@ def _too_many() -> str:
 
 
 def _bomb(size: int) -> str:
-    return (f"压缩包解压后过大（至少 {size:,} 字节，或压缩比超过 {MAX_RATIO}:1），疑似 zip 炸弹，未解压 "
-            f"(archive expands to {size:,} bytes or more than {MAX_RATIO}x: refused as a zip bomb)")
+    return (
+        f"压缩包解压后过大（至少 {size:,} 字节，或压缩比超过 {MAX_RATIO}:1），疑似 zip 炸弹，未解压 "
+        f"(archive expands to {size:,} bytes or more than {MAX_RATIO}x: refused as a zip bomb)"
+    )
 
 
 def _check_caps(members: list[_Member]) -> None:
@@ -219,11 +270,17 @@ def archive(path: Path) -> Listing:
         if m.kind == "dir" or (rel is not None and _ignored(rel.parts)):
             continue
         if rel is None:
-            notes.append(f"{m.name}: 路径指向压缩包之外，已跳过 (member path leaves the archive's folder: skipped)")
+            notes.append(
+                f"{m.name}: 路径指向压缩包之外，已跳过 (member path leaves the archive's folder: skipped)"
+            )
         elif m.kind in ("link", "special"):
-            notes.append(f"{rel}: 链接或特殊文件，已跳过 (link or special file in the archive: skipped)")
+            notes.append(
+                f"{rel}: 链接或特殊文件，已跳过 (link or special file in the archive: skipped)"
+            )
         elif archive_suffix(rel.name) or rel.suffix.lower() in OTHER_ARCHIVES:
-            notes.append(f"{rel}: 压缩包中的压缩包不会被解压 (archives inside an archive are not opened)")
+            notes.append(
+                f"{rel}: 压缩包中的压缩包不会被解压 (archives inside an archive are not opened)"
+            )
         elif rel.suffix in CODE_SUFFIXES:
             kept.append((rel, m))
     depth = _strip_top_folder([rel for rel, _ in kept])
@@ -236,12 +293,20 @@ def listing(path: Path) -> Listing:
     code but one archive (an upload folder with the student's zip in it) is that archive."""
     if path.is_dir():
         found = folder(path)
-        archives = [p for p in path.iterdir() if p.is_file() and is_archive(p) and not _ignored([p.name])]
+        archives = [
+            p for p in path.iterdir() if p.is_file() and is_archive(p) and not _ignored([p.name])
+        ]
         if not found.files and len(archives) == 1:
             inner = archive(archives[0])
-            return Listing(inner.files, [f"{archives[0].name}: 目录中只有这个压缩包，按压缩包评分 "
-                                         f"(the folder holds only this archive: graded as the archive)"]
-                           + inner.notes, inner.refused)
+            return Listing(
+                inner.files,
+                [
+                    f"{archives[0].name}: 目录中只有这个压缩包，按压缩包评分 "
+                    f"(the folder holds only this archive: graded as the archive)"
+                ]
+                + inner.notes,
+                inner.refused,
+            )
         return found
     if is_archive(path):
         return archive(path)

@@ -19,6 +19,7 @@ Code that can see what this removes (its own source, docstrings, line numbers or
 inspect, __doc__, __code__, tracebacks, torch.jit, getattr with a computed name...) is keyed by
 its exact text, origin and line instead. Nothing here runs student code.
 """
+
 from __future__ import annotations
 
 import ast
@@ -33,20 +34,76 @@ from autograder.extract.units import _is_simple_constant
 SCHEME = "normal-v1"
 """Part of every key: bump when the normal form changes, so entries made by another form are unused."""
 
-INTROSPECTIVE = frozenset({
-    # source text, comments, docstrings
-    "inspect", "linecache", "tokenize", "pydoc", "help", "__doc__", "getdoc", "getsource", "getsourcelines",
-    "getcomments", "findsource", "jit",
-    # line numbers, frames, code objects
-    "traceback", "warnings", "__code__", "f_code", "f_lineno", "f_back", "tb_lineno", "tb_frame", "__traceback__",
-    "co_firstlineno", "co_lines", "co_positions", "co_lnotab", "co_linetable", "co_consts", "currentframe",
-    "_getframe", "exc_info", "exception", "last_traceback", "__firstlineno__", "__annotations__", "gi_frame",
-    "gi_code", "cr_frame", "cr_code", "f_locals", "f_globals", "getline", "getlines",
-    # reaching any of those by a computed name, or evaluating text
-    "__getattribute__", "__dict__", "vars", "globals", "locals", "eval", "exec", "compile", "__builtins__",
-    "__import__", "importlib", "modules", "attrgetter", "__file__", "__loader__", "__spec__", "open", "dis", "gc",
-    "ctypes", "marshal",
-})
+INTROSPECTIVE = frozenset(
+    {
+        # source text, comments, docstrings
+        "inspect",
+        "linecache",
+        "tokenize",
+        "pydoc",
+        "help",
+        "__doc__",
+        "getdoc",
+        "getsource",
+        "getsourcelines",
+        "getcomments",
+        "findsource",
+        "jit",
+        # line numbers, frames, code objects
+        "traceback",
+        "warnings",
+        "__code__",
+        "f_code",
+        "f_lineno",
+        "f_back",
+        "tb_lineno",
+        "tb_frame",
+        "__traceback__",
+        "co_firstlineno",
+        "co_lines",
+        "co_positions",
+        "co_lnotab",
+        "co_linetable",
+        "co_consts",
+        "currentframe",
+        "_getframe",
+        "exc_info",
+        "exception",
+        "last_traceback",
+        "__firstlineno__",
+        "__annotations__",
+        "gi_frame",
+        "gi_code",
+        "cr_frame",
+        "cr_code",
+        "f_locals",
+        "f_globals",
+        "getline",
+        "getlines",
+        # reaching any of those by a computed name, or evaluating text
+        "__getattribute__",
+        "__dict__",
+        "vars",
+        "globals",
+        "locals",
+        "eval",
+        "exec",
+        "compile",
+        "__builtins__",
+        "__import__",
+        "importlib",
+        "modules",
+        "attrgetter",
+        "__file__",
+        "__loader__",
+        "__spec__",
+        "open",
+        "dis",
+        "gc",
+        "ctypes",
+        "marshal",
+    }
+)
 """Names and attributes through which code may observe comments, docstrings, line numbers or order."""
 
 _PURE_MODULES = frozenset({"torch", "numpy"}) | frozenset(sys.stdlib_module_names)
@@ -91,7 +148,13 @@ def _form(unit) -> _Form:
     try:
         tree = ast.parse(unit.source)
     except (SyntaxError, ValueError):  # cannot happen for an extracted unit; never share if it does
-        return _Form(f"raw|{unit.kind}|{unit.flags}|{unit.source}", frozenset(unit.names), frozenset(), True, True)
+        return _Form(
+            f"raw|{unit.kind}|{unit.flags}|{unit.source}",
+            frozenset(unit.names),
+            frozenset(),
+            True,
+            True,
+        )
     _strip(tree)
     mentions = frozenset(_mentions(tree))
     introspective = _introspective(tree, mentions)
@@ -102,15 +165,20 @@ def _form(unit) -> _Form:
 def _strip(tree: ast.AST) -> None:
     """Remove docstrings (first statement of a class/function body) and the u-prefix marker."""
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and _is_docstring(node.body[0]):
+        if isinstance(
+            node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        ) and _is_docstring(node.body[0]):
             node.body = node.body[1:]
         elif isinstance(node, ast.Constant):
             node.kind = None
 
 
 def _is_docstring(stmt: ast.stmt) -> bool:
-    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
-            and isinstance(stmt.value.value, str))
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
 
 
 def _mentions(tree: ast.AST):
@@ -141,12 +209,19 @@ def _computed_attribute(tree: ast.AST) -> bool:
     """getattr/setattr/hasattr/delattr with a name that is not a literal (or an f-string that
     starts with a letter): it could reach __doc__ or __code__."""
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id in ("getattr", "setattr", "hasattr", "delattr")):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "setattr", "hasattr", "delattr")
+        ):
             name = node.args[1] if len(node.args) > 1 else None
             literal = isinstance(name, ast.Constant) and isinstance(name.value, str)
-            prefixed = (isinstance(name, ast.JoinedStr) and name.values and isinstance(name.values[0], ast.Constant)
-                        and str(name.values[0].value)[:1].isalpha())
+            prefixed = (
+                isinstance(name, ast.JoinedStr)
+                and name.values
+                and isinstance(name.values[0], ast.Constant)
+                and str(name.values[0].value)[:1].isalpha()
+            )
             if not (literal or prefixed):
                 return True
     return False
@@ -161,24 +236,43 @@ def _pure_statement(stmt: ast.stmt, in_class: bool = False) -> bool:
     if isinstance(stmt, ast.Import):
         return all(_pure_module(a.name) for a in stmt.names)
     if isinstance(stmt, ast.ImportFrom):
-        return (not in_class and stmt.level == 0 and _pure_module(stmt.module or "")
-                and all(a.name != "*" for a in stmt.names))
+        return (
+            not in_class
+            and stmt.level == 0
+            and _pure_module(stmt.module or "")
+            and all(a.name != "*" for a in stmt.names)
+        )
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
         a = stmt.args
-        evaluated = [*stmt.decorator_list, *a.defaults, *(d for d in a.kw_defaults if d is not None), stmt.returns,
-                     *(arg.annotation for arg in (*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg)
-                       if arg is not None)]
+        evaluated = [
+            *stmt.decorator_list,
+            *a.defaults,
+            *(d for d in a.kw_defaults if d is not None),
+            stmt.returns,
+            *(
+                arg.annotation
+                for arg in (*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg)
+                if arg is not None
+            ),
+        ]
         return all(_is_simple_constant(e) for e in evaluated if e is not None)
     if isinstance(stmt, ast.ClassDef):
-        return (all(_is_simple_constant(e) for e in (*stmt.decorator_list, *stmt.bases, *stmt.keywords))
-                and all(_pure_statement(s, in_class=True) for s in stmt.body))
+        return all(
+            _is_simple_constant(e) for e in (*stmt.decorator_list, *stmt.bases, *stmt.keywords)
+        ) and all(_pure_statement(s, in_class=True) for s in stmt.body)
     if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        simple = all(isinstance(n, ast.Name) for t in targets
-                     for n in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]))
+        simple = all(
+            isinstance(n, ast.Name)
+            for t in targets
+            for n in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])
+        )
         annotation = getattr(stmt, "annotation", None)
-        return (simple and (stmt.value is None or _is_simple_constant(stmt.value))
-                and (annotation is None or _is_simple_constant(annotation)))
+        return (
+            simple
+            and (stmt.value is None or _is_simple_constant(stmt.value))
+            and (annotation is None or _is_simple_constant(annotation))
+        )
     if isinstance(stmt, ast.Expr):
         return in_class and isinstance(stmt.value, ast.Constant)
     return isinstance(stmt, ast.Pass)
@@ -214,5 +308,10 @@ def _canonical_order(forms: list[_Form]) -> list[_Form]:
 
 def _ordered(a: _Form, b: _Form) -> bool:
     """Whether executing a and b in the other order could behave differently."""
-    return (a.barrier or b.barrier or bool(a.binds & b.binds) or bool(a.binds & b.mentions)
-            or bool(b.binds & a.mentions))
+    return (
+        a.barrier
+        or b.barrier
+        or bool(a.binds & b.binds)
+        or bool(a.binds & b.mentions)
+        or bool(b.binds & a.mentions)
+    )

@@ -91,9 +91,13 @@ def code_cells(stream: BinaryIO, max_code_chars: int = MAX_CODE_CHARS) -> list[C
                     raise too_much_code(max_code_chars)
                 current.parts.append(value)
     except ijson.JSONError as exc:
-        raise NotANotebook("不是有效的 notebook", f"not a valid notebook: {str(exc)[:120]}") from None
+        raise NotANotebook(
+            "不是有效的 notebook", f"not a valid notebook: {str(exc)[:120]}"
+        ) from None
     except UnicodeDecodeError:
-        raise NotANotebook("不是有效的 notebook（不是 UTF-8 的 JSON）", "not a valid notebook: not UTF-8 JSON") from None
+        raise NotANotebook(
+            "不是有效的 notebook（不是 UTF-8 的 JSON）", "not a valid notebook: not UTF-8 JSON"
+        ) from None
     if not saw_cells:
         raise NotANotebook("不是有效的 notebook（没有 cells）", "not a valid notebook: no cells")
     return cells

@@ -55,7 +55,10 @@ def decode(raw: bytes) -> Decoded:
         try:
             return Decoded(raw.decode("utf-16"), "UTF-16")
         except UnicodeDecodeError:
-            return Decoded(None, problem=("有 UTF-16 标记但不是 UTF-16 文本", "UTF-16 BOM, but not UTF-16 text"))
+            return Decoded(
+                None,
+                problem=("有 UTF-16 标记但不是 UTF-16 文本", "UTF-16 BOM, but not UTF-16 text"),
+            )
     if b"\x00" in raw:
         return Decoded(None, problem=("不是文本文件", "binary file"))
     tried = []
@@ -68,6 +71,10 @@ def decode(raw: bytes) -> Decoded:
             text = raw.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             continue
-        shown = None if _same(encoding, "utf-8") or _same(encoding, "utf-8-sig") else encoding.upper()
+        shown = (
+            None if _same(encoding, "utf-8") or _same(encoding, "utf-8-sig") else encoding.upper()
+        )
         return Decoded(text, shown)
-    return Decoded(None, problem=("不是 UTF-8、GBK 或 UTF-16 文本", "not UTF-8, GBK/GB18030 or UTF-16 text"))
+    return Decoded(
+        None, problem=("不是 UTF-8、GBK 或 UTF-16 文本", "not UTF-8, GBK/GB18030 or UTF-16 text")
+    )

@@ -4,6 +4,7 @@ Top-level training loops, plotting and downloads are never executed: only the st
 are. When a name is defined more than once, the last definition wins, as when a notebook runs top
 to bottom. closure(names) gives the units a part needs, so each part runs only its own code.
 """
+
 from __future__ import annotations
 
 import __future__
@@ -16,11 +17,43 @@ from dataclasses import dataclass, field
 from autograder.extract.collect import Source
 
 # Calls allowed in a "simple constant" assignment: the handout's device idiom and plain conversions.
-_SAFE_CALLS = {"torch.device", "torch.cuda.is_available", "range", "tuple", "list", "dict", "len", "int",
-               "float", "str", "bool"}
-_CONST_NODES = (ast.Constant, ast.Name, ast.Load, ast.Attribute, ast.Tuple, ast.List, ast.Set, ast.Dict,
-                ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Subscript, ast.Slice,
-                ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.Call, ast.keyword, ast.Starred)
+_SAFE_CALLS = {
+    "torch.device",
+    "torch.cuda.is_available",
+    "range",
+    "tuple",
+    "list",
+    "dict",
+    "len",
+    "int",
+    "float",
+    "str",
+    "bool",
+}
+_CONST_NODES = (
+    ast.Constant,
+    ast.Name,
+    ast.Load,
+    ast.Attribute,
+    ast.Tuple,
+    ast.List,
+    ast.Set,
+    ast.Dict,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.BoolOp,
+    ast.Compare,
+    ast.IfExp,
+    ast.Subscript,
+    ast.Slice,
+    ast.operator,
+    ast.unaryop,
+    ast.boolop,
+    ast.cmpop,
+    ast.Call,
+    ast.keyword,
+    ast.Starred,
+)
 _BUILTINS = frozenset(dir(builtins))
 
 
@@ -44,8 +77,14 @@ class Unit:
     """Compiler flags (from __future__ imports of its file)."""
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "names": list(self.names), "source": self.source, "origin": self.origin,
-                "lineno": self.lineno, "flags": self.flags}
+        return {
+            "kind": self.kind,
+            "names": list(self.names),
+            "source": self.source,
+            "origin": self.origin,
+            "lineno": self.lineno,
+            "flags": self.flags,
+        }
 
 
 @dataclass(frozen=True)
@@ -83,7 +122,9 @@ class Extracted:
 
         def visit(unit: Unit) -> None:
             seen.add(id(unit))
-            deps = sorted({owner[r] for r in unit.refs if r in owner} - {unit}, key=lambda u: position[id(u)])
+            deps = sorted(
+                {owner[r] for r in unit.refs if r in owner} - {unit}, key=lambda u: position[id(u)]
+            )
             for dep in deps:
                 if id(dep) not in seen:
                     visit(dep)
@@ -136,14 +177,22 @@ def _target_names(targets) -> list[str] | None:
 
 
 def _loaded_names(node: ast.AST) -> frozenset[str]:
-    return frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-                     ) - _BUILTINS
+    return (
+        frozenset(
+            n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        )
+        - _BUILTINS
+    )
 
 
 def _is_main_guard(node: ast.stmt) -> bool:
     test = getattr(node, "test", None)
-    return (isinstance(node, ast.If) and isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
-            and test.left.id == "__name__")
+    return (
+        isinstance(node, ast.If)
+        and isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+    )
 
 
 def _classify(node: ast.stmt, sibling_modules: set[str]) -> tuple[str, list[str]] | str:
@@ -162,7 +211,11 @@ def _classify(node: ast.stmt, sibling_modules: set[str]) -> tuple[str, list[str]
         if node.module == "__future__":
             return "future"
         if any(a.name == "*" for a in node.names):
-            return ("import", ["*" + (node.module or "")]) if _importable(node.module) else "missing star import"
+            return (
+                ("import", ["*" + (node.module or "")])
+                if _importable(node.module)
+                else "missing star import"
+            )
         return "import", [a.asname or a.name for a in node.names]
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return ("class" if isinstance(node, ast.ClassDef) else "def"), [node.name]
@@ -211,8 +264,10 @@ def extract(sources: list[Source]) -> Extracted:
             tree = ast.parse(src.text, filename=src.origin)
         except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", None)
-            notes.append(f"{src.origin}: 语法错误，这部分代码未被评分 (SyntaxError{f' line {line}' if line else ''}: "
-                         f"{getattr(exc, 'msg', exc)})")
+            notes.append(
+                f"{src.origin}: 语法错误，这部分代码未被评分 (SyntaxError{f' line {line}' if line else ''}: "
+                f"{getattr(exc, 'msg', exc)})"
+            )
             unread.append(notes[-1])
             continue
         flags = _future_flags(tree)
@@ -227,21 +282,28 @@ def extract(sources: list[Source]) -> Extracted:
                                 if isinstance(n, ast.Name):
                                     skipped[n.id] = f"{src.origin}:{node.lineno}"
                 elif kind == "relative import":
-                    notes.append(f"{src.origin}:{node.lineno}: 不支持相对导入，已忽略 (relative import ignored)")
+                    notes.append(
+                        f"{src.origin}:{node.lineno}: 不支持相对导入，已忽略 (relative import ignored)"
+                    )
                 elif kind == "missing star import":
                     star_imports.append((node.module, f"{src.origin}:{node.lineno}"))
-                    notes.append(f"{src.origin}:{node.lineno}: 模块 {node.module} 没有随作业提交，"
-                                 f"from {node.module} import * 已跳过 (star import of a module that was not "
-                                 f"handed in: skipped)")
+                    notes.append(
+                        f"{src.origin}:{node.lineno}: 模块 {node.module} 没有随作业提交，"
+                        f"from {node.module} import * 已跳过 (star import of a module that was not "
+                        f"handed in: skipped)"
+                    )
                 if kind in ("statement", "main"):
                     for name, line in _bound_inside(node):
                         skipped.setdefault(name, f"{src.origin}:{line}")
                 continue
             unit_kind, names = kind
             text = ast.get_source_segment(src.text, node, padded=False) or ast.unparse(node)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.decorator_list:
+            if (
+                isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                and node.decorator_list
+            ):
                 first = node.decorator_list[0].lineno
-                text = "\n".join(src.text.splitlines()[first - 1:node.end_lineno])
+                text = "\n".join(src.text.splitlines()[first - 1 : node.end_lineno])
                 lineno = first
             else:
                 lineno = node.lineno
@@ -253,10 +315,17 @@ def extract(sources: list[Source]) -> Extracted:
                 skipped.pop(name, None)
     for origin, lines in skipped_lines.items():
         shown = ", ".join(map(str, lines[:8])) + (" …" if len(lines) > 8 else "")
-        notes.append(f"{origin}: 第 {shown} 行的顶层语句（训练、绘图、下载等）不会被评分程序执行 "
-                     f"(top-level statements not executed by the grader)")
-    return Extracted(units=_last_wins(units), notes=notes, skipped=skipped, unread=tuple(unread),
-                     star_imports=tuple(star_imports))
+        notes.append(
+            f"{origin}: 第 {shown} 行的顶层语句（训练、绘图、下载等）不会被评分程序执行 "
+            f"(top-level statements not executed by the grader)"
+        )
+    return Extracted(
+        units=_last_wins(units),
+        notes=notes,
+        skipped=skipped,
+        unread=tuple(unread),
+        star_imports=tuple(star_imports),
+    )
 
 
 def _bound_inside(node: ast.AST):
@@ -268,7 +337,9 @@ def _bound_inside(node: ast.AST):
             yield child.name, child.lineno
             continue
         if isinstance(child, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.withitem)):
-            targets = getattr(child, "targets", None) or [getattr(child, "target", None) or child.optional_vars]
+            targets = getattr(child, "targets", None) or [
+                getattr(child, "target", None) or child.optional_vars
+            ]
             for target in targets:
                 for n in ast.walk(target) if target is not None else ():
                     if isinstance(n, ast.Name):
@@ -282,5 +353,6 @@ def _last_wins(units: list[Unit]) -> tuple[Unit, ...]:
     for index, unit in enumerate(units):
         for name in unit.names:
             last[name] = index
-    return tuple(u for i, u in enumerate(units)
-                 if any(last[n] == i or n.startswith("*") for n in u.names))
+    return tuple(
+        u for i, u in enumerate(units) if any(last[n] == i or n.startswith("*") for n in u.names)
+    )

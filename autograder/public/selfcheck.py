@@ -11,6 +11,7 @@ The release ships this module, and the engine modules it imports, as one generat
 (`week2_checks.py`, built by `autograder/release/selfcheck_file.py`), which needs only torch and
 numpy; the hidden suites are never part of it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -37,8 +38,11 @@ TIME_LIMIT = 60.0
 """Seconds one measurement may take (where the platform lets us interrupt it: SIGALRM, main thread)."""
 MAX_OUTPUT_CHARS = 2000
 SHOWN_LINES = 12
-_SKIPPED_PREFIXES = ("<week2_checks",) + (() if __file__.startswith("<") else (
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,))
+_SKIPPED_PREFIXES = ("<week2_checks",) + (
+    ()
+    if __file__.startswith("<")
+    else (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,)
+)
 """Frames of the checker itself (the vendored modules' pseudo-files, or the engine package): not the student's."""
 
 
@@ -59,8 +63,14 @@ def marks(fn) -> dict:
 
 def public_checks(part: str) -> list:
     """The data-free public tests of a part, in the suite's order (training checks need data: left out)."""
-    return [fn for name, fn in vars(test_public).items()
-            if callable(fn) and name.startswith(f"{part}_") and "points" in marks(fn) and "training" not in marks(fn)]
+    return [
+        fn
+        for name, fn in vars(test_public).items()
+        if callable(fn)
+        and name.startswith(f"{part}_")
+        and "points" in marks(fn)
+        and "training" not in marks(fn)
+    ]
 
 
 def _library_dirs() -> tuple[str, ...]:
@@ -73,8 +83,11 @@ def _library_dirs() -> tuple[str, ...]:
 def _student_frames(exc: BaseException) -> str:
     """The traceback frames in the student's own code (notebook cells), not the checker's or libraries'."""
     libraries = _library_dirs()
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if not f.filename.startswith(_SKIPPED_PREFIXES + libraries)]
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if not f.filename.startswith(_SKIPPED_PREFIXES + libraries)
+    ]
     return "".join(traceback.format_list(frames[-6:]))
 
 
@@ -112,12 +125,20 @@ class LocalSandbox:
     def run(self, names, op: str, args: dict, *, timeout=None, cacheable: bool = False, **_):
         for name in names:
             if name not in self.ops.ns:
-                return SimpleNamespace(ok=False, result=None, output="",
-                                       error={"kind": "missing", "missing": name, "phase": "load"})
+                return SimpleNamespace(
+                    ok=False,
+                    result=None,
+                    output="",
+                    error={"kind": "missing", "missing": name, "phase": "load"},
+                )
         printed = io.StringIO()
         seconds = min(float(timeout or self.time_limit), self.time_limit)
         try:
-            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed), _time_limit(seconds):
+            with (
+                contextlib.redirect_stdout(printed),
+                contextlib.redirect_stderr(printed),
+                _time_limit(seconds),
+            ):
                 result = self.ops.dispatch(op, args)
         except _TimeLimit:
             error = {"kind": "timeout", "phase": "op", "seconds": seconds}
@@ -125,12 +146,23 @@ class LocalSandbox:
             raise
         except MissingName as exc:
             error = {"kind": "missing", "missing": exc.args[0], "phase": "op"}
-        except BaseException as exc:  # SystemExit too: the student's sys.exit() is a failed check here
-            error = {"kind": "exception", "phase": "op", "type": type(exc).__name__, "message": str(exc)[:600],
-                     "traceback": _student_frames(exc)}
+        except (
+            BaseException
+        ) as exc:  # SystemExit too: the student's sys.exit() is a failed check here
+            error = {
+                "kind": "exception",
+                "phase": "op",
+                "type": type(exc).__name__,
+                "message": str(exc)[:600],
+                "traceback": _student_frames(exc),
+            }
         else:
-            return SimpleNamespace(ok=True, result=result, error=None, output=printed.getvalue()[:MAX_OUTPUT_CHARS])
-        return SimpleNamespace(ok=False, result=None, error=error, output=printed.getvalue()[:MAX_OUTPUT_CHARS])
+            return SimpleNamespace(
+                ok=True, result=result, error=None, output=printed.getvalue()[:MAX_OUTPUT_CHARS]
+            )
+        return SimpleNamespace(
+            ok=False, result=None, error=error, output=printed.getvalue()[:MAX_OUTPUT_CHARS]
+        )
 
 
 def run_checks(part: str, namespace: dict) -> list[Outcome]:
@@ -157,28 +189,39 @@ def _run_checks(part: str, namespace: dict) -> list[Outcome]:
         except (CheckFailed, SubmissionError, NotRun) as exc:
             outcome = Outcome(fn.__name__, False, str(exc))
         except BaseException as exc:  # the checker's own failure: say so, never crash the notebook
-            outcome = Outcome(fn.__name__, False,
-                              f"自查程序出错，不一定是你的代码的问题 (the self-check itself failed): "
-                              f"{type(exc).__name__}: {exc}\n提交前可运行 python -m autograder check，或联系助教。")
+            outcome = Outcome(
+                fn.__name__,
+                False,
+                f"自查程序出错，不一定是你的代码的问题 (the self-check itself failed): "
+                f"{type(exc).__name__}: {exc}\n提交前可运行 python -m autograder check，或联系助教。",
+            )
         else:
             outcome = Outcome(fn.__name__, True)
         printed = "\n".join(sub.output).strip()
         if printed and not outcome.passed:
-            outcome = Outcome(outcome.name, False, f"{outcome.message}\n--- 你的代码的输出 (your output) ---\n{printed}")
+            outcome = Outcome(
+                outcome.name,
+                False,
+                f"{outcome.message}\n--- 你的代码的输出 (your output) ---\n{printed}",
+            )
         outcomes[fn.__name__] = outcome
     return list(outcomes.values())
 
 
 def report(part: str, outcomes: list[Outcome], seconds: float | None = None) -> str:
-    lines = [f"{part} 自查 (self-check)：公开检查，不计分、不训练 (public checks, no points, no training)"]
+    lines = [
+        f"{part} 自查 (self-check)：公开检查，不计分、不训练 (public checks, no points, no training)"
+    ]
     for o in outcomes:
         lines.append(f"{'✓' if o.passed else '✗'} {o.name}")
         if not o.passed:
             lines += ["    " + line for line in o.message.strip().splitlines()[:SHOWN_LINES]]
     passed = sum(o.passed for o in outcomes)
     took = f"，{seconds:.1f} 秒" if seconds is not None else ""
-    lines.append(f"{passed} / {len(outcomes)} 项通过 (checks passed){took}。训练检查和隐藏测试在提交后由评分程序运行 "
-                 f"(training checks and hidden tests run when grading)。")
+    lines.append(
+        f"{passed} / {len(outcomes)} 项通过 (checks passed){took}。训练检查和隐藏测试在提交后由评分程序运行 "
+        f"(training checks and hidden tests run when grading)。"
+    )
     return "\n".join(lines)
 
 
@@ -198,6 +241,9 @@ def check(part: str, namespace: dict | None = None) -> bool:
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # never crash the notebook
-        text, ok = f"✗ 自查程序出错 (the self-check itself failed): {type(exc).__name__}: {exc}", False
+        text, ok = (
+            f"✗ 自查程序出错 (the self-check itself failed): {type(exc).__name__}: {exc}",
+            False,
+        )
     print(text, file=sys.stdout if ok else sys.stderr, flush=True)
     return ok

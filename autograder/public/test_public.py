@@ -1,4 +1,5 @@
 """Public checks, 100 points as the hidden suites (the hidden suites' grade is the one that counts)."""
+
 import numpy as np
 import pytest
 
@@ -6,17 +7,21 @@ from autograder.suites import analysis, checks, messages
 from autograder.suites.errors import CheckFailed
 
 IMAGE, RGB = (1, 28, 28), (3, 32, 32)
-HANDOUT_CFG = [64, 'M', 128, 'M', 256, 256, 'M', 512, 512, 'M', 512, 512, 'M']
+HANDOUT_CFG = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
 
 
 @pytest.mark.points(10)
 def LeNet5_output_shape(sub):
-    checks.output_shape(sub, "LeNet5", (), IMAGE, (4,), 10, analysis.LENET_STAGES, messages.STAGE_HINTS)
+    checks.output_shape(
+        sub, "LeNet5", (), IMAGE, (4,), 10, analysis.LENET_STAGES, messages.STAGE_HINTS
+    )
 
 
 @pytest.mark.points(5)
 def LeNet5_parameter_count(sub):
-    checks.param_count(sub, "LeNet5", (), 61706, "对照讲义逐层检查 conv1、conv2、fc1、fc2、fc3 的尺寸")
+    checks.param_count(
+        sub, "LeNet5", (), 61706, "对照讲义逐层检查 conv1、conv2、fc1、fc2、fc3 的尺寸"
+    )
 
 
 @pytest.mark.training("LeNet5")
@@ -66,7 +71,9 @@ def CNN_trains_on_mnist(sub):
 
 
 def _perm(sub, x, perm):
-    value = sub.call("perm_pixel", [{"tensor": x}, {"tensor": perm}], doing="调用 perm_pixel")["value"]
+    value = sub.call("perm_pixel", [{"tensor": x}, {"tensor": perm}], doing="调用 perm_pixel")[
+        "value"
+    ]
     if "tensor" not in value:
         raise CheckFailed(f"perm_pixel 返回的是 {value.get('type')}，应为 torch.Tensor。")
     return value
@@ -76,7 +83,9 @@ def _perm(sub, x, perm):
 def perm_pixel_keeps_shape(sub):
     value = _perm(sub, np.zeros((3, 1, 28, 28), np.float32), np.arange(784))
     if tuple(value["shape"]) != (3, 1, 28, 28):
-        raise CheckFailed(f"perm_pixel 返回 {messages.shape(value['shape'])}；应保持 (3, 1, 28, 28)。")
+        raise CheckFailed(
+            f"perm_pixel 返回 {messages.shape(value['shape'])}；应保持 (3, 1, 28, 28)。"
+        )
 
 
 @pytest.mark.points(8)
@@ -85,7 +94,9 @@ def perm_pixel_matches_handout_formula(sub):
     x, perm = rng.standard_normal((2, 1, 28, 28)).astype(np.float32), rng.permutation(784)
     value = _perm(sub, x, perm)
     if not np.array_equal(value["tensor"], x.reshape(-1, 784)[:, perm].reshape(-1, 1, 28, 28)):
-        raise CheckFailed("perm_pixel 的结果不等于 data.view(-1, 784)[:, perm] 再恢复为 (N, 1, 28, 28)。")
+        raise CheckFailed(
+            "perm_pixel 的结果不等于 data.view(-1, 784)[:, perm] 再恢复为 (N, 1, 28, 28)。"
+        )
 
 
 @pytest.mark.points(8)
@@ -97,7 +108,9 @@ def VGG_cfg_matches_handout(sub):
 
 @pytest.mark.points(8)
 def VGG_parameter_count(sub):
-    checks.param_count(sub, "VGG", (), 9231114, "cfg、BatchNorm2d 和 classifier = Linear(512, 10) 是否与讲义一致？")
+    checks.param_count(
+        sub, "VGG", (), 9231114, "cfg、BatchNorm2d 和 classifier = Linear(512, 10) 是否与讲义一致？"
+    )
 
 
 @pytest.mark.points(4)

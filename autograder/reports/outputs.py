@@ -1,6 +1,7 @@
 """What a grading run writes into its output folder: per submission results.json (Gradescope's
 schema), result.full.json and the feedback; grades.csv, summary.json and the class summary. Both
 `grade` and `merge` write through here, so a merged folder is what one unsharded run writes."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,15 @@ from autograder.reports.gradescope import to_gradescope
 from autograder.results.model import SubmissionResult
 
 
-def write_outputs(results: list[SubmissionResult], out: Path, run_info: dict, *, feedback: bool = True,
-                  device_kind: str = "cpu", precision: str | None = None) -> None:
+def write_outputs(
+    results: list[SubmissionResult],
+    out: Path,
+    run_info: dict,
+    *,
+    feedback: bool = True,
+    device_kind: str = "cpu",
+    precision: str | None = None,
+) -> None:
     calib = None
     if feedback:
         try:
@@ -25,7 +33,9 @@ def write_outputs(results: list[SubmissionResult], out: Path, run_info: dict, *,
     for result in results:
         folder = out / result.submission
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "results.json").write_text(json.dumps(to_gradescope(result), ensure_ascii=False, indent=1))
+        (folder / "results.json").write_text(
+            json.dumps(to_gradescope(result), ensure_ascii=False, indent=1)
+        )
         (folder / "result.full.json").write_text(json.dumps(result.to_dict(), ensure_ascii=False))
         if feedback:
             write_feedback(result, folder, calib)

@@ -1,4 +1,5 @@
 """grades.csv (one row per submission, one column per part) and a printed score table."""
+
 from __future__ import annotations
 
 import csv
@@ -15,9 +16,13 @@ def rows(results: list[SubmissionResult]) -> list[dict]:
     out = []
     for r in sorted(results, key=lambda r: r.submission):
         parts = r.part_scores()
-        row = {"submission": r.submission, **{p: f"{parts[p][0]:g}" for p in PARTS},
-               "total": f"{r.score:g}", "max_score": f"{r.max_score:g}",
-               "status": "grader_error" if r.grader_error else "graded"}
+        row = {
+            "submission": r.submission,
+            **{p: f"{parts[p][0]:g}" for p in PARTS},
+            "total": f"{r.score:g}",
+            "max_score": f"{r.max_score:g}",
+            "status": "grader_error" if r.grader_error else "graded",
+        }
         out.append(row)
     return out
 
@@ -31,13 +36,18 @@ def write_csv(results: list[SubmissionResult], path: Path) -> None:
 
 def display_width(text: str) -> int:
     """Terminal columns: wide and full-width characters (Chinese names: '2021001 张三') take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
-               for ch in text)
+    return sum(
+        2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+        for ch in text
+    )
 
 
 def format_table(results: list[SubmissionResult]) -> str:
     table = rows(results)
-    widths = {c: max(display_width(c), *(display_width(r[c]) for r in table)) if table else len(c) for c in COLUMNS}
+    widths = {
+        c: max(display_width(c), *(display_width(r[c]) for r in table)) if table else len(c)
+        for c in COLUMNS
+    }
     pad = lambda text, width: text + " " * (width - display_width(text))  # noqa: E731
     line = lambda r: "  ".join(pad(str(r[c]), widths[c]) for c in COLUMNS)  # noqa: E731
     return "\n".join([line({c: c for c in COLUMNS})] + [line(r) for r in table])

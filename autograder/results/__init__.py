@@ -1,4 +1,5 @@
 """Grading results as typed data; reports/ turns them into files."""
+
 from autograder.results.model import SubmissionResult, TestResult
 
 __all__ = ["SubmissionResult", "TestResult"]

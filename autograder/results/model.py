@@ -1,4 +1,5 @@
 """Frozen result types. The grader (never the sandbox) creates them."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

@@ -4,6 +4,7 @@ Submission code never sees the hidden suites when isolation is on; this is the s
 defence for runs without it (e.g. not root): any output line containing a line of a hidden test
 file is replaced.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

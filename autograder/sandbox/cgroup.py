@@ -6,6 +6,7 @@ privileges; the supervisor removes it after the child is gone and reads whether 
 the child for exceeding it. cgroup v1 or v2, whichever root may write here; where neither, the
 child runs without a memory cap and the grader says so once per run.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,7 +47,9 @@ def base() -> tuple[int, str] | None:
         return None
     for _, controllers, path in lines:  # v1: the hierarchy that holds the memory controller
         folder = os.path.join(ROOT, "memory", path.lstrip("/"))
-        if "memory" in controllers and os.access(os.path.join(folder, "memory.limit_in_bytes"), os.W_OK):
+        if "memory" in controllers and os.access(
+            os.path.join(folder, "memory.limit_in_bytes"), os.W_OK
+        ):
             return 1, folder
     for hierarchy, controllers, path in lines:  # v2: the unified hierarchy
         if hierarchy != "0" or controllers:
@@ -95,7 +98,9 @@ def oom_killed(path: str) -> bool:
         except (OSError, ValueError):
             continue
     try:
-        return int(_read(os.path.join(path, "memory.failcnt"))) > 0  # v1 kernels without an oom_kill count
+        return (
+            int(_read(os.path.join(path, "memory.failcnt"))) > 0
+        )  # v1 kernels without an oom_kill count
     except (OSError, ValueError):
         return False
 

@@ -4,6 +4,7 @@ Sequence: isolate (isolation.enter) -> define the units of the closure, reportin
 running it (so a hang or crash is pinned to that unit) -> serve ops until told to stop. Replies
 echo the request id; the supervisor drops anything else.
 """
+
 from __future__ import annotations
 
 import linecache
@@ -15,7 +16,15 @@ import types
 import torch
 
 from autograder.sandbox import isolation, protocol
-from autograder.sandbox.child_messages import Isolated, Loaded, LoadError, OpDone, OpOrder, Progress, SetupError
+from autograder.sandbox.child_messages import (
+    Isolated,
+    Loaded,
+    LoadError,
+    OpDone,
+    OpOrder,
+    Progress,
+    SetupError,
+)
 from autograder.sandbox.ops import MissingName, Ops
 
 MAX_TRACEBACK_CHARS = 2000
@@ -30,7 +39,7 @@ def _register_sources(units: list[dict]) -> set[str]:
         start = unit["lineno"] - 1
         if len(lines) < start + len(body):
             lines.extend([""] * (start + len(body) - len(lines)))
-        lines[start:start + len(body)] = body
+        lines[start : start + len(body)] = body
     for origin, lines in by_origin.items():
         text = [line + "\n" for line in lines]
         linecache.cache[origin] = (sum(map(len, text)), None, text, origin)
@@ -42,9 +51,12 @@ def describe_exception(exc: BaseException, origins: set[str]) -> dict:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in origins]
     text = "".join(traceback.format_list(frames[-6:]))
     message = str(exc) if not isinstance(exc, MissingName) else f"{exc.args[0]} is not defined"
-    return {"type": type(exc).__name__ if not isinstance(exc, MissingName) else "MissingName",
-            "message": message[:600], "traceback": text[-MAX_TRACEBACK_CHARS:],
-            "missing": exc.args[0] if isinstance(exc, MissingName) else None}
+    return {
+        "type": type(exc).__name__ if not isinstance(exc, MissingName) else "MissingName",
+        "message": message[:600],
+        "traceback": text[-MAX_TRACEBACK_CHARS:],
+        "missing": exc.args[0] if isinstance(exc, MissingName) else None,
+    }
 
 
 def _define(units: list[dict], resp_fd: int, origins: set[str]) -> dict | None:
@@ -54,8 +66,13 @@ def _define(units: list[dict], resp_fd: int, origins: set[str]) -> dict | None:
     for index, unit in enumerate(units):
         protocol.send(resp_fd, Progress(index).to_wire())
         try:
-            code = compile("\n" * (unit["lineno"] - 1) + unit["source"], unit["origin"], "exec",
-                           flags=unit["flags"], dont_inherit=True)
+            code = compile(
+                "\n" * (unit["lineno"] - 1) + unit["source"],
+                unit["origin"],
+                "exec",
+                flags=unit["flags"],
+                dont_inherit=True,
+            )
             exec(code, ns)
         except BaseException as exc:  # SystemExit included: defining code must not end the child
             _flush()
@@ -72,8 +89,15 @@ def _flush() -> None:
             pass
 
 
-def main(req_fd: int, resp_fd: int, units: list[dict], policy: isolation.Policy, serial: int,
-         data: dict, device: str) -> None:
+def main(
+    req_fd: int,
+    resp_fd: int,
+    units: list[dict],
+    policy: isolation.Policy,
+    serial: int,
+    data: dict,
+    device: str,
+) -> None:
     """Never returns: the process ends with os._exit."""
     try:
         sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
@@ -107,5 +131,10 @@ def main(req_fd: int, resp_fd: int, units: list[dict], policy: isolation.Policy,
         try:
             protocol.send(resp_fd, reply.to_wire())
         except (TypeError, ValueError, OverflowError) as exc:
-            error = {"type": "BadResult", "message": f"result could not be sent: {exc}", "traceback": "", "missing": None}
+            error = {
+                "type": "BadResult",
+                "message": f"result could not be sent: {exc}",
+                "traceback": "",
+                "missing": None,
+            }
             protocol.send(resp_fd, OpDone(nonce, False, error=error).to_wire())

@@ -3,6 +3,7 @@
 The child runs submission code, so nothing it sends is trusted: `parse` accepts only a well-formed
 message of a known "type" and drops anything else (None), whatever JSON arrives.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -124,7 +125,13 @@ class OpDone:
     """describe_exception's dict (read by SandboxError.from_child)."""
 
     def to_wire(self) -> dict:
-        return {"type": self.TYPE, "id": self.id, "ok": self.ok, "result": self.result, "error": self.error}
+        return {
+            "type": self.TYPE,
+            "id": self.id,
+            "ok": self.ok,
+            "result": self.result,
+            "error": self.error,
+        }
 
     @classmethod
     def from_wire(cls, obj: dict) -> OpDone | None:

@@ -3,6 +3,7 @@
 Everything read from a child is untrusted: messages are framed, size-checked and parsed
 (child_messages.parse); what does not parse is dropped, and a pipe that breaks framing ends the child.
 """
+
 from __future__ import annotations
 
 import os
@@ -113,7 +114,7 @@ class Child:
                 raise ChildGone
             if len(self.buffer) < 4 + length:
                 return
-            body, self.buffer = bytes(self.buffer[4:4 + length]), self.buffer[4 + length:]
+            body, self.buffer = bytes(self.buffer[4 : 4 + length]), self.buffer[4 + length :]
             try:
                 message = child_messages.parse(protocol.decode(body))
             except protocol.ProtocolError:
@@ -136,7 +137,9 @@ class Child:
                     os.close(fd)
                 except OSError:
                     pass
-        if self.work and os.path.basename(self.work).startswith("ag-work-"):  # not in a private tmpfs
+        if self.work and os.path.basename(self.work).startswith(
+            "ag-work-"
+        ):  # not in a private tmpfs
             shutil.rmtree(self.work, ignore_errors=True)
         if self.cgroup:
             cgroup.remove(self.cgroup)
@@ -155,7 +158,12 @@ class Child:
 def died(child: Child, phase: Phase) -> SandboxError:
     """The error for a child that ended on its own or was killed by the kernel."""
     message = _exit_text(child.reap(block=True))
-    return SandboxError("died", phase, message=message, memory_limit=bool(child.cgroup and cgroup.oom_killed(child.cgroup)))
+    return SandboxError(
+        "died",
+        phase,
+        message=message,
+        memory_limit=bool(child.cgroup and cgroup.oom_killed(child.cgroup)),
+    )
 
 
 def _exit_text(status: int | None) -> str:

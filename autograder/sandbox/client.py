@@ -3,6 +3,7 @@
 Every op names the submission names it needs; only the closure of those names is defined in the
 child that runs it. Training results may be memoised on disk (result_cache.py).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,10 +17,24 @@ from autograder.sandbox import protocol
 from autograder.sandbox.errors import SandboxError
 from autograder.sandbox.isolation import Policy
 from autograder.sandbox.result_cache import ResultCache, runtime_version
-from autograder.sandbox.warm import SupervisorProcess, WarmSupervisor, WarmSupervisors, launch_key, supervisor_launch
+from autograder.sandbox.warm import (
+    SupervisorProcess,
+    WarmSupervisor,
+    WarmSupervisors,
+    launch_key,
+    supervisor_launch,
+)
 from autograder.sandbox.wire import OpRequest, Reply, SupervisorInit, failed
 
-__all__ = ["GraderError", "OpCall", "Reply", "ResultCache", "Sandbox", "WarmSupervisor", "WarmSupervisors"]
+__all__ = [
+    "GraderError",
+    "OpCall",
+    "Reply",
+    "ResultCache",
+    "Sandbox",
+    "WarmSupervisor",
+    "WarmSupervisors",
+]
 
 
 class GraderError(Exception):
@@ -108,8 +123,15 @@ class Sandbox:
         """Send this submission's init to sup and wait until it is ready."""
         self._sup = sup
         self._log_start = os.path.getsize(sup.log.name)
-        init = SupervisorInit([u.to_dict() for u in self.extracted.units], self.policy, self.data_dirs, self.device,
-                              self.load_timeout, self.wall_factor, self.training)
+        init = SupervisorInit(
+            [u.to_dict() for u in self.extracted.units],
+            self.policy,
+            self.data_dirs,
+            self.device,
+            self.load_timeout,
+            self.wall_factor,
+            self.training,
+        )
         try:
             ready = self._exchange(init.to_wire(), timeout=300)
             if not ready.get("ready"):
@@ -127,7 +149,9 @@ class Sandbox:
             protocol.send(self._sup.proc.stdin.fileno(), message)
             return protocol.recv(self._sup.proc.stdout.fileno(), timeout=timeout)
         except (OSError, protocol.ProtocolError, TimeoutError) as exc:
-            raise GraderError(f"sandbox supervisor failed ({type(exc).__name__}: {exc}); log:\n{self.log_tail()}") from None
+            raise GraderError(
+                f"sandbox supervisor failed ({type(exc).__name__}: {exc}); log:\n{self.log_tail()}"
+            ) from None
 
     def _exchange_ops(self, message: dict, timeout: float) -> list[Reply]:
         """Send an op or ops command; the replies, in request order."""
@@ -135,7 +159,9 @@ class Sandbox:
         try:
             replies = [Reply.from_wire(one) for one in answer["replies"]]
         except (protocol.ProtocolError, KeyError, TypeError) as exc:
-            raise GraderError(f"sandbox supervisor sent a malformed reply ({exc}); log:\n{self.log_tail()}") from None
+            raise GraderError(
+                f"sandbox supervisor sent a malformed reply ({exc}); log:\n{self.log_tail()}"
+            ) from None
         self._absorb_stats(answer)
         return replies
 
@@ -158,9 +184,17 @@ class Sandbox:
         """Key of an op's result: the normalised code of the closure of names (cosmetic variants
         share it, one-token changes do not), the op and its arguments (seed, training spec with its
         precision), device, threads, Python and torch versions, grader runtime and data."""
-        parts = {"code": code_key(self.extracted.closure(names)), "op": op, "args": args,
-                 "device": self.device, "threads": threads or self.policy.threads, "torch": self.torch_version,
-                 "python": sys.version_info[:2], "runtime": self._version, "data": self.data_fingerprints}
+        parts = {
+            "code": code_key(self.extracted.closure(names)),
+            "op": op,
+            "args": args,
+            "device": self.device,
+            "threads": threads or self.policy.threads,
+            "torch": self.torch_version,
+            "python": sys.version_info[:2],
+            "runtime": self._version,
+            "data": self.data_fingerprints,
+        }
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
     def _plan(self, call: OpCall) -> _Plan:
@@ -168,7 +202,11 @@ class Sandbox:
         missing = [n for n in call.names if not self.extracted.defines(n)]
         if missing:
             return _Plan(failed(SandboxError("missing", "load", missing=missing[0])))
-        key = self.cache_key(call.names, call.op, call.args, call.threads) if call.cacheable and self.cache else None
+        key = (
+            self.cache_key(call.names, call.op, call.args, call.threads)
+            if call.cacheable and self.cache
+            else None
+        )
         if key and (hit := self.cache.get(key)) is not None:
             return _Plan(Reply(True, result=hit, cached=True), key)
         units = tuple(self._indices(call.names))
@@ -190,15 +228,25 @@ class Sandbox:
         self.isolation_notes = answer.get("isolation_notes") or self.isolation_notes
         self.peak_rss_mb = max(self.peak_rss_mb, float(answer.get("peak_rss_mb") or 0))
 
-    def run(self, names, op: str, args: dict | None = None, *, timeout: float, cacheable: bool = False,
-            threads: int | None = None) -> Reply:
+    def run(
+        self,
+        names,
+        op: str,
+        args: dict | None = None,
+        *,
+        timeout: float,
+        cacheable: bool = False,
+        threads: int | None = None,
+    ) -> Reply:
         """Run op in the child that holds the closure of names (with threads torch threads, fewer than
         the policy's; None: the policy's). Never raises for student faults."""
         plan = self._plan(OpCall(names, op, args or {}, timeout, cacheable, threads))
         if plan.answer is not None:
             return plan.answer
-        [reply] = self._exchange_ops({"cmd": "op", **plan.request.to_wire()},
-                                     timeout=(timeout + self.load_timeout) * self.wall_factor + 60)
+        [reply] = self._exchange_ops(
+            {"cmd": "op", **plan.request.to_wire()},
+            timeout=(timeout + self.load_timeout) * self.wall_factor + 60,
+        )
         return self._record_reply(reply, plan)
 
     def run_many(self, calls: list[OpCall], capacity: int | None = None) -> list[Reply]:
@@ -211,9 +259,13 @@ class Sandbox:
         if pending:
             limits = [plan.request.timeout + self.load_timeout for _, plan in pending]
             # Queued ops run one after another at worst; ops started together, side by side.
-            limit = (sum(limits) if capacity else max(limits) + self.load_timeout * len(pending)) * self.wall_factor + 60
+            limit = (
+                sum(limits) if capacity else max(limits) + self.load_timeout * len(pending)
+            ) * self.wall_factor + 60
             requests = [plan.request.to_wire() for _, plan in pending]
-            replies = self._exchange_ops({"cmd": "ops", "capacity": capacity, "requests": requests}, timeout=limit)
+            replies = self._exchange_ops(
+                {"cmd": "ops", "capacity": capacity, "requests": requests}, timeout=limit
+            )
             for (i, plan), reply in zip(pending, replies):
                 answers[i] = self._record_reply(reply, plan)
         return answers

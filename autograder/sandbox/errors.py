@@ -4,6 +4,7 @@ Built by the supervisor (usage.py, children.py, supervisor.py) and the client (c
 `suites/messages.py`. A child never builds one: what it says about an exception is parsed by
 `SandboxError.from_child`, which keeps four strings and decides kind and phase itself.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -56,29 +57,51 @@ class SandboxError:
 
     def to_wire(self) -> dict:
         """The fields that are set (a key absent is None or False)."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None and v is not False}
+        return {
+            k: v for k, v in dataclasses.asdict(self).items() if v is not None and v is not False
+        }
 
     @classmethod
     def from_wire(cls, obj: Any) -> SandboxError:
         """Parse a wire record; raises ProtocolError for anything that is not one."""
-        if not isinstance(obj, dict) or obj.get("kind") not in _KINDS or obj.get("phase") not in _PHASES:
+        if (
+            not isinstance(obj, dict)
+            or obj.get("kind") not in _KINDS
+            or obj.get("phase") not in _PHASES
+        ):
             raise ProtocolError("malformed error record")
         measure = obj.get("measure")
-        return cls(obj["kind"], obj["phase"], seconds=_number(obj.get("seconds")),
-                   measure=measure if measure in _MEASURES else None, used=_number(obj.get("used")),
-                   waited=_number(obj.get("waited")), wall_seconds=_number(obj.get("wall_seconds")),
-                   cpu_seconds=_number(obj.get("cpu_seconds")), memory_limit=obj.get("memory_limit") is True,
-                   type=_text(obj.get("type")), message=_text(obj.get("message")),
-                   traceback=_text(obj.get("traceback")), missing=_text(obj.get("missing")),
-                   unit=_text(obj.get("unit")), repeated=obj.get("repeated") is True)
+        return cls(
+            obj["kind"],
+            obj["phase"],
+            seconds=_number(obj.get("seconds")),
+            measure=measure if measure in _MEASURES else None,
+            used=_number(obj.get("used")),
+            waited=_number(obj.get("waited")),
+            wall_seconds=_number(obj.get("wall_seconds")),
+            cpu_seconds=_number(obj.get("cpu_seconds")),
+            memory_limit=obj.get("memory_limit") is True,
+            type=_text(obj.get("type")),
+            message=_text(obj.get("message")),
+            traceback=_text(obj.get("traceback")),
+            missing=_text(obj.get("missing")),
+            unit=_text(obj.get("unit")),
+            repeated=obj.get("repeated") is True,
+        )
 
     @classmethod
     def from_child(cls, obj: Any, phase: Phase) -> SandboxError:
         """An exception as a child described it (untrusted: only type, message, traceback and
         missing are read, as text; kind and phase are ours)."""
         obj = obj if isinstance(obj, dict) else {}
-        return cls("exception", phase, type=_text(obj.get("type")), message=_text(obj.get("message")),
-                   traceback=_text(obj.get("traceback")), missing=_text(obj.get("missing")))
+        return cls(
+            "exception",
+            phase,
+            type=_text(obj.get("type")),
+            message=_text(obj.get("message")),
+            traceback=_text(obj.get("traceback")),
+            missing=_text(obj.get("missing")),
+        )
 
     def get(self, key: str, default: Any = None) -> Any:
         """The wire form's `dict.get`, for readers still written against it (the in-process

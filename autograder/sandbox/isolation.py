@@ -7,6 +7,7 @@ that lives under /tmp bound back too); then a drop to a unique unprivileged
 uid. Everywhere: resource limits, a scrubbed environment and a private working directory.
 What could not be applied is returned as notes, which the grader reports once per run.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -24,7 +25,15 @@ except ImportError:  # Windows: no rlimits
     resource = None
 
 CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
+    1,
+    2,
+    4,
+    32,
+    4096,
+    16384,
+    1 << 18,
+)
 SANDBOX_UID_BASE = 200_000  # unique uid per child: children cannot signal or read each other
 SAFE_ENV_KEYS = ("PATH", "LANG", "LC_ALL", "TZ", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES")
 
@@ -33,11 +42,11 @@ SAFE_ENV_KEYS = ("PATH", "LANG", "LC_ALL", "TZ", "CUDA_VISIBLE_DEVICES", "NVIDIA
 class Policy:
     """Limits and isolation for one child. Sizes in bytes, times in seconds."""
 
-    memory_bytes: int | None = 6 * 1024 ** 3
+    memory_bytes: int | None = 6 * 1024**3
     """RLIMIT_AS (address space). None for CUDA children, whose driver reserves far more."""
     cgroup_memory_bytes: int | None = None
     """Memory actually used, capped by a cgroup of the child's own (CUDA children; root only)."""
-    file_bytes: int = 64 * 1024 ** 2
+    file_bytes: int = 64 * 1024**2
     """RLIMIT_FSIZE: the largest file the child may write."""
     cpu_seconds: int = 1800
     open_files: int = 256
@@ -48,7 +57,7 @@ class Policy:
     mask_paths: tuple[str, ...] = ()
     """Folders the child must not see (hidden suites, outputs, other submissions...)."""
     threads: int = 1
-    tmp_bytes: int = 256 * 1024 ** 2
+    tmp_bytes: int = 256 * 1024**2
     """Size of the private /tmp tmpfs (root mode)."""
     extra_env: dict = field(default_factory=dict)
 
@@ -64,8 +73,16 @@ def _check(result: int, what: str) -> None:
 
 
 def _mount(libc, source, target, fstype, flags, data=None):
-    _check(libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(), flags,
-                      data and data.encode()), f"mount {target}")
+    _check(
+        libc.mount(
+            source and source.encode(),
+            target.encode(),
+            fstype and fstype.encode(),
+            flags,
+            data and data.encode(),
+        ),
+        f"mount {target}",
+    )
 
 
 def python_paths() -> list[str]:
@@ -73,6 +90,7 @@ def python_paths() -> list[str]:
     paths = {sys.prefix, sys.base_prefix, os.path.dirname(os.__file__), *site.getsitepackages()}
     try:
         import torch
+
         paths.add(os.path.dirname(os.path.dirname(torch.__file__)))
     except ImportError:
         pass
@@ -106,7 +124,12 @@ def plan_masks(masks, keeps) -> tuple[list[str], list[str]]:
     site-packages) and are mounted on top after the bind-back. Never / or a kept folder itself."""
     outer, inner = [], []
     for m in sorted({os.path.realpath(m) for m in masks if m}, key=len):
-        if m == "/" or m in keeps or not os.path.isdir(m) or any(_under(m, c) for c in outer + inner):
+        if (
+            m == "/"
+            or m in keeps
+            or not os.path.isdir(m)
+            or any(_under(m, c) for c in outer + inner)
+        ):
             continue
         (inner if any(_under(m, k) for k in keeps) else outer).append(m)
     return outer, inner
@@ -116,7 +139,9 @@ def _hide(libc, folder: str, keeps, flags: int, options: str) -> None:
     """Mount a tmpfs over folder, then bind back, read-only, the kept folders (the interpreter,
     site-packages) inside it: each is held open before the tmpfs covers it and bound back through
     /proc/self/fd, so nothing is staged anywhere on the host."""
-    held = [(keep, os.open(keep, os.O_PATH | os.O_DIRECTORY)) for keep in keeps if _under(keep, folder)]
+    held = [
+        (keep, os.open(keep, os.O_PATH | os.O_DIRECTORY)) for keep in keeps if _under(keep, folder)
+    ]
     try:
         _mount(libc, "tmpfs", folder, "tmpfs", flags, options)
         for keep, fd in held:
@@ -156,8 +181,12 @@ def _apply_namespaces(policy: Policy, uid: int) -> str:
 def _set_limits(policy: Policy, dedicated_uid: bool) -> None:
     if resource is None:
         return
-    limits = [(resource.RLIMIT_FSIZE, policy.file_bytes), (resource.RLIMIT_CPU, policy.cpu_seconds),
-              (resource.RLIMIT_NOFILE, policy.open_files), (resource.RLIMIT_CORE, 0)]
+    limits = [
+        (resource.RLIMIT_FSIZE, policy.file_bytes),
+        (resource.RLIMIT_CPU, policy.cpu_seconds),
+        (resource.RLIMIT_NOFILE, policy.open_files),
+        (resource.RLIMIT_CORE, 0),
+    ]
     if policy.memory_bytes:
         limits.append((resource.RLIMIT_AS, policy.memory_bytes))
     if dedicated_uid:
@@ -173,8 +202,17 @@ def _scrub_env(policy: Policy, home: str) -> None:
     os.environ.clear()
     os.environ.update(keep)
     threads = str(policy.threads)
-    os.environ.update({"HOME": home, "TMPDIR": home, "MPLBACKEND": "Agg", "MPLCONFIGDIR": home,
-                       "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "PYTHONDONTWRITEBYTECODE": "1"})
+    os.environ.update(
+        {
+            "HOME": home,
+            "TMPDIR": home,
+            "MPLBACKEND": "Agg",
+            "MPLCONFIGDIR": home,
+            "OMP_NUM_THREADS": threads,
+            "MKL_NUM_THREADS": threads,
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
     os.environ.update(policy.extra_env)
 
 
@@ -214,12 +252,16 @@ def enter(policy: Policy, serial: int) -> tuple[str, int | None, list[str]]:
             notes.append(f"namespaces unavailable ({exc}); network and file isolation off")
             work = None
     elif policy.namespaces:
-        notes.append("not root: no network or file-system isolation (run the grader as root or in a container)")
+        notes.append(
+            "not root: no network or file-system isolation (run the grader as root or in a container)"
+        )
     if work is None and uid is not None and blocking_ancestors(python_paths()):
         # Without a mount namespace nothing can bind the interpreter back: an unprivileged uid could
         # not import torch's lazily loaded modules, and correct code would fail. Keep the uid.
-        notes.append("cannot switch to an unprivileged user: the Python installation is not readable by "
-                     "other users (install it outside a private home folder)")
+        notes.append(
+            "cannot switch to an unprivileged user: the Python installation is not readable by "
+            "other users (install it outside a private home folder)"
+        )
         uid = None
     if work is None:
         work = tempfile.mkdtemp(prefix="ag-work-")

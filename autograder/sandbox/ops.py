@@ -5,6 +5,7 @@ Every torch/nn entry point used here is captured at import time, in the supervis
 submission code exists: a submission that patches nn.Module.parameters or Tensor.numel changes
 nothing that is measured here.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -16,23 +17,58 @@ from torch.overrides import TorchFunctionMode
 from autograder.training import loop
 from autograder.training.specs import TrainSpec
 
-_isinstance, _len, _float, _bool, _int, _type, _getattr = (builtins.isinstance, builtins.len, builtins.float,
-                                                           builtins.bool, builtins.int, builtins.type, builtins.getattr)
+_isinstance, _len, _float, _bool, _int, _type, _getattr = (
+    builtins.isinstance,
+    builtins.len,
+    builtins.float,
+    builtins.bool,
+    builtins.int,
+    builtins.type,
+    builtins.getattr,
+)
 _Tensor, _Module = torch.Tensor, torch.nn.Module
 _named_parameters = torch.nn.Module.named_parameters
 _named_buffers = torch.nn.Module.named_buffers
 _named_modules = torch.nn.Module.named_modules
 _set_train = torch.nn.Module.train
-_add_hook, _add_pre_hook = torch.nn.Module.register_forward_hook, torch.nn.Module.register_forward_pre_hook
+_add_hook, _add_pre_hook = (
+    torch.nn.Module.register_forward_hook,
+    torch.nn.Module.register_forward_pre_hook,
+)
 _TB = torch._C.TensorBase
-_size, _detach, _to, _numpy, _clone, _numel = _TB.size, _TB.detach, _TB.to, _TB.numpy, _TB.clone, _TB.numel
+_size, _detach, _to, _numpy, _clone, _numel = (
+    _TB.size,
+    _TB.detach,
+    _TB.to,
+    _TB.numpy,
+    _TB.clone,
+    _TB.numel,
+)
 _min, _norm, _is_floating = _TB.min, _TB.norm, _TB.is_floating_point
-_equal, _randn, _manual_seed, _no_grad, _from_numpy = torch.equal, torch.randn, torch.manual_seed, torch.no_grad, torch.from_numpy
+_equal, _randn, _manual_seed, _no_grad, _from_numpy = (
+    torch.equal,
+    torch.randn,
+    torch.manual_seed,
+    torch.no_grad,
+    torch.from_numpy,
+)
 _ones_like, _sum, _mul = torch.ones_like, torch.sum, torch.mul
-_backward = torch.autograd.backward  # with explicit grad_tensors: no Tensor method (numel...) is consulted
+_backward = (
+    torch.autograd.backward
+)  # with explicit grad_tensors: no Tensor method (numel...) is consulted
 
 MAX_EVENTS = 400
-_IGNORED_FNS = {"__get__", "__set__", "size", "dim", "numel", "__len__", "__format__", "__repr__", "_has_compatible_shallow_copy_type"}
+_IGNORED_FNS = {
+    "__get__",
+    "__set__",
+    "size",
+    "dim",
+    "numel",
+    "__len__",
+    "__format__",
+    "__repr__",
+    "_has_compatible_shallow_copy_type",
+}
 
 
 class MissingName(Exception):
@@ -60,7 +96,9 @@ def describe(obj) -> dict:
     """Parameters, buffers and submodules of a built object (or just its type)."""
     info = {"type": _type(obj).__name__, "is_module": _isinstance(obj, _Module)}
     if info["is_module"]:
-        info["params"] = [[n, shape_of(p), _bool(p.requires_grad)] for n, p in _named_parameters(obj)]
+        info["params"] = [
+            [n, shape_of(p), _bool(p.requires_grad)] for n, p in _named_parameters(obj)
+        ]
         info["buffers"] = [[n, shape_of(b)] for n, b in _named_buffers(obj)]
         info["modules"] = [[n, _type(m).__name__] for n, m in list(_named_modules(obj))[:1000]]
     return info
@@ -76,12 +114,23 @@ class _Recorder(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         out = func(*args, **(kwargs or {}))
         name = _getattr(func, "__name__", None) or str(func)
-        if not self.paused and _isinstance(out, _Tensor) and name not in _IGNORED_FNS and _len(self.events) < MAX_EVENTS:
+        if (
+            not self.paused
+            and _isinstance(out, _Tensor)
+            and name not in _IGNORED_FNS
+            and _len(self.events) < MAX_EVENTS
+        ):
             inputs = [a for a in args if _isinstance(a, _Tensor)][:3]
-            self.events.append({"kind": "fn", "name": name.lstrip("_"), "module": self.stack[-1] if self.stack else "",
-                                "in_shapes": [shape_of(a) for a in inputs],
-                                "in_min": _tensor_min(inputs[0]) if inputs else None,
-                                "out_shape": shape_of(out)})
+            self.events.append(
+                {
+                    "kind": "fn",
+                    "name": name.lstrip("_"),
+                    "module": self.stack[-1] if self.stack else "",
+                    "in_shapes": [shape_of(a) for a in inputs],
+                    "in_min": _tensor_min(inputs[0]) if inputs else None,
+                    "out_shape": shape_of(out),
+                }
+            )
         return out
 
 
@@ -193,7 +242,9 @@ class Ops:
                 real.append(self._build(a["model"]))
             elif _isinstance(a, dict) and "linear_stack" in a:
                 _manual_seed(0)
-                real.append(torch.nn.Sequential(*[torch.nn.Linear(i, o) for i, o in a["linear_stack"]]))
+                real.append(
+                    torch.nn.Sequential(*[torch.nn.Linear(i, o) for i, o in a["linear_stack"]])
+                )
             else:
                 real.append(a)
         value = fn(*real)
@@ -205,21 +256,31 @@ class Ops:
         spec = TrainSpec.from_dict(spec)
         data = self.device_data.get(spec.dataset)
         if data is None:
-            data = self.device_data[spec.dataset] = loop.to_device(self.data[spec.dataset], spec.dataset, self.device)
+            data = self.device_data[spec.dataset] = loop.to_device(
+                self.data[spec.dataset], spec.dataset, self.device
+            )
         if spec.permute_pixels:
             data = loop.permute(data, seed, self._lookup(perm_fn) if perm_fn else None)
         ctor = self._lookup(name)
         _manual_seed(seed)
         model = ctor(*args)
         outcome = loop.train_and_predict(model, data, spec, seed=seed, device=self.device)
-        return {"predictions": outcome.predictions, "losses": outcome.losses, "loss_window": outcome.loss_window,
-                "steps": outcome.steps, "images_seen": outcome.images_seen, "diverged_at": outcome.diverged_at,
-                "train_seconds": outcome.train_seconds, "eval_seconds": outcome.eval_seconds}
+        return {
+            "predictions": outcome.predictions,
+            "losses": outcome.losses,
+            "loss_window": outcome.loss_window,
+            "steps": outcome.steps,
+            "images_seen": outcome.images_seen,
+            "diverged_at": outcome.diverged_at,
+            "train_seconds": outcome.train_seconds,
+            "eval_seconds": outcome.eval_seconds,
+        }
 
 
 def _pre_hook(qualname, stack):
     def hook(module, inputs):
         stack.append(qualname)
+
     return hook
 
 
@@ -231,12 +292,19 @@ def _post_hook(qualname, stack, events, recorder):
             recorder.paused = True
             try:
                 first = inputs[0] if inputs else None
-                events.append({"kind": "module", "name": _type(module).__name__, "module": qualname,
-                               "in_shapes": [shape_of(first)] if _isinstance(first, _Tensor) else [],
-                               "in_min": _tensor_min(first),
-                               "out_shape": shape_of(output) if _isinstance(output, _Tensor) else None})
+                events.append(
+                    {
+                        "kind": "module",
+                        "name": _type(module).__name__,
+                        "module": qualname,
+                        "in_shapes": [shape_of(first)] if _isinstance(first, _Tensor) else [],
+                        "in_min": _tensor_min(first),
+                        "out_shape": shape_of(output) if _isinstance(output, _Tensor) else None,
+                    }
+                )
             finally:
                 recorder.paused = False
+
     return hook
 
 
@@ -251,8 +319,12 @@ def _plain(value, depth: int = 0):
 
 def _plain_result(value):
     if _isinstance(value, _Tensor):
-        return {"tensor": to_array(value), "shape": shape_of(value), "dtype": str(value.dtype).replace("torch.", ""),
-                "device": str(value.device)}
+        return {
+            "tensor": to_array(value),
+            "shape": shape_of(value),
+            "dtype": str(value.dtype).replace("torch.", ""),
+            "device": str(value.device),
+        }
     if _isinstance(value, (bool, int, float)):
         return {"number": value}
     return {"type": _type(value).__name__}

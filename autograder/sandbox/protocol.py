@@ -3,6 +3,7 @@
 numpy arrays travel as {"__nd__": [dtype, shape, base64 bytes]}; only plain numeric dtypes are
 accepted back, so a message from the child can never make the grader run code.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,7 +16,17 @@ import time
 import numpy as np
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-_ALLOWED_DTYPES = {"bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"}
+_ALLOWED_DTYPES = {
+    "bool",
+    "uint8",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "float16",
+    "float32",
+    "float64",
+}
 
 
 class ProtocolError(Exception):
@@ -26,7 +37,13 @@ def _default(obj):
     if isinstance(obj, np.ndarray):
         if obj.dtype.name not in _ALLOWED_DTYPES:
             obj = obj.astype(np.float32)
-        return {"__nd__": [obj.dtype.name, list(obj.shape), base64.b64encode(np.ascontiguousarray(obj).tobytes()).decode()]}
+        return {
+            "__nd__": [
+                obj.dtype.name,
+                list(obj.shape),
+                base64.b64encode(np.ascontiguousarray(obj).tobytes()).decode(),
+            ]
+        }
     if isinstance(obj, (np.integer,)):
         return int(obj)
     if isinstance(obj, (np.floating,)):
@@ -39,7 +56,11 @@ def _default(obj):
 def _hook(obj):
     if "__nd__" in obj and len(obj) == 1:
         dtype, shape, data = obj["__nd__"]
-        if dtype not in _ALLOWED_DTYPES or not isinstance(shape, list) or not all(isinstance(s, int) and s >= 0 for s in shape):
+        if (
+            dtype not in _ALLOWED_DTYPES
+            or not isinstance(shape, list)
+            or not all(isinstance(s, int) and s >= 0 for s in shape)
+        ):
             raise ProtocolError("bad array in message")
         arr = np.frombuffer(base64.b64decode(data), dtype=dtype)
         if arr.size != int(np.prod(shape, dtype=np.int64)):

@@ -3,6 +3,7 @@
 The same code with the same seed is trained once: the code counts by its normalised syntax trees
 (extract/normal.py), so cosmetic variants of a class share one training.
 """
+
 from __future__ import annotations
 
 import contextlib

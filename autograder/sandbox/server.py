@@ -5,6 +5,7 @@ its supervisor: a shutdown with ``keep`` kills every child, forgets the submissi
 the next one's init, so torch and the data are imported once per grader process, not once per
 submission. Nothing of a submission lives here: its code runs only in children, gone by then.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,9 +41,14 @@ def serve(supervisor, proto_in: int, proto_out: int) -> bool:
                 else:
                     ops = [OpRequest.from_wire(r) for r in request["requests"]]
                     replies = supervisor.handle_ops(ops, request.get("capacity"))
-                protocol.send(proto_out, {"replies": [r.to_wire() for r in replies],
-                                          "isolation_notes": supervisor.isolation_notes,
-                                          "peak_rss_mb": supervisor.peak_rss_mb})
+                protocol.send(
+                    proto_out,
+                    {
+                        "replies": [r.to_wire() for r in replies],
+                        "isolation_notes": supervisor.isolation_notes,
+                        "peak_rss_mb": supervisor.peak_rss_mb,
+                    },
+                )
             elif command == "release":
                 supervisor.release(request["units"])
                 protocol.send(proto_out, {"ok": True})
@@ -70,8 +76,14 @@ def main() -> None:
         except protocol.ProtocolError:  # the grader is gone (or never sent an init)
             break
         supervisor = Supervisor(init, arrays)
-        protocol.send(proto_out, {"ready": True, "torch": torch.__version__,
-                                  "namespaces": isolation.can_use_namespaces() and supervisor.policy.namespaces})
+        protocol.send(
+            proto_out,
+            {
+                "ready": True,
+                "torch": torch.__version__,
+                "namespaces": isolation.can_use_namespaces() and supervisor.policy.namespaces,
+            },
+        )
         if not serve(supervisor, proto_in, proto_out):
             break
     # Every child is reaped; nothing is left to write but the log. Skip the interpreter's teardown

@@ -5,6 +5,7 @@ captures (and caps) what the child prints, kills children that overrun, and reme
 hung or crashed while being defined, so that every later closure holding that unit fails at once:
 a hang at import costs one time limit, not one per test. Its process is run by server.py.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -21,7 +22,15 @@ import numpy as np
 import torch  # noqa: F401  (imported once here, shared by every forked child)
 
 from autograder.sandbox import cgroup, child as child_main, isolation, protocol
-from autograder.sandbox.child_messages import Isolated, Loaded, LoadError, OpDone, OpOrder, Progress, SetupError
+from autograder.sandbox.child_messages import (
+    Isolated,
+    Loaded,
+    LoadError,
+    OpDone,
+    OpOrder,
+    Progress,
+    SetupError,
+)
 from autograder.sandbox.children import Capture, Child, ChildGone, died
 from autograder.sandbox.errors import SandboxError
 from autograder.sandbox.usage import OpUsage
@@ -51,7 +60,9 @@ class LoadFailed(Exception):
 
 
 def _load_arrays(name: str, folder: str) -> dict:
-    arrays = {k: np.load(os.path.join(folder, f"{k}.npy")) for k in ("train_x", "train_y", "test_x")}
+    arrays = {
+        k: np.load(os.path.join(folder, f"{k}.npy")) for k in ("train_x", "train_y", "test_x")
+    }
     return loop.normalize_ahead(arrays, name)
 
 
@@ -74,9 +85,13 @@ class Supervisor:
         self.cgroup_base = cgroup.base() if self.policy.cgroup_memory_bytes else None
         # Before any fork: the data (in a thread, overlapping the lazy imports; numpy lets go of the
         # GIL) and what torch imports lazily. The thread has ended before anything forks.
-        folders = {folder: name for name, folder in init.data.items() if folder and folder not in arrays}
+        folders = {
+            folder: name for name, folder in init.data.items() if folder and folder not in arrays
+        }
         with ThreadPoolExecutor(max_workers=1) as pool:
-            loading = {folder: pool.submit(_load_arrays, name, folder) for folder, name in folders.items()}
+            loading = {
+                folder: pool.submit(_load_arrays, name, folder) for folder, name in folders.items()
+            }
             loop.import_lazy_modules(optimizers=init.training)
         arrays.update({folder: future.result() for folder, future in loading.items()})
         self.data = {name: arrays[folder] for name, folder in init.data.items() if folder}
@@ -107,8 +122,12 @@ class Supervisor:
         if pid == 0:  # the child: fixed descriptors 0-4, nothing else of ours stays open
             try:
                 devnull = os.open(os.devnull, os.O_RDONLY)
-                moved = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in (devnull, out_w, req_r, resp_w)]
-                for target, fd in zip((0, 1, 2, 3, 4), (moved[0], moved[1], moved[1], moved[2], moved[3])):
+                moved = [
+                    fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in (devnull, out_w, req_r, resp_w)
+                ]
+                for target, fd in zip(
+                    (0, 1, 2, 3, 4), (moved[0], moved[1], moved[1], moved[2], moved[3])
+                ):
                     os.dup2(fd, target)
                 os.closerange(5, 65536)
                 units = [self.units[i] for i in key]
@@ -138,11 +157,19 @@ class Supervisor:
                         if (overrun := usage.overrun()) is None:
                             continue
                         starved = overrun.kind == "starved"
-                        failure = (replace(overrun, phase="load") if starved
-                                   else SandboxError("timeout", "load", seconds=self.load_timeout))
+                        failure = (
+                            replace(overrun, phase="load")
+                            if starved
+                            else SandboxError("timeout", "load", seconds=self.load_timeout)
+                        )
                         break
-                    case Isolated() as isolated if child.current_unit is None and child.work is None:
-                        child.uid, child.work = isolated.uid, isolated.work  # sent before any student code
+                    case Isolated() as isolated if (
+                        child.current_unit is None and child.work is None
+                    ):
+                        child.uid, child.work = (
+                            isolated.uid,
+                            isolated.work,
+                        )  # sent before any student code
                         self.isolation_notes = isolated.notes
                     case SetupError(text=text):
                         self._discard(key, child)
@@ -159,7 +186,9 @@ class Supervisor:
         except ChildGone:
             failure = died(child, "load")
         self._discard(key, child)
-        if child.current_unit is not None and failure.kind != "starved":  # starved: the machine's fault
+        if (
+            child.current_unit is not None and failure.kind != "starved"
+        ):  # starved: the machine's fault
             failure = replace(failure, unit=self._unit_label(child.current_unit))
             self.broken[child.current_unit] = failure
         raise LoadFailed(failed(failure, child.capture.text()))
@@ -181,16 +210,26 @@ class Supervisor:
         self.children[key] = self.children.pop(key)  # most recently used last
         child.capture = Capture()
         nonce = uuid.uuid4().hex
-        protocol.send(child.req_w, OpOrder(nonce, request.op, request.args, request.threads).to_wire())
+        protocol.send(
+            child.req_w, OpOrder(nonce, request.op, request.args, request.threads).to_wire()
+        )
         usage = OpUsage(child.pid, request.timeout, self.wall_factor)
         return Started(key, child, nonce, load_output, usage)
 
-    def _end(self, started: Started, done: OpDone | None, error: SandboxError | None = None) -> Reply:
+    def _end(
+        self, started: Started, done: OpDone | None, error: SandboxError | None = None
+    ) -> Reply:
         """The reply of a started op: the child's answer, or error (the child is then stopped)."""
         key, child, _, load_output, usage = started
         if done is not None:
             error = SandboxError.from_child(done.error, "op") if done.error else None
-            return Reply(done.ok, done.result, error, load_output + child.capture.text(), usage=usage.summary())
+            return Reply(
+                done.ok,
+                done.result,
+                error,
+                load_output + child.capture.text(),
+                usage=usage.summary(),
+            )
         error = error or SandboxError("timeout", "op", seconds=usage.limit)
         self._discard(key, child)
         return failed(error, load_output + child.capture.text())
@@ -235,7 +274,9 @@ class Supervisor:
                 if fits(i):
                     waiting.remove(i)
                     try:
-                        running[i] = self._start(requests[i], keep={keys[j] for j in (*waiting, *running, i)})
+                        running[i] = self._start(
+                            requests[i], keep={keys[j] for j in (*waiting, *running, i)}
+                        )
                     except LoadFailed as failure:
                         replies[i] = failure.reply
             for i, op in list(running.items()):

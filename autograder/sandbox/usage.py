@@ -7,6 +7,7 @@ kernel's scheduler statistics (/proc/<pid>/task/*/schedstat: nanoseconds on a CP
 runnable but waiting for one) tell a child that waited for the CPU (the machine was starved: the
 result is not final) from one that slept or blocked (a hang: a timeout like any other).
 """
+
 from __future__ import annotations
 
 import os
@@ -73,7 +74,9 @@ class OpUsage:
         if wall <= 0:
             return 0.0
         delays = run_delays(self.pid)
-        return max((d - self.delays0.get(tid, 0.0) for tid, d in delays.items()), default=0.0) / wall
+        return (
+            max((d - self.delays0.get(tid, 0.0) for tid, d in delays.items()), default=0.0) / wall
+        )
 
     @property
     def backstop(self) -> float:
@@ -109,10 +112,22 @@ class OpUsage:
                 return None  # computing all along: its CPU time, a moment behind the wall clock, decides
             return self._timeout(wall, "wall", waited)
         if wall >= self.limit * self.wall_factor:
-            return SandboxError("starved", "op", seconds=self.limit, wall_seconds=round(wall, 1),
-                                cpu_seconds=round(cpu, 1), waited=round(waited, 3))
+            return SandboxError(
+                "starved",
+                "op",
+                seconds=self.limit,
+                wall_seconds=round(wall, 1),
+                cpu_seconds=round(cpu, 1),
+                waited=round(waited, 3),
+            )
         return None
 
     def _timeout(self, used: float, measure: str, waited: float | None = None) -> SandboxError:
-        return SandboxError("timeout", "op", seconds=self.limit, measure=measure, used=round(used, 1),
-                            waited=None if waited is None else round(waited, 3))
+        return SandboxError(
+            "timeout",
+            "op",
+            seconds=self.limit,
+            measure=measure,
+            used=round(used, 1),
+            waited=None if waited is None else round(waited, 3),
+        )

@@ -3,6 +3,7 @@
 A grader process grades one submission at a time, so it keeps at most one idle supervisor: torch,
 what it imports lazily and the data are then loaded once per grader process, not per submission.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -16,11 +17,20 @@ from dataclasses import dataclass
 
 def supervisor_launch(threads: int) -> tuple[list[str], dict]:
     """The command line and environment of a sandbox supervisor whose children get threads threads."""
-    env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES") if k in os.environ}
+    env = {
+        k: os.environ[k]
+        for k in ("PATH", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES")
+        if k in os.environ
+    }
     # PASSIVE: OpenMP threads that wait for each other sleep instead of spinning, which would burn
     # the CPU time that limits count (docs/grading.md).
-    env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), OMP_WAIT_POLICY="PASSIVE",
-               MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
+    env.update(
+        OMP_NUM_THREADS=str(threads),
+        MKL_NUM_THREADS=str(threads),
+        OMP_WAIT_POLICY="PASSIVE",
+        MPLBACKEND="Agg",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     return [sys.executable, "-I", "-m", "autograder.sandbox.server"], env
 
 
@@ -44,8 +54,14 @@ class SupervisorProcess:
         """Start one; it imports torch, then waits for a submission's init."""
         home = tempfile.mkdtemp(prefix="ag-supervisor-")
         log = tempfile.NamedTemporaryFile(prefix="ag-supervisor-", suffix=".log", delete=False)
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=home,
-                                env={**env, "HOME": home})
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            cwd=home,
+            env={**env, "HOME": home},
+        )
         return cls(proc, home, log, launch_key(argv, env))
 
     def stop(self, kill: bool = False) -> None:

@@ -5,6 +5,7 @@ The grader sends a SupervisorInit per submission, then commands ({"cmd": "op" | 
 "isolation_notes", "peak_rss_mb"}. The supervisor runs
 no submission code, but its replies are still parsed field by field (from_wire).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -33,14 +34,28 @@ class SupervisorInit:
 
     def to_wire(self) -> dict:
         policy = {**self.policy.__dict__, "mask_paths": list(self.policy.mask_paths)}
-        return {"units": self.units, "policy": policy, "data": self.data, "device": self.device,
-                "load_timeout": self.load_timeout, "wall_factor": self.wall_factor, "training": self.training}
+        return {
+            "units": self.units,
+            "policy": policy,
+            "data": self.data,
+            "device": self.device,
+            "load_timeout": self.load_timeout,
+            "wall_factor": self.wall_factor,
+            "training": self.training,
+        }
 
     @classmethod
     def from_wire(cls, obj: dict) -> SupervisorInit:
         policy = obj["policy"]
-        return cls(obj["units"], Policy(**{**policy, "mask_paths": tuple(policy["mask_paths"])}), obj["data"],
-                   obj["device"], obj["load_timeout"], obj.get("wall_factor") or 1.0, obj.get("training", True))
+        return cls(
+            obj["units"],
+            Policy(**{**policy, "mask_paths": tuple(policy["mask_paths"])}),
+            obj["data"],
+            obj["device"],
+            obj["load_timeout"],
+            obj.get("wall_factor") or 1.0,
+            obj.get("training", True),
+        )
 
 
 @dataclass(frozen=True)
@@ -58,12 +73,23 @@ class OpRequest:
     """Torch threads for this op; None: the policy's."""
 
     def to_wire(self) -> dict:
-        return {"units": list(self.units), "op": self.op, "args": self.args, "timeout": self.timeout,
-                "threads": self.threads}
+        return {
+            "units": list(self.units),
+            "op": self.op,
+            "args": self.args,
+            "timeout": self.timeout,
+            "threads": self.threads,
+        }
 
     @classmethod
     def from_wire(cls, obj: dict) -> OpRequest:
-        return cls(tuple(obj["units"]), obj["op"], obj.get("args") or {}, obj["timeout"], obj.get("threads"))
+        return cls(
+            tuple(obj["units"]),
+            obj["op"],
+            obj.get("args") or {},
+            obj["timeout"],
+            obj.get("threads"),
+        )
 
 
 @dataclass(frozen=True)
@@ -110,8 +136,13 @@ class Reply:
     """The sandbox itself failed (not the submission): the client raises GraderError."""
 
     def to_wire(self) -> dict:
-        wire = {"ok": self.ok, "result": self.result, "error": self.error and self.error.to_wire(),
-                "output": self.output, "usage": self.usage and self.usage.to_wire()}
+        wire = {
+            "ok": self.ok,
+            "result": self.result,
+            "error": self.error and self.error.to_wire(),
+            "output": self.output,
+            "usage": self.usage and self.usage.to_wire(),
+        }
         if self.grader_error is not None:
             wire["grader_error"] = self.grader_error
         return wire
@@ -122,9 +153,14 @@ class Reply:
             raise ProtocolError("malformed reply")
         grader_error = obj.get("grader_error")
         error = SandboxError.from_wire(obj["error"]) if obj.get("error") else None
-        return cls(bool(obj.get("ok")), obj.get("result"), error, str(obj.get("output") or ""),
-                   usage=Usage.from_wire(obj.get("usage")),
-                   grader_error=None if grader_error is None else str(grader_error))
+        return cls(
+            bool(obj.get("ok")),
+            obj.get("result"),
+            error,
+            str(obj.get("output") or ""),
+            usage=Usage.from_wire(obj.get("usage")),
+            grader_error=None if grader_error is None else str(grader_error),
+        )
 
 
 def failed(error: SandboxError, output: str = "") -> Reply:

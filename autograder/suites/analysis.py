@@ -4,17 +4,35 @@ A trace is the list of torch calls recorded in the child (conv2d, max_pool2d, vi
 batch_norm, ...) with the innermost module that made each call. Module names only label messages;
 the checks rely on what was computed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from autograder.suites import messages
 
-KIND_OF = {"conv2d": "conv", "linear": "linear", "batch_norm": "bn", "max_pool2d": "pool", "avg_pool2d": "pool",
-           "adaptive_avg_pool2d": "pool", "adaptive_max_pool2d": "pool", "max_pool2d_with_indices": "pool",
-           "view": "reshape", "reshape": "reshape", "flatten": "reshape", "relu": "act", "relu_": "act",
-           "threshold": "act", "clamp": "act", "clamp_min": "act", "clamp_": "act", "clamp_min_": "act",
-           "log_softmax": "norm", "softmax": "norm"}
+KIND_OF = {
+    "conv2d": "conv",
+    "linear": "linear",
+    "batch_norm": "bn",
+    "max_pool2d": "pool",
+    "avg_pool2d": "pool",
+    "adaptive_avg_pool2d": "pool",
+    "adaptive_max_pool2d": "pool",
+    "max_pool2d_with_indices": "pool",
+    "view": "reshape",
+    "reshape": "reshape",
+    "flatten": "reshape",
+    "relu": "act",
+    "relu_": "act",
+    "threshold": "act",
+    "clamp": "act",
+    "clamp_min": "act",
+    "clamp_": "act",
+    "clamp_min_": "act",
+    "log_softmax": "norm",
+    "softmax": "norm",
+}
 ACT_TOKENS = {"conv": "C", "bn": "B", "act": "R", "pool": "P"}
 
 
@@ -35,29 +53,47 @@ class Trace:
         self.error: str | None = result.get("error")
         self.output_shape = tuple(result["output_shape"]) if result.get("output_shape") else None
         self.output_type = result.get("output_type")
-        self.events = [Event(e["name"], KIND_OF.get(e["name"], "other"), e.get("module") or "",
-                             tuple(tuple(s) for s in e.get("in_shapes", [])), e.get("in_min"),
-                             tuple(e["out_shape"]) if e.get("out_shape") else ())
-                       for e in result.get("events", []) if e.get("kind") == "fn"]
+        self.events = [
+            Event(
+                e["name"],
+                KIND_OF.get(e["name"], "other"),
+                e.get("module") or "",
+                tuple(tuple(s) for s in e.get("in_shapes", [])),
+                e.get("in_min"),
+                tuple(e["out_shape"]) if e.get("out_shape") else (),
+            )
+            for e in result.get("events", [])
+            if e.get("kind") == "fn"
+        ]
 
     def of_kind(self, kind: str) -> list[Event]:
         return [e for e in self.events if e.kind == kind]
 
     def flattens(self) -> list[Event]:
         """Reshapes from a 4-D activation to (N, features)."""
-        return [e for e in self.of_kind("reshape") if len(e.out_shape) == 2 and e.in_shapes and len(e.in_shapes[0]) == 4]
+        return [
+            e
+            for e in self.of_kind("reshape")
+            if len(e.out_shape) == 2 and e.in_shapes and len(e.in_shapes[0]) == 4
+        ]
 
     def pools(self) -> list[Event]:
         """Pooling calls, without the identity AvgPool2d(1, 1) of the handout's VGG."""
-        return [e for e in self.of_kind("pool") if not (e.in_shapes and e.in_shapes[0] == e.out_shape)]
+        return [
+            e for e in self.of_kind("pool") if not (e.in_shapes and e.in_shapes[0] == e.out_shape)
+        ]
 
     def layers(self) -> list[Event]:
         return [e for e in self.events if e.kind in ("conv", "linear")]
 
     def tokens(self) -> str:
         """C (conv), B (batch norm), R (ReLU), P (pool) in call order: 'CBRP...'."""
-        return "".join(ACT_TOKENS[e.kind] for e in self.events if e.kind in ACT_TOKENS
-                       and not (e.kind == "pool" and e.in_shapes and e.in_shapes[0] == e.out_shape))
+        return "".join(
+            ACT_TOKENS[e.kind]
+            for e in self.events
+            if e.kind in ACT_TOKENS
+            and not (e.kind == "pool" and e.in_shapes and e.in_shapes[0] == e.out_shape)
+        )
 
 
 def layer_label(event: Event, kind_name: str, index: int) -> str:
@@ -76,37 +112,61 @@ class Stage:
     """Expected output shape without the batch dimension."""
 
 
-LENET_STAGES = (Stage("conv1", "conv", 0, (6, 28, 28)), Stage("pool1", "pool", 0, (6, 14, 14)),
-                Stage("conv2", "conv", 1, (16, 10, 10)), Stage("pool2", "pool", 1, (16, 5, 5)),
-                Stage("flatten", "flatten", 0, (400,)), Stage("fc1", "linear", 0, (120,)),
-                Stage("fc2", "linear", 1, (84,)), Stage("fc3", "linear", 2, (10,)))
+LENET_STAGES = (
+    Stage("conv1", "conv", 0, (6, 28, 28)),
+    Stage("pool1", "pool", 0, (6, 14, 14)),
+    Stage("conv2", "conv", 1, (16, 10, 10)),
+    Stage("pool2", "pool", 1, (16, 5, 5)),
+    Stage("flatten", "flatten", 0, (400,)),
+    Stage("fc1", "linear", 0, (120,)),
+    Stage("fc2", "linear", 1, (84,)),
+    Stage("fc3", "linear", 2, (10,)),
+)
 
 
 def cnn_stages(n_feature: int, output_size: int = 10) -> tuple[Stage, ...]:
     f = n_feature
-    return (Stage("conv1", "conv", 0, (f, 24, 24)), Stage("pool1", "pool", 0, (f, 12, 12)),
-            Stage("conv2", "conv", 1, (f, 8, 8)), Stage("pool2", "pool", 1, (f, 4, 4)),
-            Stage("flatten", "flatten", 0, (f * 16,)), Stage("fc1", "linear", 0, (50,)),
-            Stage("fc2", "linear", 1, (output_size,)))
+    return (
+        Stage("conv1", "conv", 0, (f, 24, 24)),
+        Stage("pool1", "pool", 0, (f, 12, 12)),
+        Stage("conv2", "conv", 1, (f, 8, 8)),
+        Stage("pool2", "pool", 1, (f, 4, 4)),
+        Stage("flatten", "flatten", 0, (f * 16,)),
+        Stage("fc1", "linear", 0, (50,)),
+        Stage("fc2", "linear", 1, (output_size,)),
+    )
 
 
-def first_stage_problem(trace: Trace, stages, batch: int, hints: dict | None = None, name: str | None = None,
-                        facts: dict | None = None) -> str | None:
+def first_stage_problem(
+    trace: Trace,
+    stages,
+    batch: int,
+    hints: dict | None = None,
+    name: str | None = None,
+    facts: dict | None = None,
+) -> str | None:
     """The first stage whose output shape differs from the handout's table, as a message (name and
     facts: for the hint on a forward that raised)."""
     hints = hints or {}
-    found = {"conv": trace.of_kind("conv"), "pool": trace.pools(), "flatten": trace.flattens(),
-             "linear": trace.of_kind("linear")}
+    found = {
+        "conv": trace.of_kind("conv"),
+        "pool": trace.pools(),
+        "flatten": trace.flattens(),
+        "linear": trace.of_kind("linear"),
+    }
     for stage in stages:
         events = found[stage.kind]
         expected = (batch,) + stage.shape
         if stage.index >= len(events):
             text = messages.missing_stage(stage.label, expected, hints.get(stage.label, ""))
-            return text + ("\n" + messages.forward_raised(trace.error, name, facts) if trace.error else "")
+            return text + (
+                "\n" + messages.forward_raised(trace.error, name, facts) if trace.error else ""
+            )
         event = events[stage.index]
         if event.out_shape != expected:
-            return messages.stage_mismatch(stage.label, event.module, event.out_shape, expected,
-                                           hints.get(stage.label, ""))
+            return messages.stage_mismatch(
+                stage.label, event.module, event.out_shape, expected, hints.get(stage.label, "")
+            )
     return None
 
 

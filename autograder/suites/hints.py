@@ -7,23 +7,35 @@ facts the extractor read from the code: autograder/extract/facts.py), their outp
 None where nothing specific is known. Standard library only, no torch, no grader state: the
 in-notebook self-check can vendor this module as it is.
 """
+
 from __future__ import annotations
 
 import difflib
 import re
 
-PARAMS = {"LeNet5": (), "FC2Layer": ("input_size", "n_hidden", "output_size"),
-          "CNN": ("input_size", "n_feature", "output_size"), "VGG": (), "get_n_params": ("model",),
-          "perm_pixel": ("data", "perm")}
+PARAMS = {
+    "LeNet5": (),
+    "FC2Layer": ("input_size", "n_hidden", "output_size"),
+    "CNN": ("input_size", "n_feature", "output_size"),
+    "VGG": (),
+    "get_n_params": ("model",),
+    "perm_pixel": ("data", "perm"),
+}
 """The handout's names and their parameters (constructors without self)."""
 SIGNATURES = {name: f"{name}({', '.join(params)})" for name, params in PARAMS.items()}
 CLASSES = ("LeNet5", "FC2Layer", "CNN", "VGG")
-ALIASES = {"FC2Layer": ("MLP", "FC", "FCNet", "FullyConnected", "TwoLayerNet", "FNN"),
-           "get_n_params": ("get_params", "count_params", "n_params", "num_params", "count_parameters"),
-           "perm_pixel": ("permute_pixels", "permute", "perm_pixels", "pixel_perm", "shuffle_pixels")}
+ALIASES = {
+    "FC2Layer": ("MLP", "FC", "FCNet", "FullyConnected", "TwoLayerNet", "FNN"),
+    "get_n_params": ("get_params", "count_params", "n_params", "num_params", "count_parameters"),
+    "perm_pixel": ("permute_pixels", "permute", "perm_pixels", "pixel_perm", "shuffle_pixels"),
+}
 """Other names students give the handout's definitions (besides spelling variants, found by similarity)."""
-FLATTEN = {"FC2Layer": "x = x.view(-1, self.input_size)", "CNN": "x = x.view(-1, self.n_feature*4*4)",
-           "LeNet5": "x = x.view(-1, 16*5*5)", "VGG": "out = out.view(out.size(0), -1)"}
+FLATTEN = {
+    "FC2Layer": "x = x.view(-1, self.input_size)",
+    "CNN": "x = x.view(-1, self.n_feature*4*4)",
+    "LeNet5": "x = x.view(-1, 16*5*5)",
+    "VGG": "out = out.view(out.size(0), -1)",
+}
 """The handout's flatten line in each forward."""
 VGG_FEATURES = "32×32 的输入经过 5 次 2×2 最大池化后，特征图为 512×1×1，展平后是 512 个特征"
 
@@ -31,9 +43,16 @@ _MATMUL = re.compile(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) a
 _VIEW = re.compile(r"shape '\[(.*?)\]' is invalid for input of size (\d+)")
 _NAME = re.compile(r"name '(\w+)' is not defined")
 _ARGS = re.compile(r"(?:(\w+)\.)?(\w+)\(\) (?:takes|missing|got) ")
-_BEFORE_INIT = ("before Module.__init__() call", "has no attribute '_modules'", "has no attribute '_parameters'",
-                "has no attribute '_buffers'", "has no attribute '_backward_hooks'", "has no attribute '_forward_hooks'",
-                "has no attribute '_forward_pre_hooks'", "has no attribute '_backward_pre_hooks'")
+_BEFORE_INIT = (
+    "before Module.__init__() call",
+    "has no attribute '_modules'",
+    "has no attribute '_parameters'",
+    "has no attribute '_buffers'",
+    "has no attribute '_backward_hooks'",
+    "has no attribute '_forward_hooks'",
+    "has no attribute '_forward_pre_hooks'",
+    "has no attribute '_backward_pre_hooks'",
+)
 
 
 def _at(info: dict | None) -> str:
@@ -59,13 +78,19 @@ def near_miss(name: str, facts: dict | None) -> tuple[str, dict] | None:
         if other.lower().replace("_", "") == name.lower().replace("_", ""):
             return other, found[other]
     for other in candidates:
-        if other in ALIASES.get(name, ()) or other.lower() in (a.lower() for a in ALIASES.get(name, ())):
+        if other in ALIASES.get(name, ()) or other.lower() in (
+            a.lower() for a in ALIASES.get(name, ())
+        ):
             return other, found[other]
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
     if close:
         return close[0], found[close[0]]
     for other in candidates:  # a class built like the handout's, under another name
-        if name in CLASSES and PARAMS[name] and found[other].get("init_params") == list(PARAMS[name]):
+        if (
+            name in CLASSES
+            and PARAMS[name]
+            and found[other].get("init_params") == list(PARAMS[name])
+        ):
             return other, found[other]
     return None
 
@@ -77,8 +102,10 @@ def missing(name: str, facts: dict | None) -> str:
     text = _missing(name, facts)
     unread = facts.get("unread") or []
     if unread:  # on the first line: checks that depend on this one quote only that
-        text += (f" 注意：有代码没有被读取或无法解析，{name} 可能就在其中 (some code was not read; {name} may be "
-                 f"defined there)：{unread[0]}" + "".join(f"\n  - {note}" for note in unread[1:5]))
+        text += (
+            f" 注意：有代码没有被读取或无法解析，{name} 可能就在其中 (some code was not read; {name} may be "
+            f"defined there)：{unread[0]}" + "".join(f"\n  - {note}" for note in unread[1:5])
+        )
     stars = facts.get("star_imports") or []
     if stars:
         text += ("\n" if unread else " ") + _star_imports(stars)
@@ -87,8 +114,10 @@ def missing(name: str, facts: dict | None) -> str:
 
 def _star_imports(stars: list) -> str:
     shown = "、".join(f"from {s['module']} import *{_at(s)}" for s in stars[:3])
-    return (f"注意：{shown} 导入的模块没有随作业提交，评分时已跳过；它提供的名字都不存在。把需要的代码直接写进提交的文件 "
-            f"(star import of a module that was not handed in: skipped; its names are undefined)。")
+    return (
+        f"注意：{shown} 导入的模块没有随作业提交，评分时已跳过；它提供的名字都不存在。把需要的代码直接写进提交的文件 "
+        f"(star import of a module that was not handed in: skipped; its names are undefined)。"
+    )
 
 
 def _missing(name: str, facts: dict) -> str:
@@ -96,32 +125,45 @@ def _missing(name: str, facts: dict) -> str:
     if nested:
         where = nested[0]
         kind = "class" if where["kind"] == "class" else "def"
-        return (f"提交中没有在顶层定义 {name}：{kind} {name} 写在了 {where['inside']} 的内部{_at(where)}，"
-                f"成了 {where['inside']}.{name}，评分程序（以及 notebook 中的其它代码）找不到它。多半是缩进错误："
-                f"把 {kind} {name} 及其方法取消缩进，移到顶层（行首不留空格）"
-                f"({name} is defined inside {where['inside']}, not at the top level: dedent it)。")
+        return (
+            f"提交中没有在顶层定义 {name}：{kind} {name} 写在了 {where['inside']} 的内部{_at(where)}，"
+            f"成了 {where['inside']}.{name}，评分程序（以及 notebook 中的其它代码）找不到它。多半是缩进错误："
+            f"把 {kind} {name} 及其方法取消缩进，移到顶层（行首不留空格）"
+            f"({name} is defined inside {where['inside']}, not at the top level: dedent it)。"
+        )
     skipped = facts.get("skipped", {}).get(name)
     if skipped:
-        return (f"提交中没有可执行的 {name} 定义：它写在一个评分时不执行的顶层语句块中{_at(skipped)}"
-                f"（评分程序只执行顶层的 import、def、class 和简单赋值）。把 {name} 的定义移到顶层 "
-                f"({name} is defined inside a top-level statement that the grader does not run)。")
+        return (
+            f"提交中没有可执行的 {name} 定义：它写在一个评分时不执行的顶层语句块中{_at(skipped)}"
+            f"（评分程序只执行顶层的 import、def、class 和简单赋值）。把 {name} 的定义移到顶层 "
+            f"({name} is defined inside a top-level statement that the grader does not run)。"
+        )
     miss = near_miss(name, facts)
     if miss:
         other, where = miss
-        return (f"提交中没有找到 {name} 的定义；找到了 {other}{_at(where)}。讲义中的名字是 {name}，"
-                f"评分按讲义的名字查找 {SIGNATURES.get(name, name)}：请把 {other} 改名为 {name} "
-                f"(found {other}; the handout's name is {name})。")
+        return (
+            f"提交中没有找到 {name} 的定义；找到了 {other}{_at(where)}。讲义中的名字是 {name}，"
+            f"评分按讲义的名字查找 {SIGNATURES.get(name, name)}：请把 {other} 改名为 {name} "
+            f"(found {other}; the handout's name is {name})。"
+        )
     return f"提交中没有找到 {name} 的定义 ({name} is not defined in the submission)。"
 
 
 # -- exceptions ---------------------------------------------------------------------------------------
-def for_exception(kind: str | None, message: str | None, name: str | None = None, facts: dict | None = None) -> str | None:
+def for_exception(
+    kind: str | None, message: str | None, name: str | None = None, facts: dict | None = None
+) -> str | None:
     """A hint for an exception (type name and message as the sandbox reports them) raised while the
     grader built or ran `name`; None where nothing specific is known."""
     message = message or ""
-    for hint in (_matmul(message, name), _view(message, name), _before_init(message, name, facts),
-                 _not_defined(kind, message, name, facts), _signature(kind, message, name, facts),
-                 _none_output(message, name, facts)):
+    for hint in (
+        _matmul(message, name),
+        _view(message, name),
+        _before_init(message, name, facts),
+        _not_defined(kind, message, name, facts),
+        _signature(kind, message, name, facts),
+        _none_output(message, name, facts),
+    ):
         if hint:
             return hint
     return None
@@ -132,7 +174,9 @@ def for_error(error: dict, name: str | None = None, facts: dict | None = None) -
     return for_exception(error.get("type"), error.get("message"), name, facts)
 
 
-def for_error_text(text: str | None, name: str | None = None, facts: dict | None = None) -> str | None:
+def for_error_text(
+    text: str | None, name: str | None = None, facts: dict | None = None
+) -> str | None:
     """for_exception on 'Type: message', as a forward trace reports its error."""
     if not text:
         return None
@@ -149,9 +193,11 @@ def _matmul(message: str, name: str | None) -> str | None:
         return vgg_classifier(want)
     if got == 28 and want % 28 == 0:
         line = FLATTEN.get(name, "x = x.view(x.size(0), -1)")
-        return (f"{name or 'forward'} 没有先把输入展平：图像 (N, 1, 28, 28) 直接进了 nn.Linear，它只作用在最后一维 "
-                f"(28) 上。输入必须先变为 (N, {want})，在 forward 开头写 {line}（讲义写法）"
-                f"(flatten the input (N, 1, 28, 28) to (N, {want}) before the first Linear)。")
+        return (
+            f"{name or 'forward'} 没有先把输入展平：图像 (N, 1, 28, 28) 直接进了 nn.Linear，它只作用在最后一维 "
+            f"(28) 上。输入必须先变为 (N, {want})，在 forward 开头写 {line}（讲义写法）"
+            f"(flatten the input (N, 1, 28, 28) to (N, {want}) before the first Linear)。"
+        )
     return _flatten_size(name, f"全连接层需要每个样本 {want} 个输入特征，展平后却是 {got} 个", want)
 
 
@@ -159,32 +205,47 @@ def _view(message: str, name: str | None) -> str | None:
     match = _VIEW.search(message)
     if not match:
         return None
-    return _flatten_size(name, f"view({match.group(1)}) 无法把 {match.group(2)} 个元素排成这种形状", None)
+    return _flatten_size(
+        name, f"view({match.group(1)}) 无法把 {match.group(2)} 个元素排成这种形状", None
+    )
 
 
 def _flatten_size(name: str | None, what: str, want: int | None) -> str:
     if name == "CNN":
-        return (f"CNN 展平的尺寸不对：{what}。第二次池化后特征图为 (N, n_feature, 4, 4)，展平应得到 "
-                f"(N, n_feature*4*4)（n_feature=6 时为 96），与 fc1 = nn.Linear(n_feature*4*4, 50) 一致："
-                f"写 {FLATTEN['CNN']}（讲义写法，不要写死 16 或其它数字）"
-                f"(flatten to (N, n_feature*4*4), as fc1 expects)。")
+        return (
+            f"CNN 展平的尺寸不对：{what}。第二次池化后特征图为 (N, n_feature, 4, 4)，展平应得到 "
+            f"(N, n_feature*4*4)（n_feature=6 时为 96），与 fc1 = nn.Linear(n_feature*4*4, 50) 一致："
+            f"写 {FLATTEN['CNN']}（讲义写法，不要写死 16 或其它数字）"
+            f"(flatten to (N, n_feature*4*4), as fc1 expects)。"
+        )
     if name == "LeNet5":
-        return (f"LeNet5 展平的尺寸不对：{what}。pool2 之后为 (N, 16, 5, 5)，展平后应为 (N, 400)："
-                f"写 {FLATTEN['LeNet5']}，fc1 = nn.Linear(16*5*5, 120) (flatten to (N, 400))。")
+        return (
+            f"LeNet5 展平的尺寸不对：{what}。pool2 之后为 (N, 16, 5, 5)，展平后应为 (N, 400)："
+            f"写 {FLATTEN['LeNet5']}，fc1 = nn.Linear(16*5*5, 120) (flatten to (N, 400))。"
+        )
     if name == "VGG":
-        return (f"VGG 展平的尺寸不对：{what}。{VGG_FEATURES}：写 {FLATTEN['VGG']}，classifier = nn.Linear(512, 10)"
-                f"(the features are 512×1×1: flatten to (N, 512))。")
+        return (
+            f"VGG 展平的尺寸不对：{what}。{VGG_FEATURES}：写 {FLATTEN['VGG']}，classifier = nn.Linear(512, 10)"
+            f"(the features are 512×1×1: flatten to (N, 512))。"
+        )
     if name == "FC2Layer":
-        return (f"FC2Layer 展平的尺寸不对：{what}。输入 (N, 1, 28, 28) 应变为 (N, input_size)，即 (N, 784)："
-                f"写 {FLATTEN['FC2Layer']}（讲义写法）(flatten to (N, input_size))。")
-    return (f"{what}：展平后的特征数要等于下一个 nn.Linear 的 in_features"
-            + (f"（{want}）" if want else "") + " (the flattened size must match the Linear's in_features)。")
+        return (
+            f"FC2Layer 展平的尺寸不对：{what}。输入 (N, 1, 28, 28) 应变为 (N, input_size)，即 (N, 784)："
+            f"写 {FLATTEN['FC2Layer']}（讲义写法）(flatten to (N, input_size))。"
+        )
+    return (
+        f"{what}：展平后的特征数要等于下一个 nn.Linear 的 in_features"
+        + (f"（{want}）" if want else "")
+        + " (the flattened size must match the Linear's in_features)。"
+    )
 
 
 def vgg_classifier(in_features: int) -> str:
-    return (f"这是课程旧版讲义中的已知错误：classifier = nn.Linear({in_features}, 10)。{VGG_FEATURES}，"
-            f"所以应为 self.classifier = nn.Linear(512, 10)（见当前讲义）"
-            f"(known mistake of the earlier handout: the features are 512×1×1, use nn.Linear(512, 10))。")
+    return (
+        f"这是课程旧版讲义中的已知错误：classifier = nn.Linear({in_features}, 10)。{VGG_FEATURES}，"
+        f"所以应为 self.classifier = nn.Linear(512, 10)（见当前讲义）"
+        f"(known mistake of the earlier handout: the features are 512×1×1, use nn.Linear(512, 10))。"
+    )
 
 
 def _missing_parent_init(name: str | None, facts: dict | None) -> str | None:
@@ -204,46 +265,65 @@ def _before_init(message: str, name: str | None, facts: dict | None) -> str | No
         return None
     cls = _missing_parent_init(name, facts) or name or "这个类"
     info = _facts(facts).get("classes", {}).get(cls, {})
-    where = _at({"origin": info.get("origin"), "line": info.get("init_line")}) if info.get("init_line") else ""
-    return (f"{cls}.__init__ 没有先调用父类 nn.Module 的构造函数{where}，所以不能给 self 赋值网络层。"
-            f"在 __init__ 的第一行加上 super({cls}, self).__init__()（讲义写法，等价于 super().__init__() 或 "
-            f"nn.Module.__init__(self)）(call super().__init__() first in {cls}.__init__)。")
+    where = (
+        _at({"origin": info.get("origin"), "line": info.get("init_line")})
+        if info.get("init_line")
+        else ""
+    )
+    return (
+        f"{cls}.__init__ 没有先调用父类 nn.Module 的构造函数{where}，所以不能给 self 赋值网络层。"
+        f"在 __init__ 的第一行加上 super({cls}, self).__init__()（讲义写法，等价于 super().__init__() 或 "
+        f"nn.Module.__init__(self)）(call super().__init__() first in {cls}.__init__)。"
+    )
 
 
-def _not_defined(kind: str | None, message: str, name: str | None, facts: dict | None) -> str | None:
+def _not_defined(
+    kind: str | None, message: str, name: str | None, facts: dict | None
+) -> str | None:
     match = _NAME.search(message) if kind in (None, "NameError", "UnboundLocalError") else None
     if not match:
         return None
     missing_name = match.group(1)
     facts = _facts(facts)
     if missing_name == "cfg":
-        return ("这是课程旧版讲义中的已知错误：VGG.__init__ 里写了 self._make_layers(cfg)，但没有名为 cfg 的变量；"
-                "cfg 是属性 self.cfg。应写 self.features = self._make_layers(self.cfg) "
-                "(known mistake of the earlier handout: pass self.cfg)。")
+        return (
+            "这是课程旧版讲义中的已知错误：VGG.__init__ 里写了 self._make_layers(cfg)，但没有名为 cfg 的变量；"
+            "cfg 是属性 self.cfg。应写 self.features = self._make_layers(self.cfg) "
+            "(known mistake of the earlier handout: pass self.cfg)。"
+        )
     nested = facts.get("nested", {}).get(missing_name)
     if nested and missing_name in SIGNATURES:
         return missing(missing_name, facts)
     places = []
     if missing_name in facts.get("skipped", {}):
-        places.append(f"{missing_name} 在一个评分时不执行的顶层语句中赋值{_at(facts['skipped'][missing_name])}")
+        places.append(
+            f"{missing_name} 在一个评分时不执行的顶层语句中赋值{_at(facts['skipped'][missing_name])}"
+        )
     for local in facts.get("locals", {}).get(missing_name, [])[:1]:
         places.append(f"{missing_name} 只是函数 {local['inside']} 里的局部变量{_at(local)}")
     known = "；".join(places)
     rule = "评分程序只执行顶层的 import、def、class 和简单的常量赋值，不执行 if/for/with 语句块、函数调用和训练代码"
     if missing_name == "device":
-        return (f"评分时没有名为 device 的全局变量：" + (known + "。" if known else "") + rule + "。"
-                "forward 中不需要 device：评分程序已把输入放在模型所在的设备上；若要新建张量，用输入的设备，"
-                "例如 torch.zeros(..., device=x.device)。若一定要用全局 device，在顶层单独写一行 "
-                "device = torch.device(\"cuda:0\" if torch.cuda.is_available() else \"cpu\")（讲义写法）"
-                "(device is not defined when grading: use x.device, or define device on one top-level line)。")
+        return (
+            f"评分时没有名为 device 的全局变量：" + (known + "。" if known else "") + rule + "。"
+            "forward 中不需要 device：评分程序已把输入放在模型所在的设备上；若要新建张量，用输入的设备，"
+            "例如 torch.zeros(..., device=x.device)。若一定要用全局 device，在顶层单独写一行 "
+            'device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")（讲义写法）'
+            "(device is not defined when grading: use x.device, or define device on one top-level line)。"
+        )
     if known:
-        return (f"{known}；{rule}。把 {missing_name} 定义成顶层的一行，或作为参数传入 "
-                f"({missing_name} is not defined when the grader runs your code)。")
+        return (
+            f"{known}；{rule}。把 {missing_name} 定义成顶层的一行，或作为参数传入 "
+            f"({missing_name} is not defined when the grader runs your code)。"
+        )
     stars = facts.get("star_imports") or []
     if stars:
-        return (f"{missing_name} 多半来自 " + "、".join(f"from {s['module']} import *{_at(s)}" for s in stars[:3])
-                + f"：该模块没有随作业提交，评分时已跳过 ({missing_name} probably came from a star import of a "
-                f"module that was not handed in)。把 {missing_name} 的定义（或正确的 import）写进提交的文件。")
+        return (
+            f"{missing_name} 多半来自 "
+            + "、".join(f"from {s['module']} import *{_at(s)}" for s in stars[:3])
+            + f"：该模块没有随作业提交，评分时已跳过 ({missing_name} probably came from a star import of a "
+            f"module that was not handed in)。把 {missing_name} 的定义（或正确的 import）写进提交的文件。"
+        )
     return None
 
 
@@ -257,21 +337,37 @@ def _signature(kind: str | None, message: str, name: str | None, facts: dict | N
         cls = owner or name
         info = facts.get("classes", {}).get(cls, {})
         yours = f"{cls}({', '.join(info['init_params'])})" if "init_params" in info else None
-        return (f"构造函数的参数与讲义不同：讲义是 {SIGNATURES[cls]}"
-                + (f"，你的是 {yours}{_at({'origin': info.get('origin'), 'line': info.get('init_line')})}" if yours else "")
-                + f"。评分程序按讲义的签名构造模型，请写成 def __init__({', '.join(('self',) + PARAMS[cls])}) "
-                f"(the constructor must take the handout's arguments: {SIGNATURES[cls]})。")
+        return (
+            f"构造函数的参数与讲义不同：讲义是 {SIGNATURES[cls]}"
+            + (
+                f"，你的是 {yours}{_at({'origin': info.get('origin'), 'line': info.get('init_line')})}"
+                if yours
+                else ""
+            )
+            + f"。评分程序按讲义的签名构造模型，请写成 def __init__({', '.join(('self',) + PARAMS[cls])}) "
+            f"(the constructor must take the handout's arguments: {SIGNATURES[cls]})。"
+        )
     if function == "forward":
         cls = owner or name
         info = facts.get("classes", {}).get(cls, {})
-        yours = f"forward(self, {', '.join(info['forward_params'])})" if "forward_params" in info else None
-        return ("forward 的参数与讲义不同：讲义是 forward(self, x)，只接收输入 x" + (f"；你的是 {yours}" if yours else "")
-                + " (forward must take the input x only)。")
+        yours = (
+            f"forward(self, {', '.join(info['forward_params'])})"
+            if "forward_params" in info
+            else None
+        )
+        return (
+            "forward 的参数与讲义不同：讲义是 forward(self, x)，只接收输入 x"
+            + (f"；你的是 {yours}" if yours else "")
+            + " (forward must take the input x only)。"
+        )
     if function in SIGNATURES and function not in CLASSES:
         info = facts.get("functions", {}).get(function, {})
         yours = f"{function}({', '.join(info['params'])})" if "params" in info else None
-        return (f"{function} 的参数与讲义不同：讲义是 {SIGNATURES[function]}" + (f"，你的是 {yours}{_at(info)}" if yours else "")
-                + f" (the handout's signature is {SIGNATURES[function]})。")
+        return (
+            f"{function} 的参数与讲义不同：讲义是 {SIGNATURES[function]}"
+            + (f"，你的是 {yours}{_at(info)}" if yours else "")
+            + f" (the handout's signature is {SIGNATURES[function]})。"
+        )
     return None
 
 
@@ -288,14 +384,23 @@ def not_a_tensor(name: str | None, got: str | None, facts: dict | None = None) -
     cls = name or "模型"
     if got == "NoneType":
         info = _facts(facts).get("classes", {}).get(name, {})
-        where = _at({"origin": info.get("origin"), "line": info.get("forward_line")}) if info.get("forward_line") else ""
+        where = (
+            _at({"origin": info.get("origin"), "line": info.get("forward_line")})
+            if info.get("forward_line")
+            else ""
+        )
         no_return = info.get("forward_returns") is False
-        return (f"{cls}.forward 返回了 None：" + (f"forward{where}中没有 return 语句" if no_return else "forward 没有返回结果")
-                + "。在 forward 的最后写 return 加上计算结果，例如 return self.network(x) 或 return x"
-                f"（讲义写法）({cls}.forward returns nothing: add the return statement)。")
+        return (
+            f"{cls}.forward 返回了 None："
+            + (f"forward{where}中没有 return 语句" if no_return else "forward 没有返回结果")
+            + "。在 forward 的最后写 return 加上计算结果，例如 return self.network(x) 或 return x"
+            f"（讲义写法）({cls}.forward returns nothing: add the return statement)。"
+        )
     if got and got != "Tensor":
-        return (f"{cls}.forward 返回的是 {got}，应只返回一个张量 torch.Tensor（形状 (N, 10)）"
-                f"({cls}.forward must return one tensor)。")
+        return (
+            f"{cls}.forward 返回的是 {got}，应只返回一个张量 torch.Tensor（形状 (N, 10)）"
+            f"({cls}.forward must return one tensor)。"
+        )
     return None
 
 
@@ -303,18 +408,27 @@ def wrong_return(name: str | None, got, expected, computed) -> str | None:
     """forward returned a tensor of the wrong shape although its last computation had the right one:
     it returned another variable. computed: (label, shape) of the forward's torch calls, in order."""
     computed = [(label, tuple(shape)) for label, shape in computed if shape]
-    if not computed or got is None or tuple(got) == tuple(expected) or computed[-1][1] != tuple(expected):
+    if (
+        not computed
+        or got is None
+        or tuple(got) == tuple(expected)
+        or computed[-1][1] != tuple(expected)
+    ):
         return None
-    last = max((i for i, (_, shape) in enumerate(computed[:-1]) if shape == tuple(got)), default=None)
+    last = max(
+        (i for i, (_, shape) in enumerate(computed[:-1]) if shape == tuple(got)), default=None
+    )
     if last is None:
         return None
     first = last
     while first > 0 and computed[first - 1][1] == tuple(got):  # fc1 then its ReLU: name fc1
         first -= 1
     shown = lambda s: "(" + ", ".join(map(str, s)) + ")"  # noqa: E731
-    return (f"{name or '模型'}.forward 返回的 {shown(got)} 是中间结果（{computed[first][0]} 的输出），而 forward 最后算出的是 "
-            f"{shown(expected)}：是否 return 了错误的变量？例如把结果存进 out 却写了 return x "
-            f"(forward returns an intermediate tensor: return the final result)。")
+    return (
+        f"{name or '模型'}.forward 返回的 {shown(got)} 是中间结果（{computed[first][0]} 的输出），而 forward 最后算出的是 "
+        f"{shown(expected)}：是否 return 了错误的变量？例如把结果存进 out 却写了 return x "
+        f"(forward returns an intermediate tensor: return the final result)。"
+    )
 
 
 # -- built models --------------------------------------------------------------------------------------
@@ -325,7 +439,12 @@ def parameters(name: str | None, params) -> str | None:
     for row in params or []:
         shape = list(row[1])
         if len(shape) == 2 and shape[0] == 10 and shape[1] != 512:
-            return vgg_classifier(shape[1]) if shape[1] == 2048 else (
-                f"classifier = nn.Linear({shape[1]}, 10)：{VGG_FEATURES}，应为 nn.Linear(512, 10) "
-                f"(the features are 512×1×1: use nn.Linear(512, 10))。")
+            return (
+                vgg_classifier(shape[1])
+                if shape[1] == 2048
+                else (
+                    f"classifier = nn.Linear({shape[1]}, 10)：{VGG_FEATURES}，应为 nn.Linear(512, 10) "
+                    f"(the features are 512×1×1: use nn.Linear(512, 10))。"
+                )
+            )
     return None

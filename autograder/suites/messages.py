@@ -2,6 +2,7 @@
 
 Code names, shapes and numbers stay exactly as in the handout.
 """
+
 from __future__ import annotations
 
 from autograder.suites import hints
@@ -32,18 +33,26 @@ def failure(error: dict, doing: str, name: str | None = None, facts: dict | None
     if kind == "timeout":
         seconds = error.get("seconds")
         if error.get("phase") == "load":
-            text = (f"定义代码时超出时间限制 {seconds:g} 秒{where}：类或函数定义处可能有死循环 "
-                    f"(time limit exceeded while defining the code)。")
+            text = (
+                f"定义代码时超出时间限制 {seconds:g} 秒{where}：类或函数定义处可能有死循环 "
+                f"(time limit exceeded while defining the code)。"
+            )
         else:
             used = "CPU 时间" if error.get("measure") == "cpu" else ""
-            text = (f"{doing}超出时间限制（{used}{seconds:g} 秒）：可能有死循环，或计算量远超讲义的网络 "
-                    f"(time limit exceeded{': CPU time' if used else ''})。")
+            text = (
+                f"{doing}超出时间限制（{used}{seconds:g} 秒）：可能有死循环，或计算量远超讲义的网络 "
+                f"(time limit exceeded{': CPU time' if used else ''})。"
+            )
     elif kind == "died" and error.get("memory_limit"):
-        text = (f"{doing}时超出内存上限，进程被系统终止{where}：是否一次申请了过多内存？"
-                f"(memory limit exceeded: the process was killed)。")
+        text = (
+            f"{doing}时超出内存上限，进程被系统终止{where}：是否一次申请了过多内存？"
+            f"(memory limit exceeded: the process was killed)。"
+        )
     elif kind == "died":
-        text = (f"{doing}时评分进程意外结束{where}：{error.get('message', '')}。不要调用 sys.exit()/os._exit()，"
-                f"也不要申请过多内存 (the grading process ended while running your code)。")
+        text = (
+            f"{doing}时评分进程意外结束{where}：{error.get('message', '')}。不要调用 sys.exit()/os._exit()，"
+            f"也不要申请过多内存 (the grading process ended while running your code)。"
+        )
     elif error.get("phase") == "load":
         text = f"定义代码时出错{where}: {error.get('type')}: {error.get('message')}"
     else:
@@ -62,12 +71,16 @@ def failure(error: dict, doing: str, name: str | None = None, facts: dict | None
 
 def not_final(error: dict, doing: str) -> tuple[str, str]:
     """(message for the student, detail for the instructor) when the machine was starved of CPU."""
-    message = (f"{doing}未能完成：评分机器当时过载（CPU 被其他程序占用或受限），这不是你的代码的问题。"
-               f"本次结果不是最终成绩，教师会重新评分 (the grading machine was overloaded; not final, "
-               f"your instructor will regrade)。")
-    detail = (f"{doing.strip()}: starved of CPU: {error.get('wall_seconds')} s wall, {error.get('cpu_seconds')} "
-              f"CPU s used of a {error.get('seconds')} CPU s limit, waited for a CPU {100 * error.get('waited', 0):.0f}% "
-              f"of the time ({error.get('phase')} phase); not final, regrade on a machine with free cores")
+    message = (
+        f"{doing}未能完成：评分机器当时过载（CPU 被其他程序占用或受限），这不是你的代码的问题。"
+        f"本次结果不是最终成绩，教师会重新评分 (the grading machine was overloaded; not final, "
+        f"your instructor will regrade)。"
+    )
+    detail = (
+        f"{doing.strip()}: starved of CPU: {error.get('wall_seconds')} s wall, {error.get('cpu_seconds')} "
+        f"CPU s used of a {error.get('seconds')} CPU s limit, waited for a CPU {100 * error.get('waited', 0):.0f}% "
+        f"of the time ({error.get('phase')} phase); not final, regrade on a machine with free cores"
+    )
     return message, detail
 
 
@@ -81,8 +94,10 @@ def not_run(prerequisite: str, reason: str = "") -> str:
     if reason.startswith(NOT_RUN):
         return reason
     tail = f"：{reason}" if reason else "。"
-    return (f"{NOT_RUN}前置检查 {prerequisite} 未通过，依赖它的检查都未运行 "
-            f"(not run: {prerequisite} failed first){tail}")
+    return (
+        f"{NOT_RUN}前置检查 {prerequisite} 未通过，依赖它的检查都未运行 "
+        f"(not run: {prerequisite} failed first){tail}"
+    )
 
 
 def forward_raised(error: str, name: str | None = None, facts: dict | None = None) -> str:
@@ -97,7 +112,9 @@ def with_hint(text: str, hint: str | None) -> str:
 
 
 def not_a_tensor(name: str, got: str | None, facts: dict | None = None) -> str:
-    return with_hint(f"{name}.forward 返回的是 {got}，应为 torch.Tensor。", hints.not_a_tensor(name, got, facts))
+    return with_hint(
+        f"{name}.forward 返回的是 {got}，应为 torch.Tensor。", hints.not_a_tensor(name, got, facts)
+    )
 
 
 STAGE_HINTS = {
@@ -123,22 +140,31 @@ def missing_stage(label: str, expected, hint: str = "") -> str:
 
 def param_count(call: str, got: int, expected: int, hint: str = "") -> str:
     diff = got - expected
-    return (f"{call} 有 {count(got)} 个参数；应为 {count(expected)}（相差 {diff:+,}）"
-            + (f" —— {hint}" if hint else ""))
+    return f"{call} 有 {count(got)} 个参数；应为 {count(expected)}（相差 {diff:+,}）" + (
+        f" —— {hint}" if hint else ""
+    )
 
 
 def negative_input(layer: str, previous: str, value: float) -> str:
-    return (f"{layer} 的输入含负值（最小值 {value:.3g}）：{previous} 之后缺少 ReLU？"
-            f"讲义中每个卷积层和隐藏全连接层之后都有 ReLU (missing nonlinearity)。")
+    return (
+        f"{layer} 的输入含负值（最小值 {value:.3g}）：{previous} 之后缺少 ReLU？"
+        f"讲义中每个卷积层和隐藏全连接层之后都有 ReLU (missing nonlinearity)。"
+    )
 
 
 def no_gradient(names: list[str]) -> str:
     shown = ", ".join(names[:6]) + (" …" if len(names) > 6 else "")
-    return (f"这些参数没有收到梯度：{shown} —— 是否设置了 requires_grad=False，或在 forward 里用了 detach()/.data？"
-            f"(parameters receive no gradient)")
+    return (
+        f"这些参数没有收到梯度：{shown} —— 是否设置了 requires_grad=False，或在 forward 里用了 detach()/.data？"
+        f"(parameters receive no gradient)"
+    )
 
 
-def accuracy_below(what: str, attempts: list[tuple[int, float]], threshold: float, reference: float) -> str:
+def accuracy_below(
+    what: str, attempts: list[tuple[int, float]], threshold: float, reference: float
+) -> str:
     tried = "；".join(f"seed {seed}: {acc:.2f}%" for seed, acc in attempts)
-    return (f"{what}的测试准确率低于阈值 {threshold:.2f}%（{tried}；参考实现平均 {reference:.2f}%）。"
-            f"模型可能无法学习：输出是否恒定、层是否被冻结、损失是否匹配 (accuracy below the calibrated threshold)。")
+    return (
+        f"{what}的测试准确率低于阈值 {threshold:.2f}%（{tried}；参考实现平均 {reference:.2f}%）。"
+        f"模型可能无法学习：输出是否恒定、层是否被冻结、损失是否匹配 (accuracy below the calibrated threshold)。"
+    )

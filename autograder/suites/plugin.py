@@ -5,6 +5,7 @@ Markers: points(n), visibility(v), training (needs data; skipped by data-free ru
 Only messages of CheckFailed / SubmissionError / NotRun reach the student; any other exception
 is the grader's own failure and is reported to the instructor instead.
 """
+
 from __future__ import annotations
 
 import time
@@ -56,17 +57,35 @@ def evaluate_meta(item: pytest.Item, default_visibility: str) -> TestMeta:
         raise ValueError(f"suite error: {name} has visibility {visibility!r}")
     depends = item.get_closest_marker("depends")
     training = item.get_closest_marker("training")
-    return TestMeta(name, part, float(points.args[0]), visibility, training is not None,
-                    tuple(depends.args) if depends else (), tuple(training.args) if training else ())
+    return TestMeta(
+        name,
+        part,
+        float(points.args[0]),
+        visibility,
+        training is not None,
+        tuple(depends.args) if depends else (),
+        tuple(training.args) if training else (),
+    )
 
 
 class GradingPlugin:
     """Collects one TestResult per test for one submission."""
 
-    def __init__(self, submission, *, parts=PARTS, training: bool = True, default_visibility: str = "visible",
-                 concurrent_training: bool = False):
+    def __init__(
+        self,
+        submission,
+        *,
+        parts=PARTS,
+        training: bool = True,
+        default_visibility: str = "visible",
+        concurrent_training: bool = False,
+    ):
         self.submission = submission
-        self.parts, self.training, self.default_visibility = tuple(parts), training, default_visibility
+        self.parts, self.training, self.default_visibility = (
+            tuple(parts),
+            training,
+            default_visibility,
+        )
         self.concurrent_training = concurrent_training
         """Run every data-free check first, then all training checks at once (a GPU has room)."""
         self.results: dict[str, TestResult] = {}
@@ -101,7 +120,9 @@ class GradingPlugin:
                 kept.append(item)
         kept.sort(key=lambda it: RUN_ORDER.index(it.stash[_META].part))
         self.order = [it.name for it in kept]
-        if self.concurrent_training:  # stable: data-free checks keep their order, training ones follow
+        if (
+            self.concurrent_training
+        ):  # stable: data-free checks keep their order, training ones follow
             kept.sort(key=lambda it: it.stash[_META].training)
         items[:] = kept
 
@@ -115,7 +136,9 @@ class GradingPlugin:
         plan = []
         for item in items:
             meta = item.stash[_META]
-            if not meta.training or any(d in self.results and not self.results[d].passed for d in meta.depends):
+            if not meta.training or any(
+                d in self.results and not self.results[d].passed for d in meta.depends
+            ):
                 continue
             for check in meta.trains:
                 pair = (check, perm_fn if check.endswith("_perm") else None)
@@ -140,7 +163,11 @@ class GradingPlugin:
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
-        if call.when == "teardown" or (call.when == "setup" and report.passed) or item.name in self.results:
+        if (
+            call.when == "teardown"
+            or (call.when == "setup" and report.passed)
+            or item.name in self.results
+        ):
             return
         meta = item.stash[_META]
         message = ""
@@ -156,15 +183,27 @@ class GradingPlugin:
                 self.grader_errors.append(f"{meta.name}: bare assert in a suite: {exc!r}")
             else:
                 message = "评分程序内部错误，教师会处理 (internal grader error; your instructor has been told)。"
-                self.grader_errors.append(f"{meta.name}: {''.join(traceback.format_exception(exc))}")
+                self.grader_errors.append(
+                    f"{meta.name}: {''.join(traceback.format_exception(exc))}"
+                )
         passed = call.excinfo is None
         printed = "\n".join(self.submission.output).strip()
-        text = (message if not passed else "通过 (passed)") + (f"\n--- 你的代码的输出 (your output) ---\n{printed}" if printed else "")
+        text = (message if not passed else "通过 (passed)") + (
+            f"\n--- 你的代码的输出 (your output) ---\n{printed}" if printed else ""
+        )
         self.results[meta.name] = TestResult(
-            name=meta.name, part=meta.part, score=meta.points if passed else 0.0, max_score=meta.points,
-            status="passed" if passed else "failed", output=redact(text)[:MAX_OUTPUT_CHARS], visibility=meta.visibility,
-            seconds=round(time.perf_counter() - self._started.get(item.name, time.perf_counter()), 3),
-            data=dict(self.submission.record))
+            name=meta.name,
+            part=meta.part,
+            score=meta.points if passed else 0.0,
+            max_score=meta.points,
+            status="passed" if passed else "failed",
+            output=redact(text)[:MAX_OUTPUT_CHARS],
+            visibility=meta.visibility,
+            seconds=round(
+                time.perf_counter() - self._started.get(item.name, time.perf_counter()), 3
+            ),
+            data=dict(self.submission.record),
+        )
 
 
 _META = pytest.StashKey[TestMeta]()

@@ -3,6 +3,7 @@
 Runs in a grader worker process (trusted code only); submission code runs in the sandbox's
 children. pytest runs here, so nothing the submission does can reach pytest or the verdicts.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -49,10 +50,15 @@ def private_paths(config: GradingConfig) -> list[str]:
 def sandbox_policy(config: GradingConfig, masks) -> Policy:
     """CPU children: an address-space cap. CUDA children: a memory cgroup (the driver reserves far
     more address space than RLIMIT_AS could allow)."""
-    limit = int(config.memory_limit_gb * 1024 ** 3)
+    limit = int(config.memory_limit_gb * 1024**3)
     cuda = config.device.startswith("cuda")
-    return Policy(memory_bytes=None if cuda else limit, cgroup_memory_bytes=limit if cuda else None,
-                  namespaces=config.namespaces, mask_paths=tuple(masks), threads=config.threads)
+    return Policy(
+        memory_bytes=None if cuda else limit,
+        cgroup_memory_bytes=limit if cuda else None,
+        namespaces=config.namespaces,
+        mask_paths=tuple(masks),
+        threads=config.threads,
+    )
 
 
 class SetupProblem(ValueError):
@@ -67,11 +73,18 @@ def setup(config: GradingConfig, *, emulated_bf16: bool = False) -> GradingConfi
         import torch
 
         if not torch.cuda.is_available():
-            raise SetupProblem(f"--device {config.device}: no CUDA device is visible to torch {torch.__version__} here")
+            raise SetupProblem(
+                f"--device {config.device}: no CUDA device is visible to torch {torch.__version__} here"
+            )
     try:
-        config = config.with_(precision=precision.resolve(
-            config.precision, config.device, calibration_table.calibrated_precisions(config.device_kind),
-            emulated=emulated_bf16))
+        config = config.with_(
+            precision=precision.resolve(
+                config.precision,
+                config.device,
+                calibration_table.calibrated_precisions(config.device_kind),
+                emulated=emulated_bf16,
+            )
+        )
     except precision.PrecisionUnavailable as exc:
         raise SetupProblem(str(exc)) from None
     if config.training:
@@ -91,21 +104,41 @@ def prepare_data(config: GradingConfig):
         except DataNotFound as exc:
             dirs[name], errors[name] = None, str(exc)
             continue
-        dirs[name], prints[name], labels[name] = str(arrays.public_dir), arrays.fingerprint, arrays.load("test_y")
+        dirs[name], prints[name], labels[name] = (
+            str(arrays.public_dir),
+            arrays.fingerprint,
+            arrays.load("test_y"),
+        )
     return dirs, prints, labels, errors
 
 
 def pytest_args(suite_dir: Path) -> list[str]:
     # no:unraisableexception: at the end of a session that plugin runs gc.collect() five times over
     # everything torch has loaded (~0.9 s per submission), to report exceptions no check can see.
-    return [str(suite_dir), "-c", os.devnull, "--rootdir", str(suite_dir), "-p", "no:cacheprovider",
-            "-p", "no:unraisableexception", "-q",
-            "--capture=sys", "-o", "python_files=test_*.py", "-o", "python_classes=",
-            "-o", "python_functions=" + " ".join(f"{p}_*" for p in PARTS)]
+    return [
+        str(suite_dir),
+        "-c",
+        os.devnull,
+        "--rootdir",
+        str(suite_dir),
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:unraisableexception",
+        "-q",
+        "--capture=sys",
+        "-o",
+        "python_files=test_*.py",
+        "-o",
+        "python_classes=",
+        "-o",
+        "python_functions=" + " ".join(f"{p}_*" for p in PARTS),
+    ]
 
 
-def grade_submission(path: Path, name: str, config: GradingConfig, *,
-                     warm: WarmSupervisors | None = None) -> SubmissionResult:
+def grade_submission(
+    path: Path, name: str, config: GradingConfig, *, warm: WarmSupervisors | None = None
+) -> SubmissionResult:
     """Grade one submission. Raises GraderError only for the grader's own failures.
     warm: where a grader process that grades submissions in turn keeps its supervisor between them."""
     started = time.perf_counter()
@@ -117,27 +150,65 @@ def grade_submission(path: Path, name: str, config: GradingConfig, *,
         raise GraderError(str(exc)) from None
     extracted = extract_submission(path)
     dirs, prints, labels, data_errors = prepare_data(config)
-    calibration = calibration_table.load(config.device_kind, config.precision) if config.training else None
+    calibration = (
+        calibration_table.load(config.device_kind, config.precision) if config.training else None
+    )
     policy = sandbox_policy(config, private_paths(config))
-    cache = ResultCache(config.cache_dir / "results", read=config.result_cache_reads) if config.result_cache else None
-    with Sandbox(extracted, policy, dirs, prints, device=config.device, load_timeout=min(config.load_timeout, config.timeout),
-                 wall_factor=config.starved_wall_factor, cache=cache,
-                 training=config.training, warm=warm) as sandbox:
+    cache = (
+        ResultCache(config.cache_dir / "results", read=config.result_cache_reads)
+        if config.result_cache
+        else None
+    )
+    with Sandbox(
+        extracted,
+        policy,
+        dirs,
+        prints,
+        device=config.device,
+        load_timeout=min(config.load_timeout, config.timeout),
+        wall_factor=config.starved_wall_factor,
+        cache=cache,
+        training=config.training,
+        warm=warm,
+    ) as sandbox:
         submission = Submission(sandbox, config, calibration, labels, data_errors)
-        plugin = GradingPlugin(submission, parts=config.parts, training=config.training,
-                               default_visibility=DEFAULT_VISIBILITY[config.suite],
-                               concurrent_training=config.concurrent_training)
+        plugin = GradingPlugin(
+            submission,
+            parts=config.parts,
+            training=config.training,
+            default_visibility=DEFAULT_VISIBILITY[config.suite],
+            concurrent_training=config.concurrent_training,
+        )
         log = io.StringIO()
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
             code = pytest.main(pytest_args(SUITE_DIRS[config.suite]), plugins=[plugin])
-        environment = {"torch": sandbox.torch_version, "threads": config.threads, "namespaces": sandbox.namespaces,
-                       "isolation_notes": sandbox.isolation_notes, "precision": config.precision,
-                       "machine": machine.describe(), "train_cpu_seconds": dict(submission.train_cpu_seconds)}
-    environment["peak_child_rss_mb"] = round(sandbox.peak_rss_mb, 1)  # after close: every child counted
+        environment = {
+            "torch": sandbox.torch_version,
+            "threads": config.threads,
+            "namespaces": sandbox.namespaces,
+            "isolation_notes": sandbox.isolation_notes,
+            "precision": config.precision,
+            "machine": machine.describe(),
+            "train_cpu_seconds": dict(submission.train_cpu_seconds),
+        }
+    environment["peak_child_rss_mb"] = round(
+        sandbox.peak_rss_mb, 1
+    )  # after close: every child counted
     grader_error = "\n".join(plugin.grader_errors) or None
-    if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+    if code in (
+        pytest.ExitCode.INTERRUPTED,
+        pytest.ExitCode.INTERNAL_ERROR,
+        pytest.ExitCode.USAGE_ERROR,
+    ):
         grader_error = f"pytest exited with {code!r}:\n{log.getvalue()[-3000:]}"
     notes = [redact(n) for n in extracted.notes] + list(data_errors.values())
-    return SubmissionResult(submission=name, tests=tuple(plugin.ordered_results()), seed=config.seed,
-                            device=config.device, notes=tuple(notes), grader_error=grader_error,
-                            seconds=round(time.perf_counter() - started, 2), environment=environment)
+    return SubmissionResult(
+        submission=name,
+        tests=tuple(plugin.ordered_results()),
+        seed=config.seed,
+        device=config.device,
+        notes=tuple(notes),
+        grader_error=grader_error,
+        seconds=round(time.perf_counter() - started, 2),
+        environment=environment,
+    )

@@ -3,6 +3,7 @@
 Tests call build/trace/forward/grads/call/attr/train and assert on plain data. A failure to run
 the student's code raises SubmissionError with a message for the student; the test fails with it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -18,7 +19,9 @@ from autograder.suites import messages
 from autograder.suites.analysis import Trace
 from autograder.suites.errors import CheckFailed, NotFinal, SubmissionError
 
-if TYPE_CHECKING:  # the grader's side: imported where used (the training methods), not shipped in week2_checks.py
+if (
+    TYPE_CHECKING
+):  # the grader's side: imported where used (the training methods), not shipped in week2_checks.py
     from autograder.calibrate.table import Calibration
     from autograder.config import GradingConfig
     from autograder.sandbox.client import OpCall, Reply, Sandbox
@@ -89,26 +92,44 @@ class Submission:
         if extracted is None:
             return None
         from autograder.extract.facts import definition_facts
+
         return definition_facts(extracted)
 
     @staticmethod
     def _key(names, op: str, args: dict) -> str:
         return json.dumps([sorted(names), op, args], sort_keys=True, default=_array_digest)
 
-    def run(self, names, op: str, args: dict, doing: str, *, timeout: float | None = None,
-            cacheable: bool = False, threads: int | None = None) -> dict:
+    def run(
+        self,
+        names,
+        op: str,
+        args: dict,
+        doing: str,
+        *,
+        timeout: float | None = None,
+        cacheable: bool = False,
+        threads: int | None = None,
+    ) -> dict:
         key = self._key(names, op, args)
         reply = self._memo.get(key)
         if reply is None:
             reply = self._prefetched.pop(key, None) or self.sandbox.run(
-                names, op, args, timeout=timeout or self.config.timeout, cacheable=cacheable, threads=threads)
+                names,
+                op,
+                args,
+                timeout=timeout or self.config.timeout,
+                cacheable=cacheable,
+                threads=threads,
+            )
             self._memo[key] = reply
             if reply.output.strip():
                 self.output.append(reply.output)
         if not reply.ok and reply.error.get("kind") == "starved":
             raise NotFinal(*messages.not_final(reply.error, doing))
         if not reply.ok:
-            raise SubmissionError(messages.failure(reply.error, doing, next(iter(names), None), self.facts))
+            raise SubmissionError(
+                messages.failure(reply.error, doing, next(iter(names), None), self.facts)
+            )
         return reply.result
 
     @staticmethod
@@ -116,38 +137,68 @@ class Submission:
         return {"name": name, "args": list(args), "seed": seed}
 
     def build(self, name: str, args=()) -> dict:
-        built = self.run([name], "build", {"model": self.model(name, args)}, f"构造 {messages.call_text(name, args)} ")
+        built = self.run(
+            [name],
+            "build",
+            {"model": self.model(name, args)},
+            f"构造 {messages.call_text(name, args)} ",
+        )
         if not built.get("is_module"):
-            raise CheckFailed(f"{messages.call_text(name, args)} 返回的是 {built.get('type')}，应为 nn.Module 的子类。")
+            raise CheckFailed(
+                f"{messages.call_text(name, args)} 返回的是 {built.get('type')}，应为 nn.Module 的子类。"
+            )
         return built
 
     def trace(self, name: str, args, shape, seed: int = 0) -> Trace:
         self.build(name, args)
-        result = self.run([name], "trace", {"model": self.model(name, args), "shape": list(shape), "seed": seed},
-                          f"{messages.call_text(name, args)} 的 forward（输入 {messages.shape(shape)}）")
+        result = self.run(
+            [name],
+            "trace",
+            {"model": self.model(name, args), "shape": list(shape), "seed": seed},
+            f"{messages.call_text(name, args)} 的 forward（输入 {messages.shape(shape)}）",
+        )
         return Trace(result)
 
-    def forward(self, name: str, args=(), *, x: np.ndarray | None = None, shape=None, seed: int = 0) -> np.ndarray:
+    def forward(
+        self, name: str, args=(), *, x: np.ndarray | None = None, shape=None, seed: int = 0
+    ) -> np.ndarray:
         self.build(name, args)
         shown = messages.shape(x.shape if x is not None else shape)
-        result = self.run([name], "forward", {"model": self.model(name, args), "x": x, "shape": shape, "seed": seed},
-                          f"{messages.call_text(name, args)} 的 forward（输入 {shown}）")
+        result = self.run(
+            [name],
+            "forward",
+            {"model": self.model(name, args), "x": x, "shape": shape, "seed": seed},
+            f"{messages.call_text(name, args)} 的 forward（输入 {shown}）",
+        )
         if result.get("type") != "Tensor":
             raise CheckFailed(messages.not_a_tensor(name, result.get("type"), self.facts))
         return result["output"]
 
     def grads(self, name: str, args, shape) -> list:
         self.build(name, args)
-        return self.run([name], "grads", {"model": self.model(name, args), "shape": list(shape), "seed": 0},
-                        f"{messages.call_text(name, args)} 的反向传播 (backward)")["grads"]
+        return self.run(
+            [name],
+            "grads",
+            {"model": self.model(name, args), "shape": list(shape), "seed": 0},
+            f"{messages.call_text(name, args)} 的反向传播 (backward)",
+        )["grads"]
 
     def attr(self, name: str, args, attr: str):
         self.build(name, args)
-        return self.run([name], "attr", {"model": self.model(name, args), "attr": attr},
-                        f"读取 {name}().{attr}")["value"]
+        return self.run(
+            [name], "attr", {"model": self.model(name, args), "attr": attr}, f"读取 {name}().{attr}"
+        )["value"]
 
-    def call(self, name: str, args, *, names=None, doing: str | None = None, fresh: bool = False,
-             device: str | None = None) -> dict:
+    def call(
+        self,
+        name: str,
+        args,
+        *,
+        names=None,
+        doing: str | None = None,
+        fresh: bool = False,
+        device: str | None = None,
+    ) -> dict:
         """Call a submission function; fresh=True calls it again even with the same arguments."""
         payload = {"name": name, "args": list(args), "device": device}
         if fresh:
@@ -159,10 +210,22 @@ class Submission:
         """The sandbox op that trains one check, with the torch threads it trains with: its spec's,
         at most the grader's (the same whether it runs alone or beside others)."""
         from autograder.sandbox.client import OpCall
+
         ctor, args, spec = self.training_check(check)
-        return OpCall([ctor] + ([perm_fn] if perm_fn else []), "train",
-                      {"name": ctor, "args": list(args), "spec": spec.to_dict(), "seed": seed, "perm_fn": perm_fn},
-                      self.time_limit(check), self.config.result_cache, spec.threads_on(self.config.threads))
+        return OpCall(
+            [ctor] + ([perm_fn] if perm_fn else []),
+            "train",
+            {
+                "name": ctor,
+                "args": list(args),
+                "spec": spec.to_dict(),
+                "seed": seed,
+                "perm_fn": perm_fn,
+            },
+            self.time_limit(check),
+            self.config.result_cache,
+            spec.threads_on(self.config.threads),
+        )
 
     def prefetch_training(self, plan: list[tuple[str, str | None]]) -> None:
         """Train these (check, perm_fn) pairs with the grading seed ahead of their tests, several at
@@ -172,8 +235,11 @@ class Submission:
         and its own time limit, as many at once as the grader's threads allow, longest first.
         GPU (room for them all): all at once, sharing the CPU threads; each may then take as long as
         all of them one after another, so that sharing never fails a check that would pass alone."""
-        requests = [self._train_request(check, self.config.seed, perm_fn) for check, perm_fn in plan
-                    if self.training_check(check)[2].dataset not in self.data_errors]
+        requests = [
+            self._train_request(check, self.config.seed, perm_fn)
+            for check, perm_fn in plan
+            if self.training_check(check)[2].dataset not in self.data_errors
+        ]
         requests = [r for r in requests if self._key(r.names, r.op, r.args) not in self._memo]
         if not requests:
             return
@@ -184,7 +250,9 @@ class Submission:
             requests = [replace(r, timeout=together, threads=threads) for r in requests]
         else:
             capacity = self.config.threads
-            requests.sort(key=lambda r: -r.timeout)  # limits are proportional to the reference's time
+            requests.sort(
+                key=lambda r: -r.timeout
+            )  # limits are proportional to the reference's time
         for request, reply in zip(requests, self.sandbox.run_many(requests, capacity=capacity)):
             self._prefetched[self._key(request.names, request.op, request.args)] = reply
 
@@ -192,6 +260,7 @@ class Submission:
         """(constructor name, its arguments, spec at this run's precision) of a training check."""
         from autograder.training import precision
         from autograder.training.specs import TRAINING_CHECKS
+
         ctor, args, spec = TRAINING_CHECKS[self.config.device_kind][check]
         return ctor, args, precision.apply(spec, self.config.precision)
 
@@ -204,32 +273,56 @@ class Submission:
         if reference:
             return max(minimum, factor * reference)
         if self.calibration and check in self.calibration.checks:
-            return max(minimum, UNPROFILED_SLACK * factor * self.calibration[check].train_cpu_seconds)
+            return max(
+                minimum, UNPROFILED_SLACK * factor * self.calibration[check].train_cpu_seconds
+            )
         return minimum * UNPROFILED_SLACK * factor
 
     def _train_once(self, check: str, seed: int, perm_fn: str | None) -> TrainResult:
         from autograder.training.subsets import test_indices
+
         ctor, args, spec = self.training_check(check)
         if spec.dataset in self.data_errors:
             raise CheckFailed(self.data_errors[spec.dataset])
         request = self._train_request(check, seed, perm_fn)
-        result = self.run(request.names, "train", request.args, f"训练 {messages.call_text(ctor, args)}",
-                          timeout=request.timeout, cacheable=request.cacheable, threads=request.threads)
+        result = self.run(
+            request.names,
+            "train",
+            request.args,
+            f"训练 {messages.call_text(ctor, args)}",
+            timeout=request.timeout,
+            cacheable=request.cacheable,
+            threads=request.threads,
+        )
         usage = self._memo[self._key(request.names, "train", request.args)].usage
         if usage and seed == self.config.seed:  # the machine profile's measurement (canary.py)
             self.train_cpu_seconds[check] = usage.cpu_seconds
-        labels = self.labels[spec.dataset][test_indices(len(self.labels[spec.dataset]), spec.test_subset)]
+        labels = self.labels[spec.dataset][
+            test_indices(len(self.labels[spec.dataset]), spec.test_subset)
+        ]
         predictions = np.asarray(result["predictions"])
         if predictions.shape != labels.shape:
             raise CheckFailed("训练结果的预测数量不对 (wrong number of predictions)。")
         correct = predictions == labels
-        per_class = [float(100 * correct[labels == c].mean()) if (labels == c).any() else 0.0 for c in range(10)]
-        return TrainResult(check, seed, float(100 * correct.mean()), list(result["losses"]), int(result["loss_window"]),
-                           float(result["train_seconds"]), per_class)
+        per_class = [
+            float(100 * correct[labels == c].mean()) if (labels == c).any() else 0.0
+            for c in range(10)
+        ]
+        return TrainResult(
+            check,
+            seed,
+            float(100 * correct.mean()),
+            list(result["losses"]),
+            int(result["loss_window"]),
+            float(result["train_seconds"]),
+            per_class,
+        )
 
     def seeds(self) -> list[int]:
         """The grading seed, then the retry seed (when retries are on)."""
-        return [self.config.seed] + ([self.config.seed + RETRY_SEED_STEP] if self.config.retry else [])
+        return [self.config.seed] + (
+            [self.config.seed + RETRY_SEED_STEP] if self.config.retry else []
+        )
 
     def train_run(self, check: str, seed: int, perm_fn: str | None = None) -> TrainResult:
         key = ("train", check, seed, perm_fn)
@@ -240,15 +333,22 @@ class Submission:
     def train(self, check: str, *, perm_fn: str | None = None) -> TrainingCheck:
         """Train per the check's spec with the grading seed; once more with the retry seed if it fails."""
         if self.calibration is None:
-            raise CheckFailed("没有校准表，无法判定训练结果 (no calibration table: run `python -m autograder calibrate`).")
+            raise CheckFailed(
+                "没有校准表，无法判定训练结果 (no calibration table: run `python -m autograder calibrate`)."
+            )
         calib = self.calibration[check]
         attempts = []
         for seed in self.seeds():
             attempts.append(self.train_run(check, seed, perm_fn))
             if attempts[-1].accuracy >= calib.threshold:
                 break
-        return TrainingCheck(check, attempts, calib.threshold, calib.mean,
-                             passed=attempts[-1].accuracy >= calib.threshold)
+        return TrainingCheck(
+            check,
+            attempts,
+            calib.threshold,
+            calib.mean,
+            passed=attempts[-1].accuracy >= calib.threshold,
+        )
 
     def reference(self, check: str) -> float:
         """The reference's mean on a check (used where the student's own model cannot stand in)."""

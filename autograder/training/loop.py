@@ -4,6 +4,7 @@ train_and_predict(model, arrays, spec, seed=..., device=...) trains a freshly bu
 handout's optimiser and loss and returns its predictions on the test images. Accuracy is computed
 by the caller, who holds the labels.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -66,7 +67,9 @@ def import_lazy_modules(*, optimizers: bool = True) -> None:
     - an optimizer's first use (training only): torch._dynamo, 2-4 s.
     Runs no arithmetic: no thread pool may start before fork."""
     for name in ("torch.nested._internal.nested_tensor", "torch.fx.experimental.symbolic_shapes"):
-        with contextlib.suppress(ImportError):  # private paths: where they move, children import them
+        with contextlib.suppress(
+            ImportError
+        ):  # private paths: where they move, children import them
             importlib.import_module(name)
     if optimizers:
         param = torch.nn.Parameter(torch.zeros(1))
@@ -99,7 +102,11 @@ def normalize_ahead(arrays: dict[str, np.ndarray], dataset: str) -> dict[str, np
         x /= std
         return x
 
-    return {**arrays, "train_x": normalize(arrays["train_x"]), "test_x": normalize(arrays["test_x"])}
+    return {
+        **arrays,
+        "train_x": normalize(arrays["train_x"]),
+        "test_x": normalize(arrays["test_x"]),
+    }
 
 
 def to_device(arrays: dict[str, np.ndarray], dataset: str, device: torch.device) -> DeviceData:
@@ -137,12 +144,12 @@ def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 def _batches(n: int, batch_size: int, gen: torch.Generator, device: torch.device):
     order = torch.randperm(n, generator=gen, device="cpu").to(device)
     for i in range(0, n, batch_size):
-        yield order[i:i + batch_size]
+        yield order[i : i + batch_size]
 
 
 def _window_means(losses: list[float]) -> tuple[list[float], int]:
     window = max(1, math.ceil(len(losses) / _MAX_LOSS_POINTS))
-    means = [float(np.mean(losses[i:i + window])) for i in range(0, len(losses), window)]
+    means = [float(np.mean(losses[i : i + window])) for i in range(0, len(losses), window)]
     return means, window
 
 
@@ -159,8 +166,9 @@ def at_most_threads(limit: int | None):
             torch.set_num_threads(before)
 
 
-def train_and_predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec, *, seed: int,
-                      device: torch.device) -> TrainOutcome:
+def train_and_predict(
+    model: torch.nn.Module, data: DeviceData, spec: TrainSpec, *, seed: int, device: torch.device
+) -> TrainOutcome:
     """Train model (already built, seeded and on device) per spec; predict the test images.
 
     Shapes: MNIST batches (B, 1, 28, 28) float32, CIFAR batches (B, 3, 32, 32) float32
@@ -170,22 +178,31 @@ def train_and_predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec,
         return _train_and_predict(model, data, spec, seed=seed, device=device)
 
 
-def _train_and_predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec, *, seed: int,
-                       device: torch.device) -> TrainOutcome:
+def _train_and_predict(
+    model: torch.nn.Module, data: DeviceData, spec: TrainSpec, *, seed: int, device: torch.device
+) -> TrainOutcome:
     gen = torch.Generator(device="cpu").manual_seed(seed)
     aug_gen = torch.Generator(device=device).manual_seed(seed + 1)
     norm = CIFAR_NORM if spec.dataset == "cifar10" else MNIST_NORM
     memory_format = torch.channels_last if spec.channels_last else torch.contiguous_format
     model = model.to(device=device, memory_format=memory_format)
     params = [p for _, p in _NAMED_PARAMETERS(model)]
-    optimizer = (_ADAM(params, lr=spec.lr) if spec.optimizer == "adam"
-                 else _SGD(params, lr=spec.lr, momentum=spec.momentum))
+    optimizer = (
+        _ADAM(params, lr=spec.lr)
+        if spec.optimizer == "adam"
+        else _SGD(params, lr=spec.lr, momentum=spec.momentum)
+    )
     loss_fn = _LOSSES[spec.loss]
     loss_args = {"label_smoothing": spec.label_smoothing} if spec.label_smoothing else {}
-    train_idx = torch.from_numpy(train_indices(len(data.train_x), spec.train_subset, seed)).to(device)
+    train_idx = torch.from_numpy(train_indices(len(data.train_x), spec.train_subset, seed)).to(
+        device
+    )
     total_steps = spec.epochs * math.ceil(len(train_idx) / spec.batch_size)
-    scheduler = (_ONE_CYCLE(optimizer, max_lr=spec.lr, total_steps=total_steps, pct_start=spec.warmup)
-                 if spec.schedule == "onecycle" else None)
+    scheduler = (
+        _ONE_CYCLE(optimizer, max_lr=spec.lr, total_steps=total_steps, pct_start=spec.warmup)
+        if spec.schedule == "onecycle"
+        else None
+    )
 
     def prepare(x):
         if data.uint8_images:
@@ -208,7 +225,9 @@ def _train_and_predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec
                 out = model(prepare(x))
             loss = loss_fn(out.float(), data.train_y[rows], **loss_args)
             optimizer.zero_grad(set_to_none=True)
-            _BACKWARD(loss, grad_tensors=_ONES_LIKE(loss))  # not loss.backward(): Tensor methods can be patched
+            _BACKWARD(
+                loss, grad_tensors=_ONES_LIKE(loss)
+            )  # not loss.backward(): Tensor methods can be patched
             optimizer.step()
             if scheduler is not None:
                 scheduler.step()
@@ -230,19 +249,26 @@ def _train_and_predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec
     return outcome
 
 
-def predict(model: torch.nn.Module, data: DeviceData, spec: TrainSpec, device: torch.device) -> np.ndarray:
+def predict(
+    model: torch.nn.Module, data: DeviceData, spec: TrainSpec, device: torch.device
+) -> np.ndarray:
     """Class predictions (uint8) for the spec's test images, in test_indices order."""
     idx = torch.from_numpy(test_indices(len(data.test_x), spec.test_subset)).to(device)
     norm = CIFAR_NORM if spec.dataset == "cifar10" else MNIST_NORM
     memory_format = torch.channels_last if spec.channels_last else torch.contiguous_format
     preds = []
     model.eval()
-    with torch.inference_mode(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=spec.bf16):
+    with (
+        torch.inference_mode(),
+        torch.autocast(device.type, dtype=torch.bfloat16, enabled=spec.bf16),
+    ):
         for i in range(0, len(idx), spec.eval_batch_size):
-            x = data.test_x[idx[i:i + spec.eval_batch_size]]
+            x = data.test_x[idx[i : i + spec.eval_batch_size]]
             if data.pixel_perm is not None:
                 x = data.pixel_perm(x)
             if data.uint8_images:
                 x = _normalize(x, norm)
-            preds.append(model(x.contiguous(memory_format=memory_format)).float().argmax(1).to(torch.uint8))
+            preds.append(
+                model(x.contiguous(memory_format=memory_format)).float().argmax(1).to(torch.uint8)
+            )
     return torch.cat(preds).cpu().numpy()

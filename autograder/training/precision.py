@@ -7,6 +7,7 @@ its own calibration table (thresholds_<kind>-<precision>.json); 'auto' picks bf1
 native *and* calibrated, fp32 otherwise. The spec sent to the sandbox carries the resolved choice,
 so cached results of one precision are never read for the other.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -23,7 +24,15 @@ class PrecisionUnavailable(Exception):
 
 
 # oneDNN's instruction-set caps (ONEDNN_MAX_CPU_ISA) under which it has no native bf16 kernels.
-_ISA_CAPS_WITHOUT_BF16 = {"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI"}
+_ISA_CAPS_WITHOUT_BF16 = {
+    "SSE41",
+    "AVX",
+    "AVX2",
+    "AVX2_VNNI",
+    "AVX2_VNNI_2",
+    "AVX512_CORE",
+    "AVX512_CORE_VNNI",
+}
 _X86 = ("x86_64", "AMD64", "i386", "i686")
 
 
@@ -50,7 +59,9 @@ def native_bf16(device: str) -> bool:
     return native and machine.onednn_isa_cap() not in _ISA_CAPS_WITHOUT_BF16
 
 
-def resolve(requested: str, device: str, calibrated: tuple[str, ...], *, emulated: bool = False) -> str:
+def resolve(
+    requested: str, device: str, calibrated: tuple[str, ...], *, emulated: bool = False
+) -> str:
     """The precision to train in: 'fp32' or 'bf16'.
 
     requested: 'auto', 'fp32' or 'bf16'; calibrated: the precisions that have a table for this
@@ -64,7 +75,8 @@ def resolve(requested: str, device: str, calibrated: tuple[str, ...], *, emulate
         raise PrecisionUnavailable(
             f"--precision bf16: this {'GPU' if device.startswith('cuda') else 'CPU'} has no native bf16 "
             "(no avx512_bf16/AMX, or ONEDNN_MAX_CPU_ISA caps oneDNN below them); bf16 would be emulated "
-            "and 2-20x slower. Use --precision fp32 or auto.")
+            "and 2-20x slower. Use --precision fp32 or auto."
+        )
     if requested != "auto":
         return requested
     return "bf16" if "bf16" in calibrated and native_bf16(device) else "fp32"

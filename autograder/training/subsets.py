@@ -1,5 +1,6 @@
 """Which images a training check uses. numpy only: the grader computes the same test indices
 as the sandbox without trusting it."""
+
 from __future__ import annotations
 
 import numpy as np

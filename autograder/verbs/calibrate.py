@@ -3,6 +3,7 @@
 The reference trains through the same sandbox path as grading; its broken variants
 (calibrate/broken.py) train beside it. The table is written where calibrate/table.py reads it.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -17,7 +18,12 @@ from tqdm import tqdm
 from autograder import machine
 from autograder.calibrate import broken
 from autograder.calibrate.table import DEFAULT_PRECISION, table_path
-from autograder.calibrate.thresholds import K_SIGMA, MIN_MARGIN_GAP_FRACTION, MIN_MARGIN_POINTS, summarize
+from autograder.calibrate.thresholds import (
+    K_SIGMA,
+    MIN_MARGIN_GAP_FRACTION,
+    MIN_MARGIN_POINTS,
+    summarize,
+)
 from autograder.config import GradingConfig
 from autograder.extract import extract_submission
 from autograder.sandbox.client import ResultCache, Sandbox
@@ -36,8 +42,14 @@ def lesson_gap(acc: dict) -> float:
     return (acc["CNN"] - acc["CNN_perm"]) - (acc["FC2Layer"] - acc["FC2Layer_perm"])
 
 
-def measure(config: GradingConfig, seeds: list[int], solutions: Path = SOLUTIONS, quiet: bool = False,
-            budget_s: float | None = None, only: tuple[str, ...] | None = None) -> dict:
+def measure(
+    config: GradingConfig,
+    seeds: list[int],
+    solutions: Path = SOLUTIONS,
+    quiet: bool = False,
+    budget_s: float | None = None,
+    only: tuple[str, ...] | None = None,
+) -> dict:
     """check -> {"accuracy": [...], "seconds": [...]} for every training check and seed.
 
     With budget_s, stops before a seed that would end past the budget (judged by the slowest seed
@@ -48,14 +60,22 @@ def measure(config: GradingConfig, seeds: list[int], solutions: Path = SOLUTIONS
         raise SystemExit("calibration needs both data sets: " + "; ".join(errors.values()))
     extracted = extract_submission(solutions)
     policy = sandbox_policy(config, masks=())
-    checks = {name: (ctor, args, precision.apply(spec, config.precision))
-              for name, (ctor, args, spec) in TRAINING_CHECKS[config.device_kind].items() if not only or name in only}
-    out = {name: {"accuracy": [], "seconds": [], "cpu_seconds": [], "losses": [], "per_class": []} for name in checks}
+    checks = {
+        name: (ctor, args, precision.apply(spec, config.precision))
+        for name, (ctor, args, spec) in TRAINING_CHECKS[config.device_kind].items()
+        if not only or name in only
+    }
+    out = {
+        name: {"accuracy": [], "seconds": [], "cpu_seconds": [], "losses": [], "per_class": []}
+        for name in checks
+    }
     cache = ResultCache(config.cache_dir / "results") if config.result_cache else None
     with Sandbox(extracted, policy, dirs, prints, device=config.device, cache=cache) as sandbox:
         for seed in tqdm(seeds, desc="calibrating (seeds)", disable=quiet):
             if budget_s is not None and time.monotonic() - started + slowest > budget_s:
-                tqdm.write(f"time budget of {budget_s:g} s reached after {len(out[next(iter(out))]['accuracy'])} seeds")
+                tqdm.write(
+                    f"time budget of {budget_s:g} s reached after {len(out[next(iter(out))]['accuracy'])} seeds"
+                )
                 break
             seed_started = time.monotonic()
             for name, (ctor, args, spec) in checks.items():
@@ -64,22 +84,40 @@ def measure(config: GradingConfig, seeds: list[int], solutions: Path = SOLUTIONS
                     raise SystemExit(f"the reference failed {name} (seed {seed}): {reply.error}")
                 out[name]["accuracy"].append(float(100 * correct.mean()))
                 out[name]["seconds"].append(float(reply.result["train_seconds"]))
-                if reply.usage:  # a cached result carries no usage: the table then says so by omission
+                if (
+                    reply.usage
+                ):  # a cached result carries no usage: the table then says so by omission
                     out[name]["cpu_seconds"].append(float(reply.usage["cpu_seconds"]))
                 out[name]["losses"].append([float(v) for v in reply.result["losses"]])
-                out[name]["per_class"].append([float(100 * correct[y == c].mean()) for c in range(10)])
-            tqdm.write(" ".join(f"{k}={v['accuracy'][-1]:.2f}" for k, v in out.items())) if not quiet else None
+                out[name]["per_class"].append(
+                    [float(100 * correct[y == c].mean()) for c in range(10)]
+                )
+            tqdm.write(
+                " ".join(f"{k}={v['accuracy'][-1]:.2f}" for k, v in out.items())
+            ) if not quiet else None
             slowest = max(slowest, time.monotonic() - seed_started)
     return out
 
 
-def _train(sandbox: Sandbox, labels: dict, ctor: str, args, spec, seed: int, cacheable: bool = False):
+def _train(
+    sandbox: Sandbox, labels: dict, ctor: str, args, spec, seed: int, cacheable: bool = False
+):
     """Train one check in the sandbox: (reply, test labels, which predictions were right or None).
     The lesson's permuted checks use the submission's own perm_pixel."""
     perm_fn = "perm_pixel" if spec.permute_pixels else None
-    reply = sandbox.run([ctor] + ([perm_fn] if perm_fn else []), "train",
-                        {"name": ctor, "args": list(args), "spec": spec.to_dict(), "seed": seed, "perm_fn": perm_fn},
-                        timeout=3600, cacheable=cacheable)
+    reply = sandbox.run(
+        [ctor] + ([perm_fn] if perm_fn else []),
+        "train",
+        {
+            "name": ctor,
+            "args": list(args),
+            "spec": spec.to_dict(),
+            "seed": seed,
+            "perm_fn": perm_fn,
+        },
+        timeout=3600,
+        cacheable=cacheable,
+    )
     y = labels[spec.dataset][test_indices(len(labels[spec.dataset]), spec.test_subset)]
     return reply, y, (np.asarray(reply.result["predictions"]) == y if reply.ok else None)
 
@@ -87,12 +125,20 @@ def _train(sandbox: Sandbox, labels: dict, ctor: str, args, spec, seed: int, cac
 def _band(curves: list[list[float]]) -> dict:
     """Pointwise mean, min and max over seeds (curves of equal length)."""
     arr = np.asarray(curves, dtype=float)
-    return {"mean": np.round(arr.mean(0), 4).tolist(), "lo": np.round(arr.min(0), 4).tolist(),
-            "hi": np.round(arr.max(0), 4).tolist()}
+    return {
+        "mean": np.round(arr.mean(0), 4).tolist(),
+        "lo": np.round(arr.min(0), 4).tolist(),
+        "hi": np.round(arr.max(0), 4).tolist(),
+    }
 
 
-def measure_broken(config: GradingConfig, checks: list[str], seeds: list[int], solutions: Path = SOLUTIONS,
-                   quiet: bool = False) -> dict:
+def measure_broken(
+    config: GradingConfig,
+    checks: list[str],
+    seeds: list[int],
+    solutions: Path = SOLUTIONS,
+    quiet: bool = False,
+) -> dict:
     """check -> {variant label: [accuracy per seed]} for the broken variants of those checks."""
     dirs, prints, labels, _ = prepare_data(config)
     out: dict[str, dict] = {}
@@ -102,50 +148,95 @@ def measure_broken(config: GradingConfig, checks: list[str], seeds: list[int], s
             spec = precision.apply(spec, config.precision)
             for i, variant in enumerate(broken.VARIANTS.get(check, ())):
                 folder = broken.write(variant, solutions, Path(tmp) / f"{check}-{i}")
-                with Sandbox(extract_submission(folder), sandbox_policy(config, masks=()), dirs, prints,
-                             device=config.device) as sandbox:
+                with Sandbox(
+                    extract_submission(folder),
+                    sandbox_policy(config, masks=()),
+                    dirs,
+                    prints,
+                    device=config.device,
+                ) as sandbox:
                     for seed in seeds:
                         reply, _, correct = _train(sandbox, labels, ctor, args, spec, seed)
-                        accuracy = float(100 * correct.mean()) if reply.ok else None  # None: it could not even train
+                        accuracy = (
+                            float(100 * correct.mean()) if reply.ok else None
+                        )  # None: it could not even train
                         out.setdefault(check, {}).setdefault(variant.label, []).append(accuracy)
                         if not quiet:
-                            tqdm.write(f"broken {check} / {variant.label} (seed {seed}): {accuracy}")
+                            tqdm.write(
+                                f"broken {check} / {variant.label} (seed {seed}): {accuracy}"
+                            )
     return out
 
 
-def build_table(config: GradingConfig, seeds: list[int], measured: dict, torch_version: str = "",
-                previous: dict | None = None, broken_accuracy: dict | None = None,
-                k_sigma: float = K_SIGMA, emulated_bf16: bool = False) -> dict:
+def build_table(
+    config: GradingConfig,
+    seeds: list[int],
+    measured: dict,
+    torch_version: str = "",
+    previous: dict | None = None,
+    broken_accuracy: dict | None = None,
+    k_sigma: float = K_SIGMA,
+    emulated_bf16: bool = False,
+) -> dict:
     """The table for measured checks; with previous (the table so far), the checks not measured now
     keep their entries, each saying where and when it was measured (and whether bf16 was emulated)."""
     here = machine.describe()
-    provenance = {"machine": here, "threads": config.threads, "precision": config.precision,
-                  "torch": torch_version, "created": datetime.date.today().isoformat(), "seeds": seeds,
-                  **({"emulated_bf16": True} if emulated_bf16 else {})}
+    provenance = {
+        "machine": here,
+        "threads": config.threads,
+        "precision": config.precision,
+        "torch": torch_version,
+        "created": datetime.date.today().isoformat(),
+        "seeds": seeds,
+        **({"emulated_bf16": True} if emulated_bf16 else {}),
+    }
     checks = dict((previous or {}).get("checks", {}))
     for name, m in measured.items():
-        checks[name] = {**summarize(m["accuracy"], k_sigma=k_sigma, min_margin=MIN_MARGIN_POINTS), "train_seconds_mean": round(float(np.mean(m["seconds"])), 2),
-                        "loss_band": _band(m["losses"]), "per_class_mean": _band(m["per_class"])["mean"],
-                        "measured": {**provenance, "train_threads": train_threads(config, name)}}
+        checks[name] = {
+            **summarize(m["accuracy"], k_sigma=k_sigma, min_margin=MIN_MARGIN_POINTS),
+            "train_seconds_mean": round(float(np.mean(m["seconds"])), 2),
+            "loss_band": _band(m["losses"]),
+            "per_class_mean": _band(m["per_class"])["mean"],
+            "measured": {**provenance, "train_threads": train_threads(config, name)},
+        }
         if m["cpu_seconds"]:
             checks[name]["train_cpu_seconds_mean"] = round(float(np.mean(m["cpu_seconds"])), 2)
     for name, variants in (broken_accuracy or {}).items():
         caught_by = {v.label: v.caught_by for v in broken.VARIANTS.get(name, ()) if v.caught_by}
-        checks[name]["broken_variants"] = {label: {"accuracy": values, "mean": _mean(values),
-                                                   **({"caught_by": caught_by[label]} if label in caught_by else {})}
-                                           for label, values in variants.items()}
+        checks[name]["broken_variants"] = {
+            label: {
+                "accuracy": values,
+                "mean": _mean(values),
+                **({"caught_by": caught_by[label]} if label in caught_by else {}),
+            }
+            for label, values in variants.items()
+        }
     if all(k in measured for k in LESSON_CHECKS):
-        per_seed = [{k: measured[k]["accuracy"][i] for k in LESSON_CHECKS} for i in range(len(seeds))]
+        per_seed = [
+            {k: measured[k]["accuracy"][i] for k in LESSON_CHECKS} for i in range(len(seeds))
+        ]
         gaps = [lesson_gap(a) for a in per_seed]
-        checks[LESSON] = {**summarize(gaps, k_sigma=k_sigma, min_margin=MIN_MARGIN_GAP_FRACTION * float(np.mean(gaps))),
-                          "train_seconds_mean": 0.0,
-                          "measured": provenance}
+        checks[LESSON] = {
+            **summarize(
+                gaps, k_sigma=k_sigma, min_margin=MIN_MARGIN_GAP_FRACTION * float(np.mean(gaps))
+            ),
+            "train_seconds_mean": 0.0,
+            "measured": provenance,
+        }
     # Derived from the entries: a --checks run keeps entries measured another way (emulated or not).
     emulated = any(c.get("measured", {}).get("emulated_bf16") for c in checks.values())
-    return {"device": config.device_kind, "precision": config.precision, "trained_on": config.device,
-            "machine": here, "threads": config.threads, "seeds": seeds,
-            **({"emulated_bf16": True} if emulated else {}),
-            "created": datetime.date.today().isoformat(), "torch": torch_version, "checks": checks}
+    return {
+        "device": config.device_kind,
+        "precision": config.precision,
+        "trained_on": config.device,
+        "machine": here,
+        "threads": config.threads,
+        "seeds": seeds,
+        **({"emulated_bf16": True} if emulated else {}),
+        "created": datetime.date.today().isoformat(),
+        "torch": torch_version,
+        "checks": checks,
+    }
 
 
 def train_threads(config: GradingConfig, check: str) -> int:
@@ -159,9 +250,19 @@ def _mean(values: list) -> float | None:
     return round(float(np.mean(numbers)), 2) if numbers else None
 
 
-def write_table(*, config: GradingConfig, n_seeds: int = 20, first_seed: int = 100, out: Path | None = None,
-         quiet: bool = False, budget_s: float | None = None, checks: tuple[str, ...] | None = None,
-         broken_seeds: int = 3, k_sigma: float = K_SIGMA, emulated_bf16: bool = False) -> Path:
+def write_table(
+    *,
+    config: GradingConfig,
+    n_seeds: int = 20,
+    first_seed: int = 100,
+    out: Path | None = None,
+    quiet: bool = False,
+    budget_s: float | None = None,
+    checks: tuple[str, ...] | None = None,
+    broken_seeds: int = 3,
+    k_sigma: float = K_SIGMA,
+    emulated_bf16: bool = False,
+) -> Path:
     """Calibrate the training checks (all, or only `checks`, keeping the table's other entries) on
     config.device, measure the broken variants over broken_seeds seeds, and write the table."""
     import torch
@@ -171,28 +272,60 @@ def write_table(*, config: GradingConfig, n_seeds: int = 20, first_seed: int = 1
     previous = None
     if checks:
         if not path.is_file():
-            raise SystemExit(f"--checks updates an existing table, and {path} does not exist: calibrate every check")
+            raise SystemExit(
+                f"--checks updates an existing table, and {path} does not exist: calibrate every check"
+            )
         previous = json.loads(path.read_text())
         if previous.get("precision", DEFAULT_PRECISION[config.device_kind]) != config.precision:
-            raise SystemExit(f"{path} holds precision {previous.get('precision')}, not {config.precision}")
+            raise SystemExit(
+                f"{path} holds precision {previous.get('precision')}, not {config.precision}"
+            )
     measured = measure(config, seeds, quiet=quiet, budget_s=budget_s, only=checks)
-    done = seeds[:len(next(iter(measured.values()))["accuracy"])]
+    done = seeds[: len(next(iter(measured.values()))["accuracy"])]
     if len(done) < 2:
-        raise SystemExit(f"calibration finished {len(done)} seed(s) within the time budget; it needs at least 2")
-    wrong = measure_broken(config, list(measured), seeds[:broken_seeds], quiet=quiet) if broken_seeds else {}
-    table = build_table(config, done, measured, torch.__version__, previous, wrong, k_sigma, emulated_bf16)
+        raise SystemExit(
+            f"calibration finished {len(done)} seed(s) within the time budget; it needs at least 2"
+        )
+    wrong = (
+        measure_broken(config, list(measured), seeds[:broken_seeds], quiet=quiet)
+        if broken_seeds
+        else {}
+    )
+    table = build_table(
+        config, done, measured, torch.__version__, previous, wrong, k_sigma, emulated_bf16
+    )
     path.write_text(json.dumps(table, indent=1) + "\n")
     return path
 
 
-def main(*, config: GradingConfig = GradingConfig(), seeds: int = 20, first_seed: int = 100, out: Path | None = None,
-         quiet: bool = False, budget_s: float | None = None, checks: tuple[str, ...] | None = None,
-         broken_seeds: int = 3, k_sigma: float = 4.0, emulated_bf16: bool = False) -> int:
+def main(
+    *,
+    config: GradingConfig = GradingConfig(),
+    seeds: int = 20,
+    first_seed: int = 100,
+    out: Path | None = None,
+    quiet: bool = False,
+    budget_s: float | None = None,
+    checks: tuple[str, ...] | None = None,
+    broken_seeds: int = 3,
+    k_sigma: float = 4.0,
+    emulated_bf16: bool = False,
+) -> int:
     if emulated_bf16 and config.precision != "bf16":
         raise SystemExit("--emulated-bf16 goes with --precision bf16")
     # no table needed: this writes it
     config = setup(config.with_(training=False), emulated_bf16=emulated_bf16).with_(training=True)
-    path = write_table(config=config, n_seeds=seeds, first_seed=first_seed, out=out, quiet=quiet, budget_s=budget_s,
-                       checks=checks, broken_seeds=broken_seeds, k_sigma=k_sigma, emulated_bf16=emulated_bf16)
+    path = write_table(
+        config=config,
+        n_seeds=seeds,
+        first_seed=first_seed,
+        out=out,
+        quiet=quiet,
+        budget_s=budget_s,
+        checks=checks,
+        broken_seeds=broken_seeds,
+        k_sigma=k_sigma,
+        emulated_bf16=emulated_bf16,
+    )
     print(f"wrote {path}")
     return 0

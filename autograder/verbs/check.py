@@ -3,6 +3,7 @@
 Data-free checks take seconds; training checks run only with --train. The hidden suites are never
 run by this verb. Exit status 0 when every selected check passed, 1 otherwise.
 """
+
 from __future__ import annotations
 
 import sys
@@ -20,14 +21,19 @@ def report(result) -> str:
         lines.append(f"{mark} {t.name} ({t.score:g}/{t.max_score:g})")
         if not t.passed:
             lines += ["    " + line for line in t.output.strip().splitlines()[:12]]
-    lines += ["", f"公开检查得分 public checks: {result.score:g} / {result.max_score:g}"
-              "（最终成绩以隐藏测试为准 / the hidden tests decide the grade）"]
+    lines += [
+        "",
+        f"公开检查得分 public checks: {result.score:g} / {result.max_score:g}"
+        "（最终成绩以隐藏测试为准 / the hidden tests decide the grade）",
+    ]
     lines += [f"注意 note: {n}" for n in result.notes]
     return "\n".join(lines)
 
 
 def main(*, path: Path, config: GradingConfig = GradingConfig(), quiet: bool = False) -> int:
-    config = config.with_(suite="public", extra_masks=tuple(config.extra_masks) + (str(Path(path).resolve()),))
+    config = config.with_(
+        suite="public", extra_masks=tuple(config.extra_masks) + (str(Path(path).resolve()),)
+    )
     setup(config)  # a setup fault (SetupProblem, a ValueError) stops here with one error line
     try:
         result = grade_submission(Path(path), Path(path).stem or "submission", config)
@@ -35,7 +41,10 @@ def main(*, path: Path, config: GradingConfig = GradingConfig(), quiet: bool = F
         print(f"error: the checker itself failed (not your code's fault):\n{exc}", file=sys.stderr)
         return 2
     if result.grader_error:
-        print(f"error: the checker itself failed (not your code's fault):\n{result.grader_error}", file=sys.stderr)
+        print(
+            f"error: the checker itself failed (not your code's fault):\n{result.grader_error}",
+            file=sys.stderr,
+        )
         return 2
     if not quiet:
         print(report(result))

@@ -3,6 +3,7 @@
 Writes DIR/<name>/results.json (Gradescope's schema), DIR/grades.csv and DIR/summary.json, all
 after every sandbox child is gone, so nothing a submission wrote can stand in for them.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -46,7 +47,7 @@ def shard_of(entries: list, shard: tuple[int, int] | None) -> list:
         return entries
     index, count = shard
     ordered = sorted(entries, key=lambda e: e[0])
-    return ordered[index - 1::count]
+    return ordered[index - 1 :: count]
 
 
 _WARM = None  # a worker's supervisor, kept from one submission to the next
@@ -77,15 +78,26 @@ def _grade_one(name: str, path: str, config: GradingConfig) -> tuple[str, dict |
 
 
 def _error_result(name: str, config: GradingConfig, text: str) -> SubmissionResult:
-    return SubmissionResult(submission=name, tests=(), seed=config.seed, device=config.device, grader_error=text)
+    return SubmissionResult(
+        submission=name, tests=(), seed=config.seed, device=config.device, grader_error=text
+    )
 
 
-def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingConfig(),
-         shard: tuple[int, int] | None = None, quiet: bool = False, feedback: bool = True) -> int:
+def main(
+    *,
+    submissions: list[Path],
+    out: Path,
+    config: GradingConfig = GradingConfig(),
+    shard: tuple[int, int] | None = None,
+    quiet: bool = False,
+    feedback: bool = True,
+) -> int:
     """Grade every submission; return 0 when grading completed (whatever the scores), 2 when the
     grader itself failed for any submission (those results say so)."""
     missing = [str(p) for p in submissions if not Path(p).exists()]
-    if missing:  # e.g. an unexpanded class/*/ : grading "*" as a student with 0 points would be wrong
+    if (
+        missing
+    ):  # e.g. an unexpanded class/*/ : grading "*" as a student with 0 points would be wrong
         raise ValueError(f"no such submission: {', '.join(missing)}")
     # A fault shared by every submission (SetupProblem, CanaryFailed) is said once and nobody is
     # graded; the data are decoded here, once, not in every worker.
@@ -98,12 +110,18 @@ def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingC
     results: dict[str, SubmissionResult] = {}
     errors: dict[str, str] = {}
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, config.jobs), mp_context=context, initializer=_start_worker,
-                             initargs=(config,)) as pool, \
-            tqdm(total=len(entries), desc="grading", unit="submission", disable=quiet) as bar:
+    with (
+        ProcessPoolExecutor(
+            max_workers=max(1, config.jobs),
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(config,),
+        ) as pool,
+        tqdm(total=len(entries), desc="grading", unit="submission", disable=quiet) as bar,
+    ):
         futures = {pool.submit(_grade_one, name, str(path), config): name for name, path in entries}
         waiting = [name for name, _ in entries]  # the pool starts them in this order
-        bar.set_postfix_str(", ".join(waiting[:config.jobs]))
+        bar.set_postfix_str(", ".join(waiting[: config.jobs]))
         for future in as_completed(futures):
             name = futures[future]
             waiting.remove(name)
@@ -118,23 +136,48 @@ def main(*, submissions: list[Path], out: Path, config: GradingConfig = GradingC
             else:
                 errors[name] = payload
                 results[name] = _error_result(name, config, payload)
-            bar.set_postfix_str(", ".join(waiting[:config.jobs]) or name, refresh=False)  # now being graded
+            bar.set_postfix_str(
+                ", ".join(waiting[: config.jobs]) or name, refresh=False
+            )  # now being graded
             bar.update(1)
     ordered = [results[name] for name, _ in entries]
     environment = next((r.environment for r in ordered if r.environment), {})
-    thresholds = calibration_table.table_path(config.device_kind, config.precision) if config.training else None
-    run_info = {"seed": config.seed, "device": config.device, "spec_kind": config.device_kind,
-                "precision": config.precision, "machine": machine.describe(), "canary": canary_report.to_dict(),
-                "thresholds": str(thresholds) if thresholds else None, "jobs": config.jobs, "threads": config.threads,
-                "shard": list(shard) if shard else None, "submissions": [n for n, _ in entries],
-                "environment": environment, "grader_errors": errors}
-    write_outputs(ordered, out, run_info, feedback=feedback, device_kind=config.device_kind, precision=config.precision)
+    thresholds = (
+        calibration_table.table_path(config.device_kind, config.precision)
+        if config.training
+        else None
+    )
+    run_info = {
+        "seed": config.seed,
+        "device": config.device,
+        "spec_kind": config.device_kind,
+        "precision": config.precision,
+        "machine": machine.describe(),
+        "canary": canary_report.to_dict(),
+        "thresholds": str(thresholds) if thresholds else None,
+        "jobs": config.jobs,
+        "threads": config.threads,
+        "shard": list(shard) if shard else None,
+        "submissions": [n for n, _ in entries],
+        "environment": environment,
+        "grader_errors": errors,
+    }
+    write_outputs(
+        ordered,
+        out,
+        run_info,
+        feedback=feedback,
+        device_kind=config.device_kind,
+        precision=config.precision,
+    )
     if not quiet:
         print(table.format_table(ordered))
         notes = environment.get("isolation_notes") or []
         if environment and not environment.get("namespaces"):
-            print("note: submission code ran WITHOUT network and file-system isolation "
-                  f"({'; '.join(notes or ['switched off with --no-isolation'])}); see README, Threat model")
+            print(
+                "note: submission code ran WITHOUT network and file-system isolation "
+                f"({'; '.join(notes or ['switched off with --no-isolation'])}); see README, Threat model"
+            )
         elif notes:  # e.g. CUDA children without a memory cgroup
             print(f"note: {'; '.join(notes)}; see README, Threat model")
     for name, text in errors.items():  # even with --quiet: these are not the students' fault

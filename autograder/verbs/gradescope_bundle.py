@@ -11,6 +11,7 @@ Gradescope needs setup.sh and run_autograder at the root of the zip
 The zip holds the hidden suites: upload it to Gradescope only. Entries are sorted and time-stamped
 1980-01-01, so the same sources always give the same bytes (and sha256).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,7 +32,9 @@ def bundle_files(root: Path = ROOT) -> dict[str, bytes]:
     files["pyproject.toml"] = vendor.engine_pyproject(root).encode()
     files.update(vendor.engine_files(hidden=True))
     # The reference solution: the canary grades it before any student (autograder/canary.py).
-    files.update({f"solutions/{p.name}": p.read_bytes() for p in sorted((root / "solutions").glob("*.py"))})
+    files.update(
+        {f"solutions/{p.name}": p.read_bytes() for p in sorted((root / "solutions").glob("*.py"))}
+    )
     if not any(name.startswith("autograder/hidden/test_") for name in files):
         raise ValueError("autograder/hidden/ has no suites: the bundle would grade nothing")
     return files
@@ -45,7 +48,9 @@ def write_zip(files: dict[str, bytes], out: Path) -> None:
             info = zipfile.ZipInfo(name, date_time=EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             mode = 0o755 if name in SCRIPTS else 0o644
-            info.external_attr = (0o100000 | mode) << 16  # a regular file with these permissions (as unzip reads them)
+            info.external_attr = (
+                0o100000 | mode
+            ) << 16  # a regular file with these permissions (as unzip reads them)
             archive.writestr(info, files[name])
     tmp.replace(out)
 
@@ -61,6 +66,8 @@ def main(*, out: Path, root: Path = ROOT, quiet: bool = False) -> int:
     write_zip(files, out)
     if not quiet:
         digest = hashlib.sha256(out.read_bytes()).hexdigest()[:16]
-        print(f"wrote {out} ({len(files)} files, {out.stat().st_size / 1024:.0f} KiB, sha256 {digest}…)\n"
-              f"it contains the hidden suites: upload it to Gradescope only. Settings: README, Gradescope.")
+        print(
+            f"wrote {out} ({len(files)} files, {out.stat().st_size / 1024:.0f} KiB, sha256 {digest}…)\n"
+            f"it contains the hidden suites: upload it to Gradescope only. Settings: README, Gradescope."
+        )
     return 0

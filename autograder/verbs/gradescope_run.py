@@ -8,6 +8,7 @@ schema (autograder.reports.gradescope.to_gradescope). Hidden tests carry visibil
 A failure of the grader itself still writes a results.json, with score 0 and a note that the
 instructor will regrade (SubmissionResult.grader_error); the exit status is then 2.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,9 @@ from autograder.results.model import SubmissionResult
 NAME = "submission"
 
 
-def cpu_quota(proc_cgroup: Path = Path("/proc/self/cgroup"), mount: Path = Path("/sys/fs/cgroup")) -> int | None:
+def cpu_quota(
+    proc_cgroup: Path = Path("/proc/self/cgroup"), mount: Path = Path("/sys/fs/cgroup")
+) -> int | None:
     """CPUs the container's CFS quota grants, rounded up (Gradescope gives 0.5 by default), or None.
 
     Docker shows the host's cores to a container whatever its quota, so the grader would start as
@@ -62,14 +65,18 @@ def grade(submission: Path, config: GradingConfig) -> SubmissionResult:
         error = str(exc)
     except Exception:
         error = traceback.format_exc()
-    return SubmissionResult(submission=NAME, tests=(), seed=config.seed, device=config.device, grader_error=error)
+    return SubmissionResult(
+        submission=NAME, tests=(), seed=config.seed, device=config.device, grader_error=error
+    )
 
 
 def write_results(result: SubmissionResult, path: Path) -> None:
     """results.json, written whole or not at all (a half-written file is invalid JSON)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(to_gradescope(result), ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.write_text(
+        json.dumps(to_gradescope(result), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     os.replace(tmp, path)
 
 
@@ -94,17 +101,27 @@ def main(*, root: Path, config: GradingConfig | None = None) -> int:
     submission, results = root / "submission", root / "results"
     quota = fit_threads_to_quota()
     config = config or GradingConfig()
-    masks = (str(submission.resolve()), str(results.resolve()))  # as `grade` hides the batch and outputs
+    masks = (
+        str(submission.resolve()),
+        str(results.resolve()),
+    )  # as `grade` hides the batch and outputs
     config = config.with_(extra_masks=tuple(config.extra_masks) + masks)
     if submission.is_dir():
         result = grade(submission, config)
     else:
-        result = SubmissionResult(submission=NAME, tests=(), seed=config.seed, device=config.device,
-                                  grader_error=f"{submission} does not exist: nothing to grade")
+        result = SubmissionResult(
+            submission=NAME,
+            tests=(),
+            seed=config.seed,
+            device=config.device,
+            grader_error=f"{submission} does not exist: nothing to grade",
+        )
     write_results(result, results / "results.json")
     print(table.format_table([result]))  # run_autograder's stdout: shown to instructors only
-    print(f"\nCPU quota: {quota or 'none'}; cores used: {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'}; "
-          f"{result.seconds:.0f} s; peak child memory {result.environment.get('peak_child_rss_mb', '?')} MB")
+    print(
+        f"\nCPU quota: {quota or 'none'}; cores used: {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'}; "
+        f"{result.seconds:.0f} s; peak child memory {result.environment.get('peak_child_rss_mb', '?')} MB"
+    )
     for note in result.environment.get("isolation_notes") or ():
         print(f"isolation: {note}")
     if result.grader_error:
@@ -113,10 +130,19 @@ def main(*, root: Path, config: GradingConfig | None = None) -> int:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m autograder.verbs.gradescope_run", description=__doc__.split("\n")[0])
-    parser.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")),
-                        help="Gradescope's /autograder (default: $AUTOGRADER_ROOT, else /autograder)")
-    parser.add_argument("--canary-only", action="store_true",
-                        help="only grade the reference on this machine and memoise the verdict (setup.sh)")
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder.verbs.gradescope_run", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")),
+        help="Gradescope's /autograder (default: $AUTOGRADER_ROOT, else /autograder)",
+    )
+    parser.add_argument(
+        "--canary-only",
+        action="store_true",
+        help="only grade the reference on this machine and memoise the verdict (setup.sh)",
+    )
     arguments = parser.parse_args()
     sys.exit(canary_only() if arguments.canary_only else main(root=arguments.root))

@@ -8,6 +8,7 @@ shard index twice), are incomplete (a shard missing, or a submission without its
 graded differently (seed, device, torch version, or a different set of checks: other --parts or
 --no-training).
 """
+
 from __future__ import annotations
 
 import json
@@ -41,17 +42,23 @@ def read_shard(folder: Path) -> Shard:
     folder = Path(folder)
     summary_path = folder / "summary.json"
     if not summary_path.is_file():
-        raise MergeError(f"{folder}: no summary.json, so not a finished `grade` output (did this shard's job fail?)")
+        raise MergeError(
+            f"{folder}: no summary.json, so not a finished `grade` output (did this shard's job fail?)"
+        )
     try:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
         results = []
         for name in summary["submissions"]:
             path = folder / name / "result.full.json"
             if not path.is_file():
-                raise MergeError(f"{folder}: summary.json lists {name!r} but {path} is missing (incomplete shard)")
+                raise MergeError(
+                    f"{folder}: summary.json lists {name!r} but {path} is missing (incomplete shard)"
+                )
             results.append(SubmissionResult.from_dict(json.loads(path.read_text(encoding="utf-8"))))
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise MergeError(f"{folder}: unreadable grade output ({type(exc).__name__}: {exc})") from None
+        raise MergeError(
+            f"{folder}: unreadable grade output ({type(exc).__name__}: {exc})"
+        ) from None
     return Shard(folder, summary, tuple(results))
 
 
@@ -71,14 +78,19 @@ def check(shards: list[Shard]) -> None:
     _same(shards, "seeds", lambda s: s.summary.get("seed"))
     _same(shards, "devices", lambda s: s.summary.get("device"))
     _same(shards, "torch versions", lambda s: s.summary.get("environment", {}).get("torch"))
-    _same(shards, "precisions (thresholds differ: grade every shard with the same --precision)",
-          lambda s: s.summary.get("precision"))
+    _same(
+        shards,
+        "precisions (thresholds differ: grade every shard with the same --precision)",
+        lambda s: s.summary.get("precision"),
+    )
     owners: dict[str, Path] = {}
     for shard in shards:
         for result in shard.results:
             if result.submission in owners:
-                raise MergeError(f"{result.submission!r} is in both {owners[result.submission]} and {shard.folder} "
-                                 f"(overlapping shards)")
+                raise MergeError(
+                    f"{result.submission!r} is in both {owners[result.submission]} and {shard.folder} "
+                    f"(overlapping shards)"
+                )
             owners[result.submission] = shard.folder
     indexed = [s for s in shards if s.index]
     if indexed:
@@ -86,14 +98,20 @@ def check(shards: list[Shard]) -> None:
         count, places = indexed[0].index[1], {}
         for shard in indexed:
             if shard.index[0] in places:
-                raise MergeError(f"shard {shard.index[0]}/{count} appears twice: {places[shard.index[0]]} and {shard.folder}")
+                raise MergeError(
+                    f"shard {shard.index[0]}/{count} appears twice: {places[shard.index[0]]} and {shard.folder}"
+                )
             places[shard.index[0]] = shard.folder
         missing = sorted(set(range(1, count + 1)) - set(places))
         if missing:
-            raise MergeError(f"shards {', '.join(f'{i}/{count}' for i in missing)} are missing; grade them, then merge all {count}")
+            raise MergeError(
+                f"shards {', '.join(f'{i}/{count}' for i in missing)} are missing; grade them, then merge all {count}"
+            )
     graded = [r for s in shards for r in s.results if not r.grader_error]
     if len({tuple(sorted(t.name for t in r.tests)) for r in graded}) > 1:
-        raise MergeError("shards ran different checks (other --parts, or --no-training in some): regrade them alike")
+        raise MergeError(
+            "shards ran different checks (other --parts, or --no-training in some): regrade them alike"
+        )
 
 
 def main(*, shards: list[Path], out: Path, feedback: bool = True, quiet: bool = False) -> int:
@@ -114,19 +132,46 @@ def main(*, shards: list[Path], out: Path, feedback: bool = True, quiet: bool = 
     results = sorted((r for s in loaded for r in s.results), key=lambda r: r.submission)
     first = loaded[0].summary
     errors = {r.submission: r.grader_error for r in results if r.grader_error}
-    device_kind = first.get("spec_kind") or GradingConfig(device=str(first.get("device") or "cpu")).device_kind
-    run_info = {"seed": first.get("seed"), "device": first.get("device"), "spec_kind": device_kind,
-                "precision": first.get("precision"), "machines": [json.loads(m) for m in sorted({json.dumps(s.summary.get("machine"))
-                                                                          for s in loaded})],
-                "thresholds": first.get("thresholds"), "jobs": first.get("jobs"),
-                "threads": first.get("threads"), "shard": None, "submissions": [r.submission for r in results],
-                "environment": next((s.summary["environment"] for s in loaded if s.summary.get("environment")), {}),
-                "grader_errors": errors,
-                "merged_from": [{"folder": str(s.folder), "shard": s.summary.get("shard"),
-                                 "submissions": s.summary["submissions"], "threads": s.summary.get("threads")}
-                                for s in loaded]}
+    device_kind = (
+        first.get("spec_kind")
+        or GradingConfig(device=str(first.get("device") or "cpu")).device_kind
+    )
+    run_info = {
+        "seed": first.get("seed"),
+        "device": first.get("device"),
+        "spec_kind": device_kind,
+        "precision": first.get("precision"),
+        "machines": [
+            json.loads(m) for m in sorted({json.dumps(s.summary.get("machine")) for s in loaded})
+        ],
+        "thresholds": first.get("thresholds"),
+        "jobs": first.get("jobs"),
+        "threads": first.get("threads"),
+        "shard": None,
+        "submissions": [r.submission for r in results],
+        "environment": next(
+            (s.summary["environment"] for s in loaded if s.summary.get("environment")), {}
+        ),
+        "grader_errors": errors,
+        "merged_from": [
+            {
+                "folder": str(s.folder),
+                "shard": s.summary.get("shard"),
+                "submissions": s.summary["submissions"],
+                "threads": s.summary.get("threads"),
+            }
+            for s in loaded
+        ],
+    }
     out.mkdir(parents=True, exist_ok=True)
-    write_outputs(results, out, run_info, feedback=feedback, device_kind=device_kind, precision=first.get("precision"))
+    write_outputs(
+        results,
+        out,
+        run_info,
+        feedback=feedback,
+        device_kind=device_kind,
+        precision=first.get("precision"),
+    )
     if not quiet:
         print(table.format_table(results))
         print(f"\nmerged {len(loaded)} shard(s), {len(results)} submission(s) into {out}")

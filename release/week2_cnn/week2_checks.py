@@ -169,6 +169,7 @@ The release ships this module, and the engine modules it imports, as one generat
 (`week2_checks.py`, built by `autograder/release/selfcheck_file.py`), which needs only torch and
 numpy; the hidden suites are never part of it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -195,8 +196,11 @@ TIME_LIMIT = 60.0
 """Seconds one measurement may take (where the platform lets us interrupt it: SIGALRM, main thread)."""
 MAX_OUTPUT_CHARS = 2000
 SHOWN_LINES = 12
-_SKIPPED_PREFIXES = ("<week2_checks",) + (() if __file__.startswith("<") else (
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,))
+_SKIPPED_PREFIXES = ("<week2_checks",) + (
+    ()
+    if __file__.startswith("<")
+    else (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,)
+)
 """Frames of the checker itself (the vendored modules' pseudo-files, or the engine package): not the student's."""
 
 
@@ -217,8 +221,14 @@ def marks(fn) -> dict:
 
 def public_checks(part: str) -> list:
     """The data-free public tests of a part, in the suite's order (training checks need data: left out)."""
-    return [fn for name, fn in vars(test_public).items()
-            if callable(fn) and name.startswith(f"{part}_") and "points" in marks(fn) and "training" not in marks(fn)]
+    return [
+        fn
+        for name, fn in vars(test_public).items()
+        if callable(fn)
+        and name.startswith(f"{part}_")
+        and "points" in marks(fn)
+        and "training" not in marks(fn)
+    ]
 
 
 def _library_dirs() -> tuple[str, ...]:
@@ -231,8 +241,11 @@ def _library_dirs() -> tuple[str, ...]:
 def _student_frames(exc: BaseException) -> str:
     """The traceback frames in the student's own code (notebook cells), not the checker's or libraries'."""
     libraries = _library_dirs()
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if not f.filename.startswith(_SKIPPED_PREFIXES + libraries)]
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if not f.filename.startswith(_SKIPPED_PREFIXES + libraries)
+    ]
     return "".join(traceback.format_list(frames[-6:]))
 
 
@@ -270,12 +283,20 @@ class LocalSandbox:
     def run(self, names, op: str, args: dict, *, timeout=None, cacheable: bool = False, **_):
         for name in names:
             if name not in self.ops.ns:
-                return SimpleNamespace(ok=False, result=None, output="",
-                                       error={"kind": "missing", "missing": name, "phase": "load"})
+                return SimpleNamespace(
+                    ok=False,
+                    result=None,
+                    output="",
+                    error={"kind": "missing", "missing": name, "phase": "load"},
+                )
         printed = io.StringIO()
         seconds = min(float(timeout or self.time_limit), self.time_limit)
         try:
-            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed), _time_limit(seconds):
+            with (
+                contextlib.redirect_stdout(printed),
+                contextlib.redirect_stderr(printed),
+                _time_limit(seconds),
+            ):
                 result = self.ops.dispatch(op, args)
         except _TimeLimit:
             error = {"kind": "timeout", "phase": "op", "seconds": seconds}
@@ -283,12 +304,23 @@ class LocalSandbox:
             raise
         except MissingName as exc:
             error = {"kind": "missing", "missing": exc.args[0], "phase": "op"}
-        except BaseException as exc:  # SystemExit too: the student's sys.exit() is a failed check here
-            error = {"kind": "exception", "phase": "op", "type": type(exc).__name__, "message": str(exc)[:600],
-                     "traceback": _student_frames(exc)}
+        except (
+            BaseException
+        ) as exc:  # SystemExit too: the student's sys.exit() is a failed check here
+            error = {
+                "kind": "exception",
+                "phase": "op",
+                "type": type(exc).__name__,
+                "message": str(exc)[:600],
+                "traceback": _student_frames(exc),
+            }
         else:
-            return SimpleNamespace(ok=True, result=result, error=None, output=printed.getvalue()[:MAX_OUTPUT_CHARS])
-        return SimpleNamespace(ok=False, result=None, error=error, output=printed.getvalue()[:MAX_OUTPUT_CHARS])
+            return SimpleNamespace(
+                ok=True, result=result, error=None, output=printed.getvalue()[:MAX_OUTPUT_CHARS]
+            )
+        return SimpleNamespace(
+            ok=False, result=None, error=error, output=printed.getvalue()[:MAX_OUTPUT_CHARS]
+        )
 
 
 def run_checks(part: str, namespace: dict) -> list[Outcome]:
@@ -315,28 +347,39 @@ def _run_checks(part: str, namespace: dict) -> list[Outcome]:
         except (CheckFailed, SubmissionError, NotRun) as exc:
             outcome = Outcome(fn.__name__, False, str(exc))
         except BaseException as exc:  # the checker's own failure: say so, never crash the notebook
-            outcome = Outcome(fn.__name__, False,
-                              f"自查程序出错，不一定是你的代码的问题 (the self-check itself failed): "
-                              f"{type(exc).__name__}: {exc}\n提交前可运行 python -m autograder check，或联系助教。")
+            outcome = Outcome(
+                fn.__name__,
+                False,
+                f"自查程序出错，不一定是你的代码的问题 (the self-check itself failed): "
+                f"{type(exc).__name__}: {exc}\n提交前可运行 python -m autograder check，或联系助教。",
+            )
         else:
             outcome = Outcome(fn.__name__, True)
         printed = "\n".join(sub.output).strip()
         if printed and not outcome.passed:
-            outcome = Outcome(outcome.name, False, f"{outcome.message}\n--- 你的代码的输出 (your output) ---\n{printed}")
+            outcome = Outcome(
+                outcome.name,
+                False,
+                f"{outcome.message}\n--- 你的代码的输出 (your output) ---\n{printed}",
+            )
         outcomes[fn.__name__] = outcome
     return list(outcomes.values())
 
 
 def report(part: str, outcomes: list[Outcome], seconds: float | None = None) -> str:
-    lines = [f"{part} 自查 (self-check)：公开检查，不计分、不训练 (public checks, no points, no training)"]
+    lines = [
+        f"{part} 自查 (self-check)：公开检查，不计分、不训练 (public checks, no points, no training)"
+    ]
     for o in outcomes:
         lines.append(f"{'✓' if o.passed else '✗'} {o.name}")
         if not o.passed:
             lines += ["    " + line for line in o.message.strip().splitlines()[:SHOWN_LINES]]
     passed = sum(o.passed for o in outcomes)
     took = f"，{seconds:.1f} 秒" if seconds is not None else ""
-    lines.append(f"{passed} / {len(outcomes)} 项通过 (checks passed){took}。训练检查和隐藏测试在提交后由评分程序运行 "
-                 f"(training checks and hidden tests run when grading)。")
+    lines.append(
+        f"{passed} / {len(outcomes)} 项通过 (checks passed){took}。训练检查和隐藏测试在提交后由评分程序运行 "
+        f"(training checks and hidden tests run when grading)。"
+    )
     return "\n".join(lines)
 
 
@@ -356,12 +399,16 @@ def check(part: str, namespace: dict | None = None) -> bool:
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # never crash the notebook
-        text, ok = f"✗ 自查程序出错 (the self-check itself failed): {type(exc).__name__}: {exc}", False
+        text, ok = (
+            f"✗ 自查程序出错 (the self-check itself failed): {type(exc).__name__}: {exc}",
+            False,
+        )
     print(text, file=sys.stdout if ok else sys.stderr, flush=True)
     return ok
 '''
 
 _SOURCES['public.test_public'] = r'''"""Public checks, 100 points as the hidden suites (the hidden suites' grade is the one that counts)."""
+
 import numpy as np
 from _week2_checks_engine import _pytest_markers as pytest
 
@@ -369,17 +416,21 @@ from _week2_checks_engine.suites import analysis, checks, messages
 from _week2_checks_engine.suites.errors import CheckFailed
 
 IMAGE, RGB = (1, 28, 28), (3, 32, 32)
-HANDOUT_CFG = [64, 'M', 128, 'M', 256, 256, 'M', 512, 512, 'M', 512, 512, 'M']
+HANDOUT_CFG = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
 
 
 @pytest.mark.points(10)
 def LeNet5_output_shape(sub):
-    checks.output_shape(sub, "LeNet5", (), IMAGE, (4,), 10, analysis.LENET_STAGES, messages.STAGE_HINTS)
+    checks.output_shape(
+        sub, "LeNet5", (), IMAGE, (4,), 10, analysis.LENET_STAGES, messages.STAGE_HINTS
+    )
 
 
 @pytest.mark.points(5)
 def LeNet5_parameter_count(sub):
-    checks.param_count(sub, "LeNet5", (), 61706, "对照讲义逐层检查 conv1、conv2、fc1、fc2、fc3 的尺寸")
+    checks.param_count(
+        sub, "LeNet5", (), 61706, "对照讲义逐层检查 conv1、conv2、fc1、fc2、fc3 的尺寸"
+    )
 
 
 @pytest.mark.training("LeNet5")
@@ -429,7 +480,9 @@ def CNN_trains_on_mnist(sub):
 
 
 def _perm(sub, x, perm):
-    value = sub.call("perm_pixel", [{"tensor": x}, {"tensor": perm}], doing="调用 perm_pixel")["value"]
+    value = sub.call("perm_pixel", [{"tensor": x}, {"tensor": perm}], doing="调用 perm_pixel")[
+        "value"
+    ]
     if "tensor" not in value:
         raise CheckFailed(f"perm_pixel 返回的是 {value.get('type')}，应为 torch.Tensor。")
     return value
@@ -439,7 +492,9 @@ def _perm(sub, x, perm):
 def perm_pixel_keeps_shape(sub):
     value = _perm(sub, np.zeros((3, 1, 28, 28), np.float32), np.arange(784))
     if tuple(value["shape"]) != (3, 1, 28, 28):
-        raise CheckFailed(f"perm_pixel 返回 {messages.shape(value['shape'])}；应保持 (3, 1, 28, 28)。")
+        raise CheckFailed(
+            f"perm_pixel 返回 {messages.shape(value['shape'])}；应保持 (3, 1, 28, 28)。"
+        )
 
 
 @pytest.mark.points(8)
@@ -448,7 +503,9 @@ def perm_pixel_matches_handout_formula(sub):
     x, perm = rng.standard_normal((2, 1, 28, 28)).astype(np.float32), rng.permutation(784)
     value = _perm(sub, x, perm)
     if not np.array_equal(value["tensor"], x.reshape(-1, 784)[:, perm].reshape(-1, 1, 28, 28)):
-        raise CheckFailed("perm_pixel 的结果不等于 data.view(-1, 784)[:, perm] 再恢复为 (N, 1, 28, 28)。")
+        raise CheckFailed(
+            "perm_pixel 的结果不等于 data.view(-1, 784)[:, perm] 再恢复为 (N, 1, 28, 28)。"
+        )
 
 
 @pytest.mark.points(8)
@@ -460,7 +517,9 @@ def VGG_cfg_matches_handout(sub):
 
 @pytest.mark.points(8)
 def VGG_parameter_count(sub):
-    checks.param_count(sub, "VGG", (), 9231114, "cfg、BatchNorm2d 和 classifier = Linear(512, 10) 是否与讲义一致？")
+    checks.param_count(
+        sub, "VGG", (), 9231114, "cfg、BatchNorm2d 和 classifier = Linear(512, 10) 是否与讲义一致？"
+    )
 
 
 @pytest.mark.points(4)
@@ -482,6 +541,7 @@ Every torch/nn entry point used here is captured at import time, in the supervis
 submission code exists: a submission that patches nn.Module.parameters or Tensor.numel changes
 nothing that is measured here.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -493,23 +553,58 @@ from torch.overrides import TorchFunctionMode
 from _week2_checks_engine.training import loop
 from _week2_checks_engine.training.specs import TrainSpec
 
-_isinstance, _len, _float, _bool, _int, _type, _getattr = (builtins.isinstance, builtins.len, builtins.float,
-                                                           builtins.bool, builtins.int, builtins.type, builtins.getattr)
+_isinstance, _len, _float, _bool, _int, _type, _getattr = (
+    builtins.isinstance,
+    builtins.len,
+    builtins.float,
+    builtins.bool,
+    builtins.int,
+    builtins.type,
+    builtins.getattr,
+)
 _Tensor, _Module = torch.Tensor, torch.nn.Module
 _named_parameters = torch.nn.Module.named_parameters
 _named_buffers = torch.nn.Module.named_buffers
 _named_modules = torch.nn.Module.named_modules
 _set_train = torch.nn.Module.train
-_add_hook, _add_pre_hook = torch.nn.Module.register_forward_hook, torch.nn.Module.register_forward_pre_hook
+_add_hook, _add_pre_hook = (
+    torch.nn.Module.register_forward_hook,
+    torch.nn.Module.register_forward_pre_hook,
+)
 _TB = torch._C.TensorBase
-_size, _detach, _to, _numpy, _clone, _numel = _TB.size, _TB.detach, _TB.to, _TB.numpy, _TB.clone, _TB.numel
+_size, _detach, _to, _numpy, _clone, _numel = (
+    _TB.size,
+    _TB.detach,
+    _TB.to,
+    _TB.numpy,
+    _TB.clone,
+    _TB.numel,
+)
 _min, _norm, _is_floating = _TB.min, _TB.norm, _TB.is_floating_point
-_equal, _randn, _manual_seed, _no_grad, _from_numpy = torch.equal, torch.randn, torch.manual_seed, torch.no_grad, torch.from_numpy
+_equal, _randn, _manual_seed, _no_grad, _from_numpy = (
+    torch.equal,
+    torch.randn,
+    torch.manual_seed,
+    torch.no_grad,
+    torch.from_numpy,
+)
 _ones_like, _sum, _mul = torch.ones_like, torch.sum, torch.mul
-_backward = torch.autograd.backward  # with explicit grad_tensors: no Tensor method (numel...) is consulted
+_backward = (
+    torch.autograd.backward
+)  # with explicit grad_tensors: no Tensor method (numel...) is consulted
 
 MAX_EVENTS = 400
-_IGNORED_FNS = {"__get__", "__set__", "size", "dim", "numel", "__len__", "__format__", "__repr__", "_has_compatible_shallow_copy_type"}
+_IGNORED_FNS = {
+    "__get__",
+    "__set__",
+    "size",
+    "dim",
+    "numel",
+    "__len__",
+    "__format__",
+    "__repr__",
+    "_has_compatible_shallow_copy_type",
+}
 
 
 class MissingName(Exception):
@@ -537,7 +632,9 @@ def describe(obj) -> dict:
     """Parameters, buffers and submodules of a built object (or just its type)."""
     info = {"type": _type(obj).__name__, "is_module": _isinstance(obj, _Module)}
     if info["is_module"]:
-        info["params"] = [[n, shape_of(p), _bool(p.requires_grad)] for n, p in _named_parameters(obj)]
+        info["params"] = [
+            [n, shape_of(p), _bool(p.requires_grad)] for n, p in _named_parameters(obj)
+        ]
         info["buffers"] = [[n, shape_of(b)] for n, b in _named_buffers(obj)]
         info["modules"] = [[n, _type(m).__name__] for n, m in list(_named_modules(obj))[:1000]]
     return info
@@ -553,12 +650,23 @@ class _Recorder(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         out = func(*args, **(kwargs or {}))
         name = _getattr(func, "__name__", None) or str(func)
-        if not self.paused and _isinstance(out, _Tensor) and name not in _IGNORED_FNS and _len(self.events) < MAX_EVENTS:
+        if (
+            not self.paused
+            and _isinstance(out, _Tensor)
+            and name not in _IGNORED_FNS
+            and _len(self.events) < MAX_EVENTS
+        ):
             inputs = [a for a in args if _isinstance(a, _Tensor)][:3]
-            self.events.append({"kind": "fn", "name": name.lstrip("_"), "module": self.stack[-1] if self.stack else "",
-                                "in_shapes": [shape_of(a) for a in inputs],
-                                "in_min": _tensor_min(inputs[0]) if inputs else None,
-                                "out_shape": shape_of(out)})
+            self.events.append(
+                {
+                    "kind": "fn",
+                    "name": name.lstrip("_"),
+                    "module": self.stack[-1] if self.stack else "",
+                    "in_shapes": [shape_of(a) for a in inputs],
+                    "in_min": _tensor_min(inputs[0]) if inputs else None,
+                    "out_shape": shape_of(out),
+                }
+            )
         return out
 
 
@@ -670,7 +778,9 @@ class Ops:
                 real.append(self._build(a["model"]))
             elif _isinstance(a, dict) and "linear_stack" in a:
                 _manual_seed(0)
-                real.append(torch.nn.Sequential(*[torch.nn.Linear(i, o) for i, o in a["linear_stack"]]))
+                real.append(
+                    torch.nn.Sequential(*[torch.nn.Linear(i, o) for i, o in a["linear_stack"]])
+                )
             else:
                 real.append(a)
         value = fn(*real)
@@ -682,21 +792,31 @@ class Ops:
         spec = TrainSpec.from_dict(spec)
         data = self.device_data.get(spec.dataset)
         if data is None:
-            data = self.device_data[spec.dataset] = loop.to_device(self.data[spec.dataset], spec.dataset, self.device)
+            data = self.device_data[spec.dataset] = loop.to_device(
+                self.data[spec.dataset], spec.dataset, self.device
+            )
         if spec.permute_pixels:
             data = loop.permute(data, seed, self._lookup(perm_fn) if perm_fn else None)
         ctor = self._lookup(name)
         _manual_seed(seed)
         model = ctor(*args)
         outcome = loop.train_and_predict(model, data, spec, seed=seed, device=self.device)
-        return {"predictions": outcome.predictions, "losses": outcome.losses, "loss_window": outcome.loss_window,
-                "steps": outcome.steps, "images_seen": outcome.images_seen, "diverged_at": outcome.diverged_at,
-                "train_seconds": outcome.train_seconds, "eval_seconds": outcome.eval_seconds}
+        return {
+            "predictions": outcome.predictions,
+            "losses": outcome.losses,
+            "loss_window": outcome.loss_window,
+            "steps": outcome.steps,
+            "images_seen": outcome.images_seen,
+            "diverged_at": outcome.diverged_at,
+            "train_seconds": outcome.train_seconds,
+            "eval_seconds": outcome.eval_seconds,
+        }
 
 
 def _pre_hook(qualname, stack):
     def hook(module, inputs):
         stack.append(qualname)
+
     return hook
 
 
@@ -708,12 +828,19 @@ def _post_hook(qualname, stack, events, recorder):
             recorder.paused = True
             try:
                 first = inputs[0] if inputs else None
-                events.append({"kind": "module", "name": _type(module).__name__, "module": qualname,
-                               "in_shapes": [shape_of(first)] if _isinstance(first, _Tensor) else [],
-                               "in_min": _tensor_min(first),
-                               "out_shape": shape_of(output) if _isinstance(output, _Tensor) else None})
+                events.append(
+                    {
+                        "kind": "module",
+                        "name": _type(module).__name__,
+                        "module": qualname,
+                        "in_shapes": [shape_of(first)] if _isinstance(first, _Tensor) else [],
+                        "in_min": _tensor_min(first),
+                        "out_shape": shape_of(output) if _isinstance(output, _Tensor) else None,
+                    }
+                )
             finally:
                 recorder.paused = False
+
     return hook
 
 
@@ -728,8 +855,12 @@ def _plain(value, depth: int = 0):
 
 def _plain_result(value):
     if _isinstance(value, _Tensor):
-        return {"tensor": to_array(value), "shape": shape_of(value), "dtype": str(value.dtype).replace("torch.", ""),
-                "device": str(value.device)}
+        return {
+            "tensor": to_array(value),
+            "shape": shape_of(value),
+            "dtype": str(value.dtype).replace("torch.", ""),
+            "device": str(value.device),
+        }
     if _isinstance(value, (bool, int, float)):
         return {"number": value}
     return {"type": _type(value).__name__}
@@ -741,17 +872,35 @@ A trace is the list of torch calls recorded in the child (conv2d, max_pool2d, vi
 batch_norm, ...) with the innermost module that made each call. Module names only label messages;
 the checks rely on what was computed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from _week2_checks_engine.suites import messages
 
-KIND_OF = {"conv2d": "conv", "linear": "linear", "batch_norm": "bn", "max_pool2d": "pool", "avg_pool2d": "pool",
-           "adaptive_avg_pool2d": "pool", "adaptive_max_pool2d": "pool", "max_pool2d_with_indices": "pool",
-           "view": "reshape", "reshape": "reshape", "flatten": "reshape", "relu": "act", "relu_": "act",
-           "threshold": "act", "clamp": "act", "clamp_min": "act", "clamp_": "act", "clamp_min_": "act",
-           "log_softmax": "norm", "softmax": "norm"}
+KIND_OF = {
+    "conv2d": "conv",
+    "linear": "linear",
+    "batch_norm": "bn",
+    "max_pool2d": "pool",
+    "avg_pool2d": "pool",
+    "adaptive_avg_pool2d": "pool",
+    "adaptive_max_pool2d": "pool",
+    "max_pool2d_with_indices": "pool",
+    "view": "reshape",
+    "reshape": "reshape",
+    "flatten": "reshape",
+    "relu": "act",
+    "relu_": "act",
+    "threshold": "act",
+    "clamp": "act",
+    "clamp_min": "act",
+    "clamp_": "act",
+    "clamp_min_": "act",
+    "log_softmax": "norm",
+    "softmax": "norm",
+}
 ACT_TOKENS = {"conv": "C", "bn": "B", "act": "R", "pool": "P"}
 
 
@@ -772,29 +921,47 @@ class Trace:
         self.error: str | None = result.get("error")
         self.output_shape = tuple(result["output_shape"]) if result.get("output_shape") else None
         self.output_type = result.get("output_type")
-        self.events = [Event(e["name"], KIND_OF.get(e["name"], "other"), e.get("module") or "",
-                             tuple(tuple(s) for s in e.get("in_shapes", [])), e.get("in_min"),
-                             tuple(e["out_shape"]) if e.get("out_shape") else ())
-                       for e in result.get("events", []) if e.get("kind") == "fn"]
+        self.events = [
+            Event(
+                e["name"],
+                KIND_OF.get(e["name"], "other"),
+                e.get("module") or "",
+                tuple(tuple(s) for s in e.get("in_shapes", [])),
+                e.get("in_min"),
+                tuple(e["out_shape"]) if e.get("out_shape") else (),
+            )
+            for e in result.get("events", [])
+            if e.get("kind") == "fn"
+        ]
 
     def of_kind(self, kind: str) -> list[Event]:
         return [e for e in self.events if e.kind == kind]
 
     def flattens(self) -> list[Event]:
         """Reshapes from a 4-D activation to (N, features)."""
-        return [e for e in self.of_kind("reshape") if len(e.out_shape) == 2 and e.in_shapes and len(e.in_shapes[0]) == 4]
+        return [
+            e
+            for e in self.of_kind("reshape")
+            if len(e.out_shape) == 2 and e.in_shapes and len(e.in_shapes[0]) == 4
+        ]
 
     def pools(self) -> list[Event]:
         """Pooling calls, without the identity AvgPool2d(1, 1) of the handout's VGG."""
-        return [e for e in self.of_kind("pool") if not (e.in_shapes and e.in_shapes[0] == e.out_shape)]
+        return [
+            e for e in self.of_kind("pool") if not (e.in_shapes and e.in_shapes[0] == e.out_shape)
+        ]
 
     def layers(self) -> list[Event]:
         return [e for e in self.events if e.kind in ("conv", "linear")]
 
     def tokens(self) -> str:
         """C (conv), B (batch norm), R (ReLU), P (pool) in call order: 'CBRP...'."""
-        return "".join(ACT_TOKENS[e.kind] for e in self.events if e.kind in ACT_TOKENS
-                       and not (e.kind == "pool" and e.in_shapes and e.in_shapes[0] == e.out_shape))
+        return "".join(
+            ACT_TOKENS[e.kind]
+            for e in self.events
+            if e.kind in ACT_TOKENS
+            and not (e.kind == "pool" and e.in_shapes and e.in_shapes[0] == e.out_shape)
+        )
 
 
 def layer_label(event: Event, kind_name: str, index: int) -> str:
@@ -813,37 +980,61 @@ class Stage:
     """Expected output shape without the batch dimension."""
 
 
-LENET_STAGES = (Stage("conv1", "conv", 0, (6, 28, 28)), Stage("pool1", "pool", 0, (6, 14, 14)),
-                Stage("conv2", "conv", 1, (16, 10, 10)), Stage("pool2", "pool", 1, (16, 5, 5)),
-                Stage("flatten", "flatten", 0, (400,)), Stage("fc1", "linear", 0, (120,)),
-                Stage("fc2", "linear", 1, (84,)), Stage("fc3", "linear", 2, (10,)))
+LENET_STAGES = (
+    Stage("conv1", "conv", 0, (6, 28, 28)),
+    Stage("pool1", "pool", 0, (6, 14, 14)),
+    Stage("conv2", "conv", 1, (16, 10, 10)),
+    Stage("pool2", "pool", 1, (16, 5, 5)),
+    Stage("flatten", "flatten", 0, (400,)),
+    Stage("fc1", "linear", 0, (120,)),
+    Stage("fc2", "linear", 1, (84,)),
+    Stage("fc3", "linear", 2, (10,)),
+)
 
 
 def cnn_stages(n_feature: int, output_size: int = 10) -> tuple[Stage, ...]:
     f = n_feature
-    return (Stage("conv1", "conv", 0, (f, 24, 24)), Stage("pool1", "pool", 0, (f, 12, 12)),
-            Stage("conv2", "conv", 1, (f, 8, 8)), Stage("pool2", "pool", 1, (f, 4, 4)),
-            Stage("flatten", "flatten", 0, (f * 16,)), Stage("fc1", "linear", 0, (50,)),
-            Stage("fc2", "linear", 1, (output_size,)))
+    return (
+        Stage("conv1", "conv", 0, (f, 24, 24)),
+        Stage("pool1", "pool", 0, (f, 12, 12)),
+        Stage("conv2", "conv", 1, (f, 8, 8)),
+        Stage("pool2", "pool", 1, (f, 4, 4)),
+        Stage("flatten", "flatten", 0, (f * 16,)),
+        Stage("fc1", "linear", 0, (50,)),
+        Stage("fc2", "linear", 1, (output_size,)),
+    )
 
 
-def first_stage_problem(trace: Trace, stages, batch: int, hints: dict | None = None, name: str | None = None,
-                        facts: dict | None = None) -> str | None:
+def first_stage_problem(
+    trace: Trace,
+    stages,
+    batch: int,
+    hints: dict | None = None,
+    name: str | None = None,
+    facts: dict | None = None,
+) -> str | None:
     """The first stage whose output shape differs from the handout's table, as a message (name and
     facts: for the hint on a forward that raised)."""
     hints = hints or {}
-    found = {"conv": trace.of_kind("conv"), "pool": trace.pools(), "flatten": trace.flattens(),
-             "linear": trace.of_kind("linear")}
+    found = {
+        "conv": trace.of_kind("conv"),
+        "pool": trace.pools(),
+        "flatten": trace.flattens(),
+        "linear": trace.of_kind("linear"),
+    }
     for stage in stages:
         events = found[stage.kind]
         expected = (batch,) + stage.shape
         if stage.index >= len(events):
             text = messages.missing_stage(stage.label, expected, hints.get(stage.label, ""))
-            return text + ("\n" + messages.forward_raised(trace.error, name, facts) if trace.error else "")
+            return text + (
+                "\n" + messages.forward_raised(trace.error, name, facts) if trace.error else ""
+            )
         event = events[stage.index]
         if event.out_shape != expected:
-            return messages.stage_mismatch(stage.label, event.module, event.out_shape, expected,
-                                           hints.get(stage.label, ""))
+            return messages.stage_mismatch(
+                stage.label, event.module, event.out_shape, expected, hints.get(stage.label, "")
+            )
     return None
 
 
@@ -883,12 +1074,15 @@ _SOURCES['suites.checks'] = r'''"""Reusable checks. Each takes the submission an
 
 The hidden and public suites call these with their own cases; the cases are what stays hidden.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from _week2_checks_engine.suites import analysis, messages
-from _week2_checks_engine.suites import hints as _hints  # `hints` is also the stage-hint argument of the checks
+from _week2_checks_engine.suites import (
+    hints as _hints,
+)  # `hints` is also the stage-hint argument of the checks
 from _week2_checks_engine.suites.errors import CheckFailed
 
 
@@ -897,14 +1091,21 @@ def _logsumexp(rows: np.ndarray) -> np.ndarray:
     return (top + np.log(np.exp(rows - top).sum(axis=1, keepdims=True)))[:, 0]
 
 
-def output_shape(sub, name: str, args, in_shape: tuple, batch_sizes, out_features: int, stages=None, hints=None) -> None:
+def output_shape(
+    sub, name: str, args, in_shape: tuple, batch_sizes, out_features: int, stages=None, hints=None
+) -> None:
     """forward of (N, *in_shape) gives (N, out_features) for every N; on failure, say which stage broke."""
     for n in batch_sizes:
         trace = sub.trace(name, args, (n,) + tuple(in_shape))
         expected = (n, out_features)
         if trace.output_shape != expected:
-            got = (f"出错: {trace.error}" if trace.error else f"输出 {messages.shape(trace.output_shape)}"
-                   if trace.output_shape is not None else f"返回 {trace.output_type}")
+            got = (
+                f"出错: {trace.error}"
+                if trace.error
+                else f"输出 {messages.shape(trace.output_shape)}"
+                if trace.output_shape is not None
+                else f"返回 {trace.output_type}"
+            )
             text = f"{messages.call_text(name, args)} 对输入 {messages.shape((n,) + tuple(in_shape))} {got}；应输出 {messages.shape(expected)}。"
             if stages:
                 problem = analysis.first_stage_problem(trace, stages, n, hints, name, sub.facts)
@@ -956,19 +1157,25 @@ def log_probabilities(sub, name: str, args, in_shape: tuple) -> None:
     sums = _logsumexp(out.astype(np.float64))
     if not np.all(np.isfinite(out)) or np.abs(sums).max() > 1e-3:
         row = np.exp(out.astype(np.float64)).sum(axis=1)
-        raise CheckFailed(f"{name} 的输出不是对数概率：每行 exp 之和应为 1（得到 {row[0]:.4g}）。"
-                          f"是否漏了 LogSoftmax(dim=1)，或用成了 Softmax？(outputs are not log-probabilities)")
+        raise CheckFailed(
+            f"{name} 的输出不是对数概率：每行 exp 之和应为 1（得到 {row[0]:.4g}）。"
+            f"是否漏了 LogSoftmax(dim=1)，或用成了 Softmax？(outputs are not log-probabilities)"
+        )
 
 
 def raw_scores(sub, name: str, args, in_shape: tuple) -> None:
     out = sub.forward(name, args, shape=(16,) + tuple(in_shape), seed=2).astype(np.float64)
     if out.ndim == 2 and np.all(np.isfinite(out)):
         if np.abs(_logsumexp(out)).max() < 1e-4:
-            raise CheckFailed(f"{name} 的输出已经是对数概率 (log_softmax)；讲义中 {name} 输出原始得分，"
-                              f"由 nn.CrossEntropyLoss 计算 softmax (should return raw scores)。")
+            raise CheckFailed(
+                f"{name} 的输出已经是对数概率 (log_softmax)；讲义中 {name} 输出原始得分，"
+                f"由 nn.CrossEntropyLoss 计算 softmax (should return raw scores)。"
+            )
         if out.min() >= 0 and np.abs(out.sum(axis=1) - 1).max() < 1e-4:
-            raise CheckFailed(f"{name} 的输出是概率 (softmax)；应输出原始得分，交给 nn.CrossEntropyLoss "
-                              f"(should return raw scores)。")
+            raise CheckFailed(
+                f"{name} 的输出是概率 (softmax)；应输出原始得分，交给 nn.CrossEntropyLoss "
+                f"(should return raw scores)。"
+            )
 
 
 def rows_independent(sub, name: str, args, in_shape: tuple) -> None:
@@ -978,15 +1185,23 @@ def rows_independent(sub, name: str, args, in_shape: tuple) -> None:
     full = sub.forward(name, args, x=x)
     other = sub.forward(name, args, x=rng.standard_normal(x.shape).astype(np.float32))
     if full.shape[0] != 6:
-        raise CheckFailed(f"输入 6 个样本，输出却有 {full.shape[0]} 行：forward 改变了 batch 大小 "
-                          f"(view 的尺寸写错会把样本混在一起)。")
+        raise CheckFailed(
+            f"输入 6 个样本，输出却有 {full.shape[0]} 行：forward 改变了 batch 大小 "
+            f"(view 的尺寸写错会把样本混在一起)。"
+        )
     if np.allclose(full, other, atol=1e-6):
-        raise CheckFailed(f"{name} 对不同的输入给出相同的输出：输出与输入无关 (output does not depend on the input)。")
+        raise CheckFailed(
+            f"{name} 对不同的输入给出相同的输出：输出与输入无关 (output does not depend on the input)。"
+        )
     for lo, hi in ((0, 1), (2, 5)):
         part = sub.forward(name, args, x=x[lo:hi])
-        if part.shape != full[lo:hi].shape or not np.allclose(part, full[lo:hi], atol=1e-4, rtol=1e-3):
-            raise CheckFailed(f"单独输入第 {lo}–{hi - 1} 个样本时的输出，与整批输入时不同：forward 把不同样本混在了一起 "
-                              f"(each sample's output must depend only on that sample)。")
+        if part.shape != full[lo:hi].shape or not np.allclose(
+            part, full[lo:hi], atol=1e-4, rtol=1e-3
+        ):
+            raise CheckFailed(
+                f"单独输入第 {lo}–{hi - 1} 个样本时的输出，与整批输入时不同：forward 把不同样本混在了一起 "
+                f"(each sample's output must depend only on that sample)。"
+            )
 
 
 def gradients(sub, name: str, args, in_shape: tuple) -> None:
@@ -1018,12 +1233,25 @@ def trains(sub, check: str, *, perm_fn: str | None = None) -> None:
     what = trained_text(sub, check)
     outcome = sub.train(check, perm_fn=perm_fn)
     best = outcome.best
-    sub.record[check] = {"accuracy": best.accuracy, "threshold": outcome.threshold, "reference_mean": outcome.reference_mean,
-                         "attempts": [[a.seed, a.accuracy] for a in outcome.attempts], "losses": best.losses,
-                         "loss_window": best.loss_window, "per_class": best.per_class, "train_seconds": best.train_seconds}
+    sub.record[check] = {
+        "accuracy": best.accuracy,
+        "threshold": outcome.threshold,
+        "reference_mean": outcome.reference_mean,
+        "attempts": [[a.seed, a.accuracy] for a in outcome.attempts],
+        "losses": best.losses,
+        "loss_window": best.loss_window,
+        "per_class": best.per_class,
+        "train_seconds": best.train_seconds,
+    }
     if not outcome.passed:
-        raise CheckFailed(messages.accuracy_below(what, [(a.seed, a.accuracy) for a in outcome.attempts],
-                                                  outcome.threshold, outcome.reference_mean))
+        raise CheckFailed(
+            messages.accuracy_below(
+                what,
+                [(a.seed, a.accuracy) for a in outcome.attempts],
+                outcome.threshold,
+                outcome.reference_mean,
+            )
+        )
 '''
 
 _SOURCES['suites.errors'] = r'''"""Exceptions a check raises. Only their message reaches the student, never the test's code."""
@@ -1060,23 +1288,35 @@ facts the extractor read from the code: autograder/extract/facts.py), their outp
 None where nothing specific is known. Standard library only, no torch, no grader state: the
 in-notebook self-check can vendor this module as it is.
 """
+
 from __future__ import annotations
 
 import difflib
 import re
 
-PARAMS = {"LeNet5": (), "FC2Layer": ("input_size", "n_hidden", "output_size"),
-          "CNN": ("input_size", "n_feature", "output_size"), "VGG": (), "get_n_params": ("model",),
-          "perm_pixel": ("data", "perm")}
+PARAMS = {
+    "LeNet5": (),
+    "FC2Layer": ("input_size", "n_hidden", "output_size"),
+    "CNN": ("input_size", "n_feature", "output_size"),
+    "VGG": (),
+    "get_n_params": ("model",),
+    "perm_pixel": ("data", "perm"),
+}
 """The handout's names and their parameters (constructors without self)."""
 SIGNATURES = {name: f"{name}({', '.join(params)})" for name, params in PARAMS.items()}
 CLASSES = ("LeNet5", "FC2Layer", "CNN", "VGG")
-ALIASES = {"FC2Layer": ("MLP", "FC", "FCNet", "FullyConnected", "TwoLayerNet", "FNN"),
-           "get_n_params": ("get_params", "count_params", "n_params", "num_params", "count_parameters"),
-           "perm_pixel": ("permute_pixels", "permute", "perm_pixels", "pixel_perm", "shuffle_pixels")}
+ALIASES = {
+    "FC2Layer": ("MLP", "FC", "FCNet", "FullyConnected", "TwoLayerNet", "FNN"),
+    "get_n_params": ("get_params", "count_params", "n_params", "num_params", "count_parameters"),
+    "perm_pixel": ("permute_pixels", "permute", "perm_pixels", "pixel_perm", "shuffle_pixels"),
+}
 """Other names students give the handout's definitions (besides spelling variants, found by similarity)."""
-FLATTEN = {"FC2Layer": "x = x.view(-1, self.input_size)", "CNN": "x = x.view(-1, self.n_feature*4*4)",
-           "LeNet5": "x = x.view(-1, 16*5*5)", "VGG": "out = out.view(out.size(0), -1)"}
+FLATTEN = {
+    "FC2Layer": "x = x.view(-1, self.input_size)",
+    "CNN": "x = x.view(-1, self.n_feature*4*4)",
+    "LeNet5": "x = x.view(-1, 16*5*5)",
+    "VGG": "out = out.view(out.size(0), -1)",
+}
 """The handout's flatten line in each forward."""
 VGG_FEATURES = "32×32 的输入经过 5 次 2×2 最大池化后，特征图为 512×1×1，展平后是 512 个特征"
 
@@ -1084,9 +1324,16 @@ _MATMUL = re.compile(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) a
 _VIEW = re.compile(r"shape '\[(.*?)\]' is invalid for input of size (\d+)")
 _NAME = re.compile(r"name '(\w+)' is not defined")
 _ARGS = re.compile(r"(?:(\w+)\.)?(\w+)\(\) (?:takes|missing|got) ")
-_BEFORE_INIT = ("before Module.__init__() call", "has no attribute '_modules'", "has no attribute '_parameters'",
-                "has no attribute '_buffers'", "has no attribute '_backward_hooks'", "has no attribute '_forward_hooks'",
-                "has no attribute '_forward_pre_hooks'", "has no attribute '_backward_pre_hooks'")
+_BEFORE_INIT = (
+    "before Module.__init__() call",
+    "has no attribute '_modules'",
+    "has no attribute '_parameters'",
+    "has no attribute '_buffers'",
+    "has no attribute '_backward_hooks'",
+    "has no attribute '_forward_hooks'",
+    "has no attribute '_forward_pre_hooks'",
+    "has no attribute '_backward_pre_hooks'",
+)
 
 
 def _at(info: dict | None) -> str:
@@ -1112,13 +1359,19 @@ def near_miss(name: str, facts: dict | None) -> tuple[str, dict] | None:
         if other.lower().replace("_", "") == name.lower().replace("_", ""):
             return other, found[other]
     for other in candidates:
-        if other in ALIASES.get(name, ()) or other.lower() in (a.lower() for a in ALIASES.get(name, ())):
+        if other in ALIASES.get(name, ()) or other.lower() in (
+            a.lower() for a in ALIASES.get(name, ())
+        ):
             return other, found[other]
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
     if close:
         return close[0], found[close[0]]
     for other in candidates:  # a class built like the handout's, under another name
-        if name in CLASSES and PARAMS[name] and found[other].get("init_params") == list(PARAMS[name]):
+        if (
+            name in CLASSES
+            and PARAMS[name]
+            and found[other].get("init_params") == list(PARAMS[name])
+        ):
             return other, found[other]
     return None
 
@@ -1130,8 +1383,10 @@ def missing(name: str, facts: dict | None) -> str:
     text = _missing(name, facts)
     unread = facts.get("unread") or []
     if unread:  # on the first line: checks that depend on this one quote only that
-        text += (f" 注意：有代码没有被读取或无法解析，{name} 可能就在其中 (some code was not read; {name} may be "
-                 f"defined there)：{unread[0]}" + "".join(f"\n  - {note}" for note in unread[1:5]))
+        text += (
+            f" 注意：有代码没有被读取或无法解析，{name} 可能就在其中 (some code was not read; {name} may be "
+            f"defined there)：{unread[0]}" + "".join(f"\n  - {note}" for note in unread[1:5])
+        )
     stars = facts.get("star_imports") or []
     if stars:
         text += ("\n" if unread else " ") + _star_imports(stars)
@@ -1140,8 +1395,10 @@ def missing(name: str, facts: dict | None) -> str:
 
 def _star_imports(stars: list) -> str:
     shown = "、".join(f"from {s['module']} import *{_at(s)}" for s in stars[:3])
-    return (f"注意：{shown} 导入的模块没有随作业提交，评分时已跳过；它提供的名字都不存在。把需要的代码直接写进提交的文件 "
-            f"(star import of a module that was not handed in: skipped; its names are undefined)。")
+    return (
+        f"注意：{shown} 导入的模块没有随作业提交，评分时已跳过；它提供的名字都不存在。把需要的代码直接写进提交的文件 "
+        f"(star import of a module that was not handed in: skipped; its names are undefined)。"
+    )
 
 
 def _missing(name: str, facts: dict) -> str:
@@ -1149,32 +1406,45 @@ def _missing(name: str, facts: dict) -> str:
     if nested:
         where = nested[0]
         kind = "class" if where["kind"] == "class" else "def"
-        return (f"提交中没有在顶层定义 {name}：{kind} {name} 写在了 {where['inside']} 的内部{_at(where)}，"
-                f"成了 {where['inside']}.{name}，评分程序（以及 notebook 中的其它代码）找不到它。多半是缩进错误："
-                f"把 {kind} {name} 及其方法取消缩进，移到顶层（行首不留空格）"
-                f"({name} is defined inside {where['inside']}, not at the top level: dedent it)。")
+        return (
+            f"提交中没有在顶层定义 {name}：{kind} {name} 写在了 {where['inside']} 的内部{_at(where)}，"
+            f"成了 {where['inside']}.{name}，评分程序（以及 notebook 中的其它代码）找不到它。多半是缩进错误："
+            f"把 {kind} {name} 及其方法取消缩进，移到顶层（行首不留空格）"
+            f"({name} is defined inside {where['inside']}, not at the top level: dedent it)。"
+        )
     skipped = facts.get("skipped", {}).get(name)
     if skipped:
-        return (f"提交中没有可执行的 {name} 定义：它写在一个评分时不执行的顶层语句块中{_at(skipped)}"
-                f"（评分程序只执行顶层的 import、def、class 和简单赋值）。把 {name} 的定义移到顶层 "
-                f"({name} is defined inside a top-level statement that the grader does not run)。")
+        return (
+            f"提交中没有可执行的 {name} 定义：它写在一个评分时不执行的顶层语句块中{_at(skipped)}"
+            f"（评分程序只执行顶层的 import、def、class 和简单赋值）。把 {name} 的定义移到顶层 "
+            f"({name} is defined inside a top-level statement that the grader does not run)。"
+        )
     miss = near_miss(name, facts)
     if miss:
         other, where = miss
-        return (f"提交中没有找到 {name} 的定义；找到了 {other}{_at(where)}。讲义中的名字是 {name}，"
-                f"评分按讲义的名字查找 {SIGNATURES.get(name, name)}：请把 {other} 改名为 {name} "
-                f"(found {other}; the handout's name is {name})。")
+        return (
+            f"提交中没有找到 {name} 的定义；找到了 {other}{_at(where)}。讲义中的名字是 {name}，"
+            f"评分按讲义的名字查找 {SIGNATURES.get(name, name)}：请把 {other} 改名为 {name} "
+            f"(found {other}; the handout's name is {name})。"
+        )
     return f"提交中没有找到 {name} 的定义 ({name} is not defined in the submission)。"
 
 
 # -- exceptions ---------------------------------------------------------------------------------------
-def for_exception(kind: str | None, message: str | None, name: str | None = None, facts: dict | None = None) -> str | None:
+def for_exception(
+    kind: str | None, message: str | None, name: str | None = None, facts: dict | None = None
+) -> str | None:
     """A hint for an exception (type name and message as the sandbox reports them) raised while the
     grader built or ran `name`; None where nothing specific is known."""
     message = message or ""
-    for hint in (_matmul(message, name), _view(message, name), _before_init(message, name, facts),
-                 _not_defined(kind, message, name, facts), _signature(kind, message, name, facts),
-                 _none_output(message, name, facts)):
+    for hint in (
+        _matmul(message, name),
+        _view(message, name),
+        _before_init(message, name, facts),
+        _not_defined(kind, message, name, facts),
+        _signature(kind, message, name, facts),
+        _none_output(message, name, facts),
+    ):
         if hint:
             return hint
     return None
@@ -1185,7 +1455,9 @@ def for_error(error: dict, name: str | None = None, facts: dict | None = None) -
     return for_exception(error.get("type"), error.get("message"), name, facts)
 
 
-def for_error_text(text: str | None, name: str | None = None, facts: dict | None = None) -> str | None:
+def for_error_text(
+    text: str | None, name: str | None = None, facts: dict | None = None
+) -> str | None:
     """for_exception on 'Type: message', as a forward trace reports its error."""
     if not text:
         return None
@@ -1202,9 +1474,11 @@ def _matmul(message: str, name: str | None) -> str | None:
         return vgg_classifier(want)
     if got == 28 and want % 28 == 0:
         line = FLATTEN.get(name, "x = x.view(x.size(0), -1)")
-        return (f"{name or 'forward'} 没有先把输入展平：图像 (N, 1, 28, 28) 直接进了 nn.Linear，它只作用在最后一维 "
-                f"(28) 上。输入必须先变为 (N, {want})，在 forward 开头写 {line}（讲义写法）"
-                f"(flatten the input (N, 1, 28, 28) to (N, {want}) before the first Linear)。")
+        return (
+            f"{name or 'forward'} 没有先把输入展平：图像 (N, 1, 28, 28) 直接进了 nn.Linear，它只作用在最后一维 "
+            f"(28) 上。输入必须先变为 (N, {want})，在 forward 开头写 {line}（讲义写法）"
+            f"(flatten the input (N, 1, 28, 28) to (N, {want}) before the first Linear)。"
+        )
     return _flatten_size(name, f"全连接层需要每个样本 {want} 个输入特征，展平后却是 {got} 个", want)
 
 
@@ -1212,32 +1486,47 @@ def _view(message: str, name: str | None) -> str | None:
     match = _VIEW.search(message)
     if not match:
         return None
-    return _flatten_size(name, f"view({match.group(1)}) 无法把 {match.group(2)} 个元素排成这种形状", None)
+    return _flatten_size(
+        name, f"view({match.group(1)}) 无法把 {match.group(2)} 个元素排成这种形状", None
+    )
 
 
 def _flatten_size(name: str | None, what: str, want: int | None) -> str:
     if name == "CNN":
-        return (f"CNN 展平的尺寸不对：{what}。第二次池化后特征图为 (N, n_feature, 4, 4)，展平应得到 "
-                f"(N, n_feature*4*4)（n_feature=6 时为 96），与 fc1 = nn.Linear(n_feature*4*4, 50) 一致："
-                f"写 {FLATTEN['CNN']}（讲义写法，不要写死 16 或其它数字）"
-                f"(flatten to (N, n_feature*4*4), as fc1 expects)。")
+        return (
+            f"CNN 展平的尺寸不对：{what}。第二次池化后特征图为 (N, n_feature, 4, 4)，展平应得到 "
+            f"(N, n_feature*4*4)（n_feature=6 时为 96），与 fc1 = nn.Linear(n_feature*4*4, 50) 一致："
+            f"写 {FLATTEN['CNN']}（讲义写法，不要写死 16 或其它数字）"
+            f"(flatten to (N, n_feature*4*4), as fc1 expects)。"
+        )
     if name == "LeNet5":
-        return (f"LeNet5 展平的尺寸不对：{what}。pool2 之后为 (N, 16, 5, 5)，展平后应为 (N, 400)："
-                f"写 {FLATTEN['LeNet5']}，fc1 = nn.Linear(16*5*5, 120) (flatten to (N, 400))。")
+        return (
+            f"LeNet5 展平的尺寸不对：{what}。pool2 之后为 (N, 16, 5, 5)，展平后应为 (N, 400)："
+            f"写 {FLATTEN['LeNet5']}，fc1 = nn.Linear(16*5*5, 120) (flatten to (N, 400))。"
+        )
     if name == "VGG":
-        return (f"VGG 展平的尺寸不对：{what}。{VGG_FEATURES}：写 {FLATTEN['VGG']}，classifier = nn.Linear(512, 10)"
-                f"(the features are 512×1×1: flatten to (N, 512))。")
+        return (
+            f"VGG 展平的尺寸不对：{what}。{VGG_FEATURES}：写 {FLATTEN['VGG']}，classifier = nn.Linear(512, 10)"
+            f"(the features are 512×1×1: flatten to (N, 512))。"
+        )
     if name == "FC2Layer":
-        return (f"FC2Layer 展平的尺寸不对：{what}。输入 (N, 1, 28, 28) 应变为 (N, input_size)，即 (N, 784)："
-                f"写 {FLATTEN['FC2Layer']}（讲义写法）(flatten to (N, input_size))。")
-    return (f"{what}：展平后的特征数要等于下一个 nn.Linear 的 in_features"
-            + (f"（{want}）" if want else "") + " (the flattened size must match the Linear's in_features)。")
+        return (
+            f"FC2Layer 展平的尺寸不对：{what}。输入 (N, 1, 28, 28) 应变为 (N, input_size)，即 (N, 784)："
+            f"写 {FLATTEN['FC2Layer']}（讲义写法）(flatten to (N, input_size))。"
+        )
+    return (
+        f"{what}：展平后的特征数要等于下一个 nn.Linear 的 in_features"
+        + (f"（{want}）" if want else "")
+        + " (the flattened size must match the Linear's in_features)。"
+    )
 
 
 def vgg_classifier(in_features: int) -> str:
-    return (f"这是课程旧版讲义中的已知错误：classifier = nn.Linear({in_features}, 10)。{VGG_FEATURES}，"
-            f"所以应为 self.classifier = nn.Linear(512, 10)（见当前讲义）"
-            f"(known mistake of the earlier handout: the features are 512×1×1, use nn.Linear(512, 10))。")
+    return (
+        f"这是课程旧版讲义中的已知错误：classifier = nn.Linear({in_features}, 10)。{VGG_FEATURES}，"
+        f"所以应为 self.classifier = nn.Linear(512, 10)（见当前讲义）"
+        f"(known mistake of the earlier handout: the features are 512×1×1, use nn.Linear(512, 10))。"
+    )
 
 
 def _missing_parent_init(name: str | None, facts: dict | None) -> str | None:
@@ -1257,46 +1546,65 @@ def _before_init(message: str, name: str | None, facts: dict | None) -> str | No
         return None
     cls = _missing_parent_init(name, facts) or name or "这个类"
     info = _facts(facts).get("classes", {}).get(cls, {})
-    where = _at({"origin": info.get("origin"), "line": info.get("init_line")}) if info.get("init_line") else ""
-    return (f"{cls}.__init__ 没有先调用父类 nn.Module 的构造函数{where}，所以不能给 self 赋值网络层。"
-            f"在 __init__ 的第一行加上 super({cls}, self).__init__()（讲义写法，等价于 super().__init__() 或 "
-            f"nn.Module.__init__(self)）(call super().__init__() first in {cls}.__init__)。")
+    where = (
+        _at({"origin": info.get("origin"), "line": info.get("init_line")})
+        if info.get("init_line")
+        else ""
+    )
+    return (
+        f"{cls}.__init__ 没有先调用父类 nn.Module 的构造函数{where}，所以不能给 self 赋值网络层。"
+        f"在 __init__ 的第一行加上 super({cls}, self).__init__()（讲义写法，等价于 super().__init__() 或 "
+        f"nn.Module.__init__(self)）(call super().__init__() first in {cls}.__init__)。"
+    )
 
 
-def _not_defined(kind: str | None, message: str, name: str | None, facts: dict | None) -> str | None:
+def _not_defined(
+    kind: str | None, message: str, name: str | None, facts: dict | None
+) -> str | None:
     match = _NAME.search(message) if kind in (None, "NameError", "UnboundLocalError") else None
     if not match:
         return None
     missing_name = match.group(1)
     facts = _facts(facts)
     if missing_name == "cfg":
-        return ("这是课程旧版讲义中的已知错误：VGG.__init__ 里写了 self._make_layers(cfg)，但没有名为 cfg 的变量；"
-                "cfg 是属性 self.cfg。应写 self.features = self._make_layers(self.cfg) "
-                "(known mistake of the earlier handout: pass self.cfg)。")
+        return (
+            "这是课程旧版讲义中的已知错误：VGG.__init__ 里写了 self._make_layers(cfg)，但没有名为 cfg 的变量；"
+            "cfg 是属性 self.cfg。应写 self.features = self._make_layers(self.cfg) "
+            "(known mistake of the earlier handout: pass self.cfg)。"
+        )
     nested = facts.get("nested", {}).get(missing_name)
     if nested and missing_name in SIGNATURES:
         return missing(missing_name, facts)
     places = []
     if missing_name in facts.get("skipped", {}):
-        places.append(f"{missing_name} 在一个评分时不执行的顶层语句中赋值{_at(facts['skipped'][missing_name])}")
+        places.append(
+            f"{missing_name} 在一个评分时不执行的顶层语句中赋值{_at(facts['skipped'][missing_name])}"
+        )
     for local in facts.get("locals", {}).get(missing_name, [])[:1]:
         places.append(f"{missing_name} 只是函数 {local['inside']} 里的局部变量{_at(local)}")
     known = "；".join(places)
     rule = "评分程序只执行顶层的 import、def、class 和简单的常量赋值，不执行 if/for/with 语句块、函数调用和训练代码"
     if missing_name == "device":
-        return (f"评分时没有名为 device 的全局变量：" + (known + "。" if known else "") + rule + "。"
-                "forward 中不需要 device：评分程序已把输入放在模型所在的设备上；若要新建张量，用输入的设备，"
-                "例如 torch.zeros(..., device=x.device)。若一定要用全局 device，在顶层单独写一行 "
-                "device = torch.device(\"cuda:0\" if torch.cuda.is_available() else \"cpu\")（讲义写法）"
-                "(device is not defined when grading: use x.device, or define device on one top-level line)。")
+        return (
+            f"评分时没有名为 device 的全局变量：" + (known + "。" if known else "") + rule + "。"
+            "forward 中不需要 device：评分程序已把输入放在模型所在的设备上；若要新建张量，用输入的设备，"
+            "例如 torch.zeros(..., device=x.device)。若一定要用全局 device，在顶层单独写一行 "
+            'device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")（讲义写法）'
+            "(device is not defined when grading: use x.device, or define device on one top-level line)。"
+        )
     if known:
-        return (f"{known}；{rule}。把 {missing_name} 定义成顶层的一行，或作为参数传入 "
-                f"({missing_name} is not defined when the grader runs your code)。")
+        return (
+            f"{known}；{rule}。把 {missing_name} 定义成顶层的一行，或作为参数传入 "
+            f"({missing_name} is not defined when the grader runs your code)。"
+        )
     stars = facts.get("star_imports") or []
     if stars:
-        return (f"{missing_name} 多半来自 " + "、".join(f"from {s['module']} import *{_at(s)}" for s in stars[:3])
-                + f"：该模块没有随作业提交，评分时已跳过 ({missing_name} probably came from a star import of a "
-                f"module that was not handed in)。把 {missing_name} 的定义（或正确的 import）写进提交的文件。")
+        return (
+            f"{missing_name} 多半来自 "
+            + "、".join(f"from {s['module']} import *{_at(s)}" for s in stars[:3])
+            + f"：该模块没有随作业提交，评分时已跳过 ({missing_name} probably came from a star import of a "
+            f"module that was not handed in)。把 {missing_name} 的定义（或正确的 import）写进提交的文件。"
+        )
     return None
 
 
@@ -1310,21 +1618,37 @@ def _signature(kind: str | None, message: str, name: str | None, facts: dict | N
         cls = owner or name
         info = facts.get("classes", {}).get(cls, {})
         yours = f"{cls}({', '.join(info['init_params'])})" if "init_params" in info else None
-        return (f"构造函数的参数与讲义不同：讲义是 {SIGNATURES[cls]}"
-                + (f"，你的是 {yours}{_at({'origin': info.get('origin'), 'line': info.get('init_line')})}" if yours else "")
-                + f"。评分程序按讲义的签名构造模型，请写成 def __init__({', '.join(('self',) + PARAMS[cls])}) "
-                f"(the constructor must take the handout's arguments: {SIGNATURES[cls]})。")
+        return (
+            f"构造函数的参数与讲义不同：讲义是 {SIGNATURES[cls]}"
+            + (
+                f"，你的是 {yours}{_at({'origin': info.get('origin'), 'line': info.get('init_line')})}"
+                if yours
+                else ""
+            )
+            + f"。评分程序按讲义的签名构造模型，请写成 def __init__({', '.join(('self',) + PARAMS[cls])}) "
+            f"(the constructor must take the handout's arguments: {SIGNATURES[cls]})。"
+        )
     if function == "forward":
         cls = owner or name
         info = facts.get("classes", {}).get(cls, {})
-        yours = f"forward(self, {', '.join(info['forward_params'])})" if "forward_params" in info else None
-        return ("forward 的参数与讲义不同：讲义是 forward(self, x)，只接收输入 x" + (f"；你的是 {yours}" if yours else "")
-                + " (forward must take the input x only)。")
+        yours = (
+            f"forward(self, {', '.join(info['forward_params'])})"
+            if "forward_params" in info
+            else None
+        )
+        return (
+            "forward 的参数与讲义不同：讲义是 forward(self, x)，只接收输入 x"
+            + (f"；你的是 {yours}" if yours else "")
+            + " (forward must take the input x only)。"
+        )
     if function in SIGNATURES and function not in CLASSES:
         info = facts.get("functions", {}).get(function, {})
         yours = f"{function}({', '.join(info['params'])})" if "params" in info else None
-        return (f"{function} 的参数与讲义不同：讲义是 {SIGNATURES[function]}" + (f"，你的是 {yours}{_at(info)}" if yours else "")
-                + f" (the handout's signature is {SIGNATURES[function]})。")
+        return (
+            f"{function} 的参数与讲义不同：讲义是 {SIGNATURES[function]}"
+            + (f"，你的是 {yours}{_at(info)}" if yours else "")
+            + f" (the handout's signature is {SIGNATURES[function]})。"
+        )
     return None
 
 
@@ -1341,14 +1665,23 @@ def not_a_tensor(name: str | None, got: str | None, facts: dict | None = None) -
     cls = name or "模型"
     if got == "NoneType":
         info = _facts(facts).get("classes", {}).get(name, {})
-        where = _at({"origin": info.get("origin"), "line": info.get("forward_line")}) if info.get("forward_line") else ""
+        where = (
+            _at({"origin": info.get("origin"), "line": info.get("forward_line")})
+            if info.get("forward_line")
+            else ""
+        )
         no_return = info.get("forward_returns") is False
-        return (f"{cls}.forward 返回了 None：" + (f"forward{where}中没有 return 语句" if no_return else "forward 没有返回结果")
-                + "。在 forward 的最后写 return 加上计算结果，例如 return self.network(x) 或 return x"
-                f"（讲义写法）({cls}.forward returns nothing: add the return statement)。")
+        return (
+            f"{cls}.forward 返回了 None："
+            + (f"forward{where}中没有 return 语句" if no_return else "forward 没有返回结果")
+            + "。在 forward 的最后写 return 加上计算结果，例如 return self.network(x) 或 return x"
+            f"（讲义写法）({cls}.forward returns nothing: add the return statement)。"
+        )
     if got and got != "Tensor":
-        return (f"{cls}.forward 返回的是 {got}，应只返回一个张量 torch.Tensor（形状 (N, 10)）"
-                f"({cls}.forward must return one tensor)。")
+        return (
+            f"{cls}.forward 返回的是 {got}，应只返回一个张量 torch.Tensor（形状 (N, 10)）"
+            f"({cls}.forward must return one tensor)。"
+        )
     return None
 
 
@@ -1356,18 +1689,27 @@ def wrong_return(name: str | None, got, expected, computed) -> str | None:
     """forward returned a tensor of the wrong shape although its last computation had the right one:
     it returned another variable. computed: (label, shape) of the forward's torch calls, in order."""
     computed = [(label, tuple(shape)) for label, shape in computed if shape]
-    if not computed or got is None or tuple(got) == tuple(expected) or computed[-1][1] != tuple(expected):
+    if (
+        not computed
+        or got is None
+        or tuple(got) == tuple(expected)
+        or computed[-1][1] != tuple(expected)
+    ):
         return None
-    last = max((i for i, (_, shape) in enumerate(computed[:-1]) if shape == tuple(got)), default=None)
+    last = max(
+        (i for i, (_, shape) in enumerate(computed[:-1]) if shape == tuple(got)), default=None
+    )
     if last is None:
         return None
     first = last
     while first > 0 and computed[first - 1][1] == tuple(got):  # fc1 then its ReLU: name fc1
         first -= 1
     shown = lambda s: "(" + ", ".join(map(str, s)) + ")"  # noqa: E731
-    return (f"{name or '模型'}.forward 返回的 {shown(got)} 是中间结果（{computed[first][0]} 的输出），而 forward 最后算出的是 "
-            f"{shown(expected)}：是否 return 了错误的变量？例如把结果存进 out 却写了 return x "
-            f"(forward returns an intermediate tensor: return the final result)。")
+    return (
+        f"{name or '模型'}.forward 返回的 {shown(got)} 是中间结果（{computed[first][0]} 的输出），而 forward 最后算出的是 "
+        f"{shown(expected)}：是否 return 了错误的变量？例如把结果存进 out 却写了 return x "
+        f"(forward returns an intermediate tensor: return the final result)。"
+    )
 
 
 # -- built models --------------------------------------------------------------------------------------
@@ -1378,9 +1720,14 @@ def parameters(name: str | None, params) -> str | None:
     for row in params or []:
         shape = list(row[1])
         if len(shape) == 2 and shape[0] == 10 and shape[1] != 512:
-            return vgg_classifier(shape[1]) if shape[1] == 2048 else (
-                f"classifier = nn.Linear({shape[1]}, 10)：{VGG_FEATURES}，应为 nn.Linear(512, 10) "
-                f"(the features are 512×1×1: use nn.Linear(512, 10))。")
+            return (
+                vgg_classifier(shape[1])
+                if shape[1] == 2048
+                else (
+                    f"classifier = nn.Linear({shape[1]}, 10)：{VGG_FEATURES}，应为 nn.Linear(512, 10) "
+                    f"(the features are 512×1×1: use nn.Linear(512, 10))。"
+                )
+            )
     return None
 '''
 
@@ -1388,6 +1735,7 @@ _SOURCES['suites.messages'] = r'''"""Student-facing text: what went wrong, in th
 
 Code names, shapes and numbers stay exactly as in the handout.
 """
+
 from __future__ import annotations
 
 from _week2_checks_engine.suites import hints
@@ -1418,18 +1766,26 @@ def failure(error: dict, doing: str, name: str | None = None, facts: dict | None
     if kind == "timeout":
         seconds = error.get("seconds")
         if error.get("phase") == "load":
-            text = (f"定义代码时超出时间限制 {seconds:g} 秒{where}：类或函数定义处可能有死循环 "
-                    f"(time limit exceeded while defining the code)。")
+            text = (
+                f"定义代码时超出时间限制 {seconds:g} 秒{where}：类或函数定义处可能有死循环 "
+                f"(time limit exceeded while defining the code)。"
+            )
         else:
             used = "CPU 时间" if error.get("measure") == "cpu" else ""
-            text = (f"{doing}超出时间限制（{used}{seconds:g} 秒）：可能有死循环，或计算量远超讲义的网络 "
-                    f"(time limit exceeded{': CPU time' if used else ''})。")
+            text = (
+                f"{doing}超出时间限制（{used}{seconds:g} 秒）：可能有死循环，或计算量远超讲义的网络 "
+                f"(time limit exceeded{': CPU time' if used else ''})。"
+            )
     elif kind == "died" and error.get("memory_limit"):
-        text = (f"{doing}时超出内存上限，进程被系统终止{where}：是否一次申请了过多内存？"
-                f"(memory limit exceeded: the process was killed)。")
+        text = (
+            f"{doing}时超出内存上限，进程被系统终止{where}：是否一次申请了过多内存？"
+            f"(memory limit exceeded: the process was killed)。"
+        )
     elif kind == "died":
-        text = (f"{doing}时评分进程意外结束{where}：{error.get('message', '')}。不要调用 sys.exit()/os._exit()，"
-                f"也不要申请过多内存 (the grading process ended while running your code)。")
+        text = (
+            f"{doing}时评分进程意外结束{where}：{error.get('message', '')}。不要调用 sys.exit()/os._exit()，"
+            f"也不要申请过多内存 (the grading process ended while running your code)。"
+        )
     elif error.get("phase") == "load":
         text = f"定义代码时出错{where}: {error.get('type')}: {error.get('message')}"
     else:
@@ -1448,12 +1804,16 @@ def failure(error: dict, doing: str, name: str | None = None, facts: dict | None
 
 def not_final(error: dict, doing: str) -> tuple[str, str]:
     """(message for the student, detail for the instructor) when the machine was starved of CPU."""
-    message = (f"{doing}未能完成：评分机器当时过载（CPU 被其他程序占用或受限），这不是你的代码的问题。"
-               f"本次结果不是最终成绩，教师会重新评分 (the grading machine was overloaded; not final, "
-               f"your instructor will regrade)。")
-    detail = (f"{doing.strip()}: starved of CPU: {error.get('wall_seconds')} s wall, {error.get('cpu_seconds')} "
-              f"CPU s used of a {error.get('seconds')} CPU s limit, waited for a CPU {100 * error.get('waited', 0):.0f}% "
-              f"of the time ({error.get('phase')} phase); not final, regrade on a machine with free cores")
+    message = (
+        f"{doing}未能完成：评分机器当时过载（CPU 被其他程序占用或受限），这不是你的代码的问题。"
+        f"本次结果不是最终成绩，教师会重新评分 (the grading machine was overloaded; not final, "
+        f"your instructor will regrade)。"
+    )
+    detail = (
+        f"{doing.strip()}: starved of CPU: {error.get('wall_seconds')} s wall, {error.get('cpu_seconds')} "
+        f"CPU s used of a {error.get('seconds')} CPU s limit, waited for a CPU {100 * error.get('waited', 0):.0f}% "
+        f"of the time ({error.get('phase')} phase); not final, regrade on a machine with free cores"
+    )
     return message, detail
 
 
@@ -1467,8 +1827,10 @@ def not_run(prerequisite: str, reason: str = "") -> str:
     if reason.startswith(NOT_RUN):
         return reason
     tail = f"：{reason}" if reason else "。"
-    return (f"{NOT_RUN}前置检查 {prerequisite} 未通过，依赖它的检查都未运行 "
-            f"(not run: {prerequisite} failed first){tail}")
+    return (
+        f"{NOT_RUN}前置检查 {prerequisite} 未通过，依赖它的检查都未运行 "
+        f"(not run: {prerequisite} failed first){tail}"
+    )
 
 
 def forward_raised(error: str, name: str | None = None, facts: dict | None = None) -> str:
@@ -1483,7 +1845,9 @@ def with_hint(text: str, hint: str | None) -> str:
 
 
 def not_a_tensor(name: str, got: str | None, facts: dict | None = None) -> str:
-    return with_hint(f"{name}.forward 返回的是 {got}，应为 torch.Tensor。", hints.not_a_tensor(name, got, facts))
+    return with_hint(
+        f"{name}.forward 返回的是 {got}，应为 torch.Tensor。", hints.not_a_tensor(name, got, facts)
+    )
 
 
 STAGE_HINTS = {
@@ -1509,25 +1873,34 @@ def missing_stage(label: str, expected, hint: str = "") -> str:
 
 def param_count(call: str, got: int, expected: int, hint: str = "") -> str:
     diff = got - expected
-    return (f"{call} 有 {count(got)} 个参数；应为 {count(expected)}（相差 {diff:+,}）"
-            + (f" —— {hint}" if hint else ""))
+    return f"{call} 有 {count(got)} 个参数；应为 {count(expected)}（相差 {diff:+,}）" + (
+        f" —— {hint}" if hint else ""
+    )
 
 
 def negative_input(layer: str, previous: str, value: float) -> str:
-    return (f"{layer} 的输入含负值（最小值 {value:.3g}）：{previous} 之后缺少 ReLU？"
-            f"讲义中每个卷积层和隐藏全连接层之后都有 ReLU (missing nonlinearity)。")
+    return (
+        f"{layer} 的输入含负值（最小值 {value:.3g}）：{previous} 之后缺少 ReLU？"
+        f"讲义中每个卷积层和隐藏全连接层之后都有 ReLU (missing nonlinearity)。"
+    )
 
 
 def no_gradient(names: list[str]) -> str:
     shown = ", ".join(names[:6]) + (" …" if len(names) > 6 else "")
-    return (f"这些参数没有收到梯度：{shown} —— 是否设置了 requires_grad=False，或在 forward 里用了 detach()/.data？"
-            f"(parameters receive no gradient)")
+    return (
+        f"这些参数没有收到梯度：{shown} —— 是否设置了 requires_grad=False，或在 forward 里用了 detach()/.data？"
+        f"(parameters receive no gradient)"
+    )
 
 
-def accuracy_below(what: str, attempts: list[tuple[int, float]], threshold: float, reference: float) -> str:
+def accuracy_below(
+    what: str, attempts: list[tuple[int, float]], threshold: float, reference: float
+) -> str:
     tried = "；".join(f"seed {seed}: {acc:.2f}%" for seed, acc in attempts)
-    return (f"{what}的测试准确率低于阈值 {threshold:.2f}%（{tried}；参考实现平均 {reference:.2f}%）。"
-            f"模型可能无法学习：输出是否恒定、层是否被冻结、损失是否匹配 (accuracy below the calibrated threshold)。")
+    return (
+        f"{what}的测试准确率低于阈值 {threshold:.2f}%（{tried}；参考实现平均 {reference:.2f}%）。"
+        f"模型可能无法学习：输出是否恒定、层是否被冻结、损失是否匹配 (accuracy below the calibrated threshold)。"
+    )
 '''
 
 _SOURCES['suites.submission'] = r'''"""What a suite sees of a submission: measurements taken in the sandbox, each at most once.
@@ -1535,6 +1908,7 @@ _SOURCES['suites.submission'] = r'''"""What a suite sees of a submission: measur
 Tests call build/trace/forward/grads/call/attr/train and assert on plain data. A failure to run
 the student's code raises SubmissionError with a message for the student; the test fails with it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -1550,7 +1924,9 @@ from _week2_checks_engine.suites import messages
 from _week2_checks_engine.suites.analysis import Trace
 from _week2_checks_engine.suites.errors import CheckFailed, NotFinal, SubmissionError
 
-if TYPE_CHECKING:  # the grader's side: imported where used (the training methods), not shipped in week2_checks.py
+if (
+    TYPE_CHECKING
+):  # the grader's side: imported where used (the training methods), not shipped in week2_checks.py
     from _week2_checks_engine.calibrate.table import Calibration
     from _week2_checks_engine.config import GradingConfig
     from _week2_checks_engine.sandbox.client import OpCall, Reply, Sandbox
@@ -1621,26 +1997,44 @@ class Submission:
         if extracted is None:
             return None
         from _week2_checks_engine.extract.facts import definition_facts
+
         return definition_facts(extracted)
 
     @staticmethod
     def _key(names, op: str, args: dict) -> str:
         return json.dumps([sorted(names), op, args], sort_keys=True, default=_array_digest)
 
-    def run(self, names, op: str, args: dict, doing: str, *, timeout: float | None = None,
-            cacheable: bool = False, threads: int | None = None) -> dict:
+    def run(
+        self,
+        names,
+        op: str,
+        args: dict,
+        doing: str,
+        *,
+        timeout: float | None = None,
+        cacheable: bool = False,
+        threads: int | None = None,
+    ) -> dict:
         key = self._key(names, op, args)
         reply = self._memo.get(key)
         if reply is None:
             reply = self._prefetched.pop(key, None) or self.sandbox.run(
-                names, op, args, timeout=timeout or self.config.timeout, cacheable=cacheable, threads=threads)
+                names,
+                op,
+                args,
+                timeout=timeout or self.config.timeout,
+                cacheable=cacheable,
+                threads=threads,
+            )
             self._memo[key] = reply
             if reply.output.strip():
                 self.output.append(reply.output)
         if not reply.ok and reply.error.get("kind") == "starved":
             raise NotFinal(*messages.not_final(reply.error, doing))
         if not reply.ok:
-            raise SubmissionError(messages.failure(reply.error, doing, next(iter(names), None), self.facts))
+            raise SubmissionError(
+                messages.failure(reply.error, doing, next(iter(names), None), self.facts)
+            )
         return reply.result
 
     @staticmethod
@@ -1648,38 +2042,68 @@ class Submission:
         return {"name": name, "args": list(args), "seed": seed}
 
     def build(self, name: str, args=()) -> dict:
-        built = self.run([name], "build", {"model": self.model(name, args)}, f"构造 {messages.call_text(name, args)} ")
+        built = self.run(
+            [name],
+            "build",
+            {"model": self.model(name, args)},
+            f"构造 {messages.call_text(name, args)} ",
+        )
         if not built.get("is_module"):
-            raise CheckFailed(f"{messages.call_text(name, args)} 返回的是 {built.get('type')}，应为 nn.Module 的子类。")
+            raise CheckFailed(
+                f"{messages.call_text(name, args)} 返回的是 {built.get('type')}，应为 nn.Module 的子类。"
+            )
         return built
 
     def trace(self, name: str, args, shape, seed: int = 0) -> Trace:
         self.build(name, args)
-        result = self.run([name], "trace", {"model": self.model(name, args), "shape": list(shape), "seed": seed},
-                          f"{messages.call_text(name, args)} 的 forward（输入 {messages.shape(shape)}）")
+        result = self.run(
+            [name],
+            "trace",
+            {"model": self.model(name, args), "shape": list(shape), "seed": seed},
+            f"{messages.call_text(name, args)} 的 forward（输入 {messages.shape(shape)}）",
+        )
         return Trace(result)
 
-    def forward(self, name: str, args=(), *, x: np.ndarray | None = None, shape=None, seed: int = 0) -> np.ndarray:
+    def forward(
+        self, name: str, args=(), *, x: np.ndarray | None = None, shape=None, seed: int = 0
+    ) -> np.ndarray:
         self.build(name, args)
         shown = messages.shape(x.shape if x is not None else shape)
-        result = self.run([name], "forward", {"model": self.model(name, args), "x": x, "shape": shape, "seed": seed},
-                          f"{messages.call_text(name, args)} 的 forward（输入 {shown}）")
+        result = self.run(
+            [name],
+            "forward",
+            {"model": self.model(name, args), "x": x, "shape": shape, "seed": seed},
+            f"{messages.call_text(name, args)} 的 forward（输入 {shown}）",
+        )
         if result.get("type") != "Tensor":
             raise CheckFailed(messages.not_a_tensor(name, result.get("type"), self.facts))
         return result["output"]
 
     def grads(self, name: str, args, shape) -> list:
         self.build(name, args)
-        return self.run([name], "grads", {"model": self.model(name, args), "shape": list(shape), "seed": 0},
-                        f"{messages.call_text(name, args)} 的反向传播 (backward)")["grads"]
+        return self.run(
+            [name],
+            "grads",
+            {"model": self.model(name, args), "shape": list(shape), "seed": 0},
+            f"{messages.call_text(name, args)} 的反向传播 (backward)",
+        )["grads"]
 
     def attr(self, name: str, args, attr: str):
         self.build(name, args)
-        return self.run([name], "attr", {"model": self.model(name, args), "attr": attr},
-                        f"读取 {name}().{attr}")["value"]
+        return self.run(
+            [name], "attr", {"model": self.model(name, args), "attr": attr}, f"读取 {name}().{attr}"
+        )["value"]
 
-    def call(self, name: str, args, *, names=None, doing: str | None = None, fresh: bool = False,
-             device: str | None = None) -> dict:
+    def call(
+        self,
+        name: str,
+        args,
+        *,
+        names=None,
+        doing: str | None = None,
+        fresh: bool = False,
+        device: str | None = None,
+    ) -> dict:
         """Call a submission function; fresh=True calls it again even with the same arguments."""
         payload = {"name": name, "args": list(args), "device": device}
         if fresh:
@@ -1691,10 +2115,22 @@ class Submission:
         """The sandbox op that trains one check, with the torch threads it trains with: its spec's,
         at most the grader's (the same whether it runs alone or beside others)."""
         from _week2_checks_engine.sandbox.client import OpCall
+
         ctor, args, spec = self.training_check(check)
-        return OpCall([ctor] + ([perm_fn] if perm_fn else []), "train",
-                      {"name": ctor, "args": list(args), "spec": spec.to_dict(), "seed": seed, "perm_fn": perm_fn},
-                      self.time_limit(check), self.config.result_cache, spec.threads_on(self.config.threads))
+        return OpCall(
+            [ctor] + ([perm_fn] if perm_fn else []),
+            "train",
+            {
+                "name": ctor,
+                "args": list(args),
+                "spec": spec.to_dict(),
+                "seed": seed,
+                "perm_fn": perm_fn,
+            },
+            self.time_limit(check),
+            self.config.result_cache,
+            spec.threads_on(self.config.threads),
+        )
 
     def prefetch_training(self, plan: list[tuple[str, str | None]]) -> None:
         """Train these (check, perm_fn) pairs with the grading seed ahead of their tests, several at
@@ -1704,8 +2140,11 @@ class Submission:
         and its own time limit, as many at once as the grader's threads allow, longest first.
         GPU (room for them all): all at once, sharing the CPU threads; each may then take as long as
         all of them one after another, so that sharing never fails a check that would pass alone."""
-        requests = [self._train_request(check, self.config.seed, perm_fn) for check, perm_fn in plan
-                    if self.training_check(check)[2].dataset not in self.data_errors]
+        requests = [
+            self._train_request(check, self.config.seed, perm_fn)
+            for check, perm_fn in plan
+            if self.training_check(check)[2].dataset not in self.data_errors
+        ]
         requests = [r for r in requests if self._key(r.names, r.op, r.args) not in self._memo]
         if not requests:
             return
@@ -1716,7 +2155,9 @@ class Submission:
             requests = [replace(r, timeout=together, threads=threads) for r in requests]
         else:
             capacity = self.config.threads
-            requests.sort(key=lambda r: -r.timeout)  # limits are proportional to the reference's time
+            requests.sort(
+                key=lambda r: -r.timeout
+            )  # limits are proportional to the reference's time
         for request, reply in zip(requests, self.sandbox.run_many(requests, capacity=capacity)):
             self._prefetched[self._key(request.names, request.op, request.args)] = reply
 
@@ -1724,6 +2165,7 @@ class Submission:
         """(constructor name, its arguments, spec at this run's precision) of a training check."""
         from _week2_checks_engine.training import precision
         from _week2_checks_engine.training.specs import TRAINING_CHECKS
+
         ctor, args, spec = TRAINING_CHECKS[self.config.device_kind][check]
         return ctor, args, precision.apply(spec, self.config.precision)
 
@@ -1736,32 +2178,56 @@ class Submission:
         if reference:
             return max(minimum, factor * reference)
         if self.calibration and check in self.calibration.checks:
-            return max(minimum, UNPROFILED_SLACK * factor * self.calibration[check].train_cpu_seconds)
+            return max(
+                minimum, UNPROFILED_SLACK * factor * self.calibration[check].train_cpu_seconds
+            )
         return minimum * UNPROFILED_SLACK * factor
 
     def _train_once(self, check: str, seed: int, perm_fn: str | None) -> TrainResult:
         from _week2_checks_engine.training.subsets import test_indices
+
         ctor, args, spec = self.training_check(check)
         if spec.dataset in self.data_errors:
             raise CheckFailed(self.data_errors[spec.dataset])
         request = self._train_request(check, seed, perm_fn)
-        result = self.run(request.names, "train", request.args, f"训练 {messages.call_text(ctor, args)}",
-                          timeout=request.timeout, cacheable=request.cacheable, threads=request.threads)
+        result = self.run(
+            request.names,
+            "train",
+            request.args,
+            f"训练 {messages.call_text(ctor, args)}",
+            timeout=request.timeout,
+            cacheable=request.cacheable,
+            threads=request.threads,
+        )
         usage = self._memo[self._key(request.names, "train", request.args)].usage
         if usage and seed == self.config.seed:  # the machine profile's measurement (canary.py)
             self.train_cpu_seconds[check] = usage.cpu_seconds
-        labels = self.labels[spec.dataset][test_indices(len(self.labels[spec.dataset]), spec.test_subset)]
+        labels = self.labels[spec.dataset][
+            test_indices(len(self.labels[spec.dataset]), spec.test_subset)
+        ]
         predictions = np.asarray(result["predictions"])
         if predictions.shape != labels.shape:
             raise CheckFailed("训练结果的预测数量不对 (wrong number of predictions)。")
         correct = predictions == labels
-        per_class = [float(100 * correct[labels == c].mean()) if (labels == c).any() else 0.0 for c in range(10)]
-        return TrainResult(check, seed, float(100 * correct.mean()), list(result["losses"]), int(result["loss_window"]),
-                           float(result["train_seconds"]), per_class)
+        per_class = [
+            float(100 * correct[labels == c].mean()) if (labels == c).any() else 0.0
+            for c in range(10)
+        ]
+        return TrainResult(
+            check,
+            seed,
+            float(100 * correct.mean()),
+            list(result["losses"]),
+            int(result["loss_window"]),
+            float(result["train_seconds"]),
+            per_class,
+        )
 
     def seeds(self) -> list[int]:
         """The grading seed, then the retry seed (when retries are on)."""
-        return [self.config.seed] + ([self.config.seed + RETRY_SEED_STEP] if self.config.retry else [])
+        return [self.config.seed] + (
+            [self.config.seed + RETRY_SEED_STEP] if self.config.retry else []
+        )
 
     def train_run(self, check: str, seed: int, perm_fn: str | None = None) -> TrainResult:
         key = ("train", check, seed, perm_fn)
@@ -1772,15 +2238,22 @@ class Submission:
     def train(self, check: str, *, perm_fn: str | None = None) -> TrainingCheck:
         """Train per the check's spec with the grading seed; once more with the retry seed if it fails."""
         if self.calibration is None:
-            raise CheckFailed("没有校准表，无法判定训练结果 (no calibration table: run `python -m autograder calibrate`).")
+            raise CheckFailed(
+                "没有校准表，无法判定训练结果 (no calibration table: run `python -m autograder calibrate`)."
+            )
         calib = self.calibration[check]
         attempts = []
         for seed in self.seeds():
             attempts.append(self.train_run(check, seed, perm_fn))
             if attempts[-1].accuracy >= calib.threshold:
                 break
-        return TrainingCheck(check, attempts, calib.threshold, calib.mean,
-                             passed=attempts[-1].accuracy >= calib.threshold)
+        return TrainingCheck(
+            check,
+            attempts,
+            calib.threshold,
+            calib.mean,
+            passed=attempts[-1].accuracy >= calib.threshold,
+        )
 
     def reference(self, check: str) -> float:
         """The reference's mean on a check (used where the student's own model cannot stand in)."""
