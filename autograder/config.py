@@ -114,5 +114,5 @@ class GradingConfig:
     def device_kind(self) -> str:
         return self.spec_kind or ("cuda" if self.device.startswith("cuda") else "cpu")
 
-    def with_(self, **changes) -> "GradingConfig":
+    def with_(self, **changes) -> GradingConfig:
         return replace(self, **changes)

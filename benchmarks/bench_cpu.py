@@ -168,10 +168,11 @@ def handout_test(model, loader, max_batches=None) -> float:
 
 def bench_epoch_ratio(data_dir: Path, cache: Path) -> dict:
     """B: the handout's LeNet-5 epoch against ours, same process, same threads."""
+    from lab1_lenet5 import LeNet5
+
     from autograder.data import load_arrays
     from autograder.training import loop
     from autograder.training.specs import TRAINING_CHECKS
-    from lab1_lenet5 import LeNet5
 
     train_loader, test_loader = handout_mnist_loaders(data_dir)
     torch.manual_seed(0)
@@ -223,12 +224,11 @@ class PermutedInput(nn.Module):
 
 def bench_notebooks(data_dir: Path, b: dict, cifar_batches: int = 12) -> dict:
     """C: the handout's labs as written, scaled from measured batches to the handout's epochs."""
-    from torch.utils.data import DataLoader
-    from torchvision import transforms
-
     from course_data import cifar10
     from lab2_mlp_vs_cnn import CNN, FC2Layer
     from lab3_vgg import VGG
+    from torch.utils.data import DataLoader
+    from torchvision import transforms
 
     train_loader, test_loader = handout_mnist_loaders(data_dir)
     lab1 = 10 * (b["handout_epoch_s"] + b["handout_test_s"])  # 10 epochs, a test pass after each

@@ -17,8 +17,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.helpers import ROOT
 from tests.corpus.manifest import CASES, build
+from tests.helpers import ROOT
 
 # one folder per student, as the clones of their repositories
 CLASS = (

@@ -181,7 +181,7 @@ def test_workflow_grades_each_part_with_the_public_points():
     for step in steps:
         assert (
             reporter["env"][f"{step['id'].upper()}_RESULTS"]
-            == "${{ steps.%s.outputs.result }}" % step["id"]
+            == "${{ steps." + step["id"] + ".outputs.result }}"
         )
 
 

@@ -11,8 +11,8 @@ import pytest
 from autograder.extract import extract_submission
 from autograder.sandbox.client import OpCall, Sandbox
 from autograder.sandbox.isolation import Policy
-from tests.helpers import grade, statuses
 from tests.corpus.manifest import CASES, build
+from tests.helpers import grade, statuses
 
 FUNCTIONS = """
 import os, time

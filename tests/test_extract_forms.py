@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.extract import collect, extract_submission
-from autograder.extract import exported, files, text
+from autograder.extract import collect, exported, extract_submission, files, text
 from autograder.extract.notebook_cells import MAX_CODE_CHARS, NotANotebook, code_cells
 
 CODE = "import torch.nn as nn\n\n\nclass LeNet5(nn.Module):\n    pass\n"

@@ -24,8 +24,8 @@ import pytest
 
 from autograder.config import PARTS
 from autograder.results.redact import leaks
-from tests.helpers import ROOT, committed_table_files, run_cli
 from tests.corpus.manifest import CASES, build
+from tests.helpers import ROOT, committed_table_files, run_cli
 
 VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
 # Gradescope's results.json, as its specification describes each field.

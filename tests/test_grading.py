@@ -11,8 +11,8 @@ import pytest
 
 from autograder.config import PARTS
 from autograder.results.redact import leaks
-from tests.helpers import SAME_CODE, failing, grade, statuses
 from tests.corpus.manifest import CASES
+from tests.helpers import SAME_CODE, failing, grade, statuses
 
 pytestmark = pytest.mark.slow
 

@@ -18,8 +18,8 @@ import pytest
 
 from autograder.results.redact import leaks
 from autograder.suites.plugin import MAX_OUTPUT_CHARS
-from tests.helpers import ROOT, failing, read_results, run_cli, statuses
 from tests.corpus.manifest import CASES, HOSTILE_CASES, build
+from tests.helpers import ROOT, failing, read_results, run_cli, statuses
 
 pytestmark = pytest.mark.slow
 TIMEOUT = 10  # --timeout for this batch: each hang costs at most this much

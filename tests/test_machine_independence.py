@@ -414,7 +414,7 @@ def test_full_marks_with_two_jobs_on_two_cores(tmp_path, data_dir, cache_dir):
 def test_a_failing_canary_grades_nobody(tmp_path, data_dir, cache_dir, corpus):
     """A table whose VGG threshold the reference cannot reach (a table from another machine, say):
     the run stops before any student, exits 2 and names the check and what to do."""
-    corpus  # the reference's trainings are cached by the corpus run: this canary costs seconds
+    _ = corpus  # the reference's trainings are cached by the corpus run: this canary costs seconds
     table = json.loads((ROOT / "autograder" / "calibrate" / "thresholds_cpu.json").read_text())
     table["checks"]["VGG"]["threshold"] = 99.0
     (tmp_path / "thresholds_cpu.json").write_text(json.dumps(table))

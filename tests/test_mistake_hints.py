@@ -11,10 +11,9 @@ import sys
 import pytest
 
 from autograder.extract import Unit
-from autograder.extract.units import Extracted
 from autograder.extract.facts import definition_facts
+from autograder.extract.units import Extracted
 from autograder.suites import hints, messages
-from tests.helpers import ROOT, Graded, as_notebook, grade, statuses
 from tests.corpus_mistakes.manifest import (
     ALL_FAIL,
     CHAIN,
@@ -24,6 +23,7 @@ from tests.corpus_mistakes.manifest import (
     build,
     grade_groups,
 )
+from tests.helpers import ROOT, Graded, as_notebook, grade, statuses
 
 FORMATS = ("folder", "notebook")
 
@@ -96,7 +96,7 @@ def test_prerequisite_chains_are_reported_once(mistakes, case, fmt):
     not_run = {n: t for n, t in shown.items() if t.startswith(NOT_RUN)}
     first = case.hints.get(CHAIN, ())
     assert bool(not_run) == bool(first)
-    for name, text in not_run.items():
+    for text in not_run.values():
         assert (
             text.count(messages.NOT_RUN) == 1
             and text.count("前置检查") == 1

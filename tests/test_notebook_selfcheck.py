@@ -21,9 +21,8 @@ import subprocess
 import sys
 import tarfile
 import textwrap
-from pathlib import Path
-
 import warnings
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -199,7 +198,7 @@ def test_the_shipped_file_alone_checks_the_reference_and_the_stubs(tmp_path):
     }
     checks = {p: [f.__name__ for f in selfcheck.public_checks(p)] for p in PARTS}
     assert sum(map(len, checks.values())) == 12
-    for part, names in checks.items():
+    for _part, names in checks.items():
         assert all(f"✓ {name}" in run.stdout for name in names)
         assert all(f"✗ {name}" in run.stderr for name in names)
     assert (

@@ -66,7 +66,7 @@ def test_a_changed_solution_is_reported_as_drift(tmp_path):
 
 def test_solution_cells_are_the_solutions_verbatim():
     found = {}
-    for name, c in all_cells(SOURCE):
+    for _name, c in all_cells(SOURCE):
         if meta(c).get("solution") and c.cell_type == "code":
             found[meta(c)["grade_id"]] = c.source
     assert set(found) == SOLUTION_CELLS

@@ -3,9 +3,8 @@
 import numpy as np
 import torch
 
-from autograder.training import loop
+from autograder.training import loop, subsets
 from autograder.training.specs import TrainSpec
-from autograder.training import subsets
 
 
 def tiny_data(n=256, seed=0):

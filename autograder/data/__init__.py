@@ -1,5 +1,5 @@
 """Data sets as arrays: find them (either layout), decode once, cache as .npy files."""
 
-from autograder.data.cache import DatasetArrays, DataNotFound, load_arrays
+from autograder.data.cache import DataNotFound, DatasetArrays, load_arrays
 
 __all__ = ["DatasetArrays", "DataNotFound", "load_arrays"]

@@ -6,8 +6,8 @@ to bottom. closure(names) gives the units a part needs, so each part runs only i
 """
 
 from __future__ import annotations
-
 import __future__
+
 import ast
 import builtins
 import hashlib

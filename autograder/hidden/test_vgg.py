@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.suites import analysis, checks, messages
+from autograder.suites import checks, messages
 from autograder.suites.errors import CheckFailed
 
 pytestmark = pytest.mark.visibility("after_due_date")

@@ -72,6 +72,6 @@ class SubmissionResult:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "SubmissionResult":
+    def from_dict(cls, d: dict) -> SubmissionResult:
         tests = tuple(TestResult(**t) for t in d["tests"])
         return cls(**{**d, "tests": tests, "notes": tuple(d.get("notes", ()))})

@@ -21,7 +21,12 @@ from typing import NamedTuple
 import numpy as np
 import torch  # noqa: F401  (imported once here, shared by every forked child)
 
-from autograder.sandbox import cgroup, child as child_main, isolation, protocol
+from autograder.sandbox import (  # noqa: F401  (isolation: loaded here once, used by every forked child)
+    cgroup,
+    isolation,
+    protocol,
+)
+from autograder.sandbox import child as child_main
 from autograder.sandbox.child_messages import (
     Isolated,
     Loaded,

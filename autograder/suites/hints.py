@@ -305,7 +305,7 @@ def _not_defined(
     rule = "评分程序只执行顶层的 import、def、class 和简单的常量赋值，不执行 if/for/with 语句块、函数调用和训练代码"
     if missing_name == "device":
         return (
-            f"评分时没有名为 device 的全局变量：" + (known + "。" if known else "") + rule + "。"
+            "评分时没有名为 device 的全局变量：" + (known + "。" if known else "") + rule + "。"
             "forward 中不需要 device：评分程序已把输入放在模型所在的设备上；若要新建张量，用输入的设备，"
             "例如 torch.zeros(..., device=x.device)。若一定要用全局 device，在顶层单独写一行 "
             'device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")（讲义写法）'

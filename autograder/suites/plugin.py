@@ -17,8 +17,8 @@ import pytest
 from autograder.config import PARTS, RUN_ORDER
 from autograder.results.model import VISIBILITIES, TestResult
 from autograder.results.redact import redact
-from autograder.suites.errors import CheckFailed, NotFinal, NotRun, SubmissionError
 from autograder.suites import checks, messages
+from autograder.suites.errors import CheckFailed, NotFinal, NotRun, SubmissionError
 
 MAX_OUTPUT_CHARS = 4000
 PART_PREFIXES = tuple(f"{p}_" for p in PARTS)

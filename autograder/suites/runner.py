@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 import autograder.calibrate.table as calibration_table
+from autograder import machine
 from autograder.calibrate.table import NotCalibrated
 from autograder.config import PARTS, GradingConfig
 from autograder.data import DataNotFound, load_arrays
-from autograder import machine
 from autograder.extract import extract_submission
 from autograder.results.model import SubmissionResult
 from autograder.results.redact import redact

@@ -19,12 +19,11 @@ from autograder.suites import messages
 from autograder.suites.analysis import Trace
 from autograder.suites.errors import CheckFailed, NotFinal, SubmissionError
 
-if (
-    TYPE_CHECKING
-):  # the grader's side: imported where used (the training methods), not shipped in week2_checks.py
+# The grader's side: imported where used (the training methods), not shipped in week2_checks.py.
+if TYPE_CHECKING:
     from autograder.calibrate.table import Calibration
     from autograder.config import GradingConfig
-    from autograder.sandbox.client import OpCall, Reply, Sandbox
+    from autograder.sandbox.client import OpCall, Sandbox
     from autograder.training.specs import TrainSpec
 
 RETRY_SEED_STEP = 1000

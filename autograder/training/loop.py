@@ -11,8 +11,8 @@ import contextlib
 import importlib
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 import numpy as np
 import torch

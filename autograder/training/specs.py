@@ -59,7 +59,7 @@ class TrainSpec:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TrainSpec":
+    def from_dict(cls, data: dict) -> TrainSpec:
         return cls(**data)
 
 

@@ -7,7 +7,6 @@ after every sandbox child is gone, so nothing a submission wrote can stand in fo
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -16,11 +15,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 import autograder.calibrate.table as calibration_table
+from autograder import canary, machine
 from autograder.config import GradingConfig
 from autograder.reports import table
 from autograder.reports.outputs import write_outputs
 from autograder.results.model import SubmissionResult
-from autograder import canary, machine
 from autograder.verbs import EXIT_GRADER_ERROR, EXIT_OK
 
 
