@@ -1,5 +1,4 @@
 """Lab 2: the MLP FC2Layer, and get_n_params (15 points)."""
-
 import pytest
 
 from autograder.suites import checks
@@ -17,9 +16,7 @@ def FC2Layer_parameter_count_handout_sizes(sub):
 
 @pytest.mark.points(2)
 def FC2Layer_parameter_count_other_sizes(sub):
-    checks.param_count(
-        sub, "FC2Layer", (784, 12, 10), 9706, "n_hidden 是否被使用？是否把尺寸写死了？"
-    )
+    checks.param_count(sub, "FC2Layer", (784, 12, 10), 9706, "n_hidden 是否被使用？是否把尺寸写死了？")
     checks.param_count(sub, "FC2Layer", (100, 5, 3), 553, "input_size、output_size 是否被使用？")
 
 
@@ -52,10 +49,8 @@ def FC2Layer_get_n_params_counts_every_parameter(sub):
             number = float(value["tensor"].reshape(-1)[0])
         if number is None or int(number) != expected:
             got = number if number is not None else value.get("type", "tensor")
-            raise CheckFailed(
-                f"get_n_params 对一个有 {expected:,} 个参数的模型返回 {got}；"
-                f"应累加每个参数张量的元素个数 p.nelement() (count every parameter element)。"
-            )
+            raise CheckFailed(f"get_n_params 对一个有 {expected:,} 个参数的模型返回 {got}；"
+                              f"应累加每个参数张量的元素个数 p.nelement() (count every parameter element)。")
 
 
 @pytest.mark.training("FC2Layer")

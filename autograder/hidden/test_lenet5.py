@@ -1,5 +1,4 @@
 """Lab 1: LeNet5 on MNIST (25 points)."""
-
 import pytest
 
 from autograder.suites import analysis, checks, messages
@@ -10,9 +9,7 @@ IMAGE = (1, 28, 28)
 
 @pytest.mark.points(3)
 def LeNet5_output_shape(sub):
-    checks.output_shape(
-        sub, "LeNet5", (), IMAGE, (1, 4, 64), 10, analysis.LENET_STAGES, messages.STAGE_HINTS
-    )
+    checks.output_shape(sub, "LeNet5", (), IMAGE, (1, 4, 64), 10, analysis.LENET_STAGES, messages.STAGE_HINTS)
 
 
 @pytest.mark.points(5)
@@ -22,9 +19,7 @@ def LeNet5_intermediate_shapes(sub):
 
 @pytest.mark.points(3)
 def LeNet5_parameter_count(sub):
-    checks.param_count(
-        sub, "LeNet5", (), 61706, "对照讲义逐层检查 conv1、conv2、fc1、fc2、fc3 的尺寸"
-    )
+    checks.param_count(sub, "LeNet5", (), 61706, "对照讲义逐层检查 conv1、conv2、fc1、fc2、fc3 的尺寸")
 
 
 @pytest.mark.points(3)

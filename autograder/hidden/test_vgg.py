@@ -1,5 +1,4 @@
 """Lab 3: the BatchNorm VGG on CIFAR-10 (28 points)."""
-
 import pytest
 
 from autograder.suites import checks, messages
@@ -7,7 +6,7 @@ from autograder.suites.errors import CheckFailed
 
 pytestmark = pytest.mark.visibility("after_due_date")
 IMAGE = (3, 32, 32)
-HANDOUT_CFG = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
+HANDOUT_CFG = [64, 'M', 128, 'M', 256, 256, 'M', 512, 512, 'M', 512, 512, 'M']
 READABLE = {"C": "Conv2d", "B": "BatchNorm2d", "R": "ReLU", "P": "MaxPool2d"}
 
 
@@ -17,29 +16,20 @@ def VGG_cfg_matches_handout(sub):
     if cfg != HANDOUT_CFG:
         if not isinstance(cfg, list):
             raise CheckFailed(f"VGG().cfg 应为列表 {HANDOUT_CFG}，得到 {cfg}。")
-        diff = next(
-            (i for i, (a, b) in enumerate(zip(cfg, HANDOUT_CFG)) if a != b),
-            min(len(cfg), len(HANDOUT_CFG)),
-        )
-        raise CheckFailed(
-            f"VGG().cfg = {cfg}\n应为讲义中的 {HANDOUT_CFG}\n第 {diff} 项起不同 (cfg differs from item {diff})。"
-        )
+        diff = next((i for i, (a, b) in enumerate(zip(cfg, HANDOUT_CFG)) if a != b), min(len(cfg), len(HANDOUT_CFG)))
+        raise CheckFailed(f"VGG().cfg = {cfg}\n应为讲义中的 {HANDOUT_CFG}\n第 {diff} 项起不同 (cfg differs from item {diff})。")
 
 
 @pytest.mark.points(3)
 def VGG_feature_map_is_512x1x1(sub):
     trace = sub.trace("VGG", (), (2,) + IMAGE)
-    first_linear = next(
-        (i for i, e in enumerate(trace.events) if e.kind == "linear"), len(trace.events)
-    )
+    first_linear = next((i for i, e in enumerate(trace.events) if e.kind == "linear"), len(trace.events))
     maps = [e.out_shape for e in trace.events[:first_linear] if len(e.out_shape) == 4]
     if not maps or maps[-1] != (2, 512, 1, 1):
         got = messages.shape(maps[-1]) if maps else "（没有 4 维特征图）"
         extra = "\n" + messages.forward_raised(trace.error, "VGG", sub.facts) if trace.error else ""
-        raise CheckFailed(
-            f"32×32 输入经过特征提取部分后为 {got}；应为 (2, 512, 1, 1)："
-            f"5 次 2×2 最大池化把 32 变为 1，最后一组卷积输出 512 个通道。{extra}"
-        )
+        raise CheckFailed(f"32×32 输入经过特征提取部分后为 {got}；应为 (2, 512, 1, 1)："
+                          f"5 次 2×2 最大池化把 32 变为 1，最后一组卷积输出 512 个通道。{extra}")
 
 
 @pytest.mark.points(3)
@@ -49,26 +39,17 @@ def VGG_conv_bn_relu_pool_sequence(sub):
     got = trace.tokens()
     if got != expected:
         counts = {k: got.count(k) for k in "CBRP"}
-        text = (
-            f"找到 {counts['C']} 个卷积、{counts['B']} 个 BatchNorm、{counts['R']} 个 ReLU、{counts['P']} 个池化；"
-            f"讲义的 VGG 有 10 个卷积（每个后接 BatchNorm2d 和 ReLU）和 5 个最大池化。"
-        )
-        i = next(
-            (i for i, (a, b) in enumerate(zip(got, expected)) if a != b),
-            min(len(got), len(expected)),
-        )
-        shown = lambda s: " → ".join(READABLE[c] for c in s[max(0, i - 2) : i + 3])  # noqa: E731
-        raise CheckFailed(
-            f"{text}\n第 {i + 1} 层附近：得到 {shown(got) or '（结束）'}；应为 {shown(expected)}"
-            + ("\n" + messages.forward_raised(trace.error, "VGG", sub.facts) if trace.error else "")
-        )
+        text = (f"找到 {counts['C']} 个卷积、{counts['B']} 个 BatchNorm、{counts['R']} 个 ReLU、{counts['P']} 个池化；"
+                f"讲义的 VGG 有 10 个卷积（每个后接 BatchNorm2d 和 ReLU）和 5 个最大池化。")
+        i = next((i for i, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
+        shown = lambda s: " → ".join(READABLE[c] for c in s[max(0, i - 2):i + 3])  # noqa: E731
+        raise CheckFailed(f"{text}\n第 {i + 1} 层附近：得到 {shown(got) or '（结束）'}；应为 {shown(expected)}"
+                          + ("\n" + messages.forward_raised(trace.error, "VGG", sub.facts) if trace.error else ""))
 
 
 @pytest.mark.points(3)
 def VGG_parameter_count(sub):
-    checks.param_count(
-        sub, "VGG", (), 9231114, "cfg、BatchNorm2d 和 classifier = Linear(512, 10) 是否与讲义一致？"
-    )
+    checks.param_count(sub, "VGG", (), 9231114, "cfg、BatchNorm2d 和 classifier = Linear(512, 10) 是否与讲义一致？")
 
 
 @pytest.mark.points(2)
