@@ -1,13 +1,12 @@
 """Submission -> code units, by parsing only: no student code runs here."""
 
-from autograder.extract.collect import collect, collect_sources
+from autograder.extract.collect import collect
 from autograder.extract.normal import code_key
 from autograder.extract.units import Extracted, Unit, extract
 
 __all__ = [
     "code_key",
     "collect",
-    "collect_sources",
     "extract",
     "extract_submission",
     "Extracted",

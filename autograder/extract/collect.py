@@ -195,9 +195,3 @@ def collect(path: Path) -> Collected:
     for file in listing.files:
         (_notebook if file.path.suffix == ".ipynb" else _python)(file, out)
     return out
-
-
-def collect_sources(path: Path) -> tuple[list[Source], list[str]]:
-    """(sources, notes) of collect(path)."""
-    collected = collect(path)
-    return collected.sources, collected.notes

@@ -1393,10 +1393,14 @@ def missing(name: str, facts: dict | None) -> str:
     return text
 
 
+def _star_lines(stars: list) -> str:
+    """'from m import *（lab1.py 第 1 行）、…' for the skipped star imports (facts["star_imports"])."""
+    return "、".join(f"from {s['module']} import *{_at(s)}" for s in stars[:3])
+
+
 def _star_imports(stars: list) -> str:
-    shown = "、".join(f"from {s['module']} import *{_at(s)}" for s in stars[:3])
     return (
-        f"注意：{shown} 导入的模块没有随作业提交，评分时已跳过；它提供的名字都不存在。把需要的代码直接写进提交的文件 "
+        f"注意：{_star_lines(stars)} 导入的模块没有随作业提交，评分时已跳过；它提供的名字都不存在。把需要的代码直接写进提交的文件 "
         f"(star import of a module that was not handed in: skipped; its names are undefined)。"
     )
 
@@ -1600,9 +1604,7 @@ def _not_defined(
     stars = facts.get("star_imports") or []
     if stars:
         return (
-            f"{missing_name} 多半来自 "
-            + "、".join(f"from {s['module']} import *{_at(s)}" for s in stars[:3])
-            + f"：该模块没有随作业提交，评分时已跳过 ({missing_name} probably came from a star import of a "
+            f"{missing_name} 多半来自 {_star_lines(stars)}：该模块没有随作业提交，评分时已跳过 ({missing_name} probably came from a star import of a "
             f"module that was not handed in)。把 {missing_name} 的定义（或正确的 import）写进提交的文件。"
         )
     return None
