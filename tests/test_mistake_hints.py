@@ -5,11 +5,14 @@ and many small tests read the results. The pure hint functions are tested direct
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from autograder.assignments.week2 import hints as week2_hints
 from autograder.extract import Unit
 from autograder.extract.facts import definition_facts
 from autograder.extract.units import Extracted
@@ -139,6 +142,34 @@ def test_hints_import_neither_torch_nor_numpy():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert out.stdout.strip() == "[]"
+    # The assignment's part of the hints is shipped in the self-check file too: standard library only.
+    tree = ast.parse(Path(week2_hints.__file__).read_text(encoding="utf-8"))
+    imported = {
+        a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
+    imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+
+
+def test_without_a_hints_module_every_hint_is_the_generic_one():
+    """An assignment without a hints module: no handout names, no part's texts, the engine's own."""
+    mismatch = "mat1 and mat2 shapes cannot be multiplied (2x512 and 2048x10)"
+    assert "旧版讲义" in hints.for_exception("RuntimeError", mismatch, "VGG")
+    hints.use(None)
+    try:
+        assert hints.for_exception("RuntimeError", mismatch, "VGG") == (
+            "全连接层需要每个样本 2048 个输入特征，展平后却是 512 个：展平后的特征数要等于下一个 "
+            "nn.Linear 的 in_features（2048） (the flattened size must match the Linear's in_features)。"
+        )
+        assert hints.for_exception("NameError", "name 'cfg' is not defined", "VGG", {}) is None
+        assert hints.for_exception("TypeError", "CNN.__init__() takes 1 positional", "CNN") is None
+        assert hints.missing("LeNet5", {"classes": {"Lenet5": {}}}) == (
+            "提交中没有找到 LeNet5 的定义 (LeNet5 is not defined in the submission)。"
+        )
+        assert hints.parameters("VGG", [["classifier.weight", [10, 2048], True]]) is None
+    finally:
+        hints.use()
+    assert "旧版讲义" in hints.for_exception("RuntimeError", mismatch, "VGG")
 
 
 def test_facts_find_nested_definitions_locals_and_skipped_statements():
@@ -183,7 +214,7 @@ def test_facts_of_a_class_say_what_its_constructor_and_forward_do():
     ],
 )
 def test_near_misses_name_what_was_found(found, wanted):
-    kind = "classes" if wanted in hints.CLASSES else "functions"
+    kind = "classes" if wanted in week2_hints.CLASSES else "functions"
     facts = {kind: {found: {"origin": "lab.py", "line": 3}}}
     text = hints.missing(wanted, facts)
     assert f"找到了 {found}（lab.py 第 3 行）" in text and f"讲义中的名字是 {wanted}" in text

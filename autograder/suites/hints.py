@@ -4,40 +4,92 @@ handout's terms (Chinese, code names as in the handout, English alongside).
 Pure functions: their input is what the grader already has in hand (an exception's type and message
 as the sandbox reports it, a forward pass's output, the parameter shapes of a built model, and the
 facts the extractor read from the code: autograder/extract/facts.py), their output a message or
-None where nothing specific is known. Standard library only, no torch, no grader state: the
-in-notebook self-check can vendor this module as it is.
+None where nothing specific is known. Standard library only, no torch, no grader state but the
+assignment's hints module (below): the in-notebook self-check can vendor this module as it is.
+
+What is particular to an assignment (its names, and the texts for mistakes that only its parts
+invite) is in the assignment's hints module (`Assignment.hints`, autograder/assignment.py), which
+this module reads through `_book()`: the current assignment's, unless `use(module)` chose another
+(the self-check file registers its vendored copy so). That module is standard library only (the
+self-check file ships it) and may define, each optional:
+
+* `PARAMS`: dict, a handout name -> tuple of its parameter names (a constructor's without self):
+  the definitions the grader looks for. A class with another name whose constructor takes these
+  parameters is taken for the handout's class.
+* `SIGNATURES`: dict, a handout name -> its signature as shown, e.g. 'CNN(input_size, n_feature,
+  output_size)'; derived from PARAMS where absent. A definition named here is never taken for
+  a misnamed other one.
+* `CLASSES`: tuple of the names in PARAMS that are classes (the others are functions).
+* `ALIASES`: dict, a handout name -> tuple of other names students give it (spelling variants
+  are found without it, by similarity).
+* Hooks, each returning its text or None (then this module's generic text is used):
+  - `matmul(name, got, want) -> str | None`: a Linear of the model `name` (None: unknown) got
+    `got` input features per sample but takes `want`;
+  - `flatten_size(name, what, want) -> str | None`: the model's flattened size is wrong; `what`
+    says how (already worded), `want` is the Linear's in_features where known (else None);
+  - `not_defined(missing_name, facts) -> str | None`: a NameError for `missing_name`, checked
+    before the generic explanations (facts: extract/facts.py's, {} where none);
+  - `parameters(name, params) -> str | None`: a known mistake visible in the parameter shapes of
+    the built model `name` ([name, shape, ...] rows); there is no generic text for this.
+
+An assignment without a hints module (`hints=None`) has no names and no hooks: every hint is the
+generic one.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from types import ModuleType
 
-PARAMS = {
-    "LeNet5": (),
-    "FC2Layer": ("input_size", "n_hidden", "output_size"),
-    "CNN": ("input_size", "n_feature", "output_size"),
-    "VGG": (),
-    "get_n_params": ("model",),
-    "perm_pixel": ("data", "perm"),
-}
-"""The handout's names and their parameters (constructors without self)."""
-SIGNATURES = {name: f"{name}({', '.join(params)})" for name, params in PARAMS.items()}
-CLASSES = ("LeNet5", "FC2Layer", "CNN", "VGG")
-ALIASES = {
-    "FC2Layer": ("MLP", "FC", "FCNet", "FullyConnected", "TwoLayerNet", "FNN"),
-    "get_n_params": ("get_params", "count_params", "n_params", "num_params", "count_parameters"),
-    "perm_pixel": ("permute_pixels", "permute", "perm_pixels", "pixel_perm", "shuffle_pixels"),
-}
-"""Other names students give the handout's definitions (besides spelling variants, found by similarity)."""
-FLATTEN = {
-    "FC2Layer": "x = x.view(-1, self.input_size)",
-    "CNN": "x = x.view(-1, self.n_feature*4*4)",
-    "LeNet5": "x = x.view(-1, 16*5*5)",
-    "VGG": "out = out.view(out.size(0), -1)",
-}
-"""The handout's flatten line in each forward."""
-VGG_FEATURES = "32×32 的输入经过 5 次 2×2 最大池化后，特征图为 512×1×1，展平后是 512 个特征"
+_UNSET = object()
+_chosen: object = _UNSET
+"""The hints module chosen by use(), or None for none; _UNSET: the current assignment's."""
+
+
+def use(module: ModuleType | None | object = _UNSET) -> None:
+    """Read names and hooks from `module` (None: no hints module) instead of the current
+    assignment's; `use()` goes back to the current assignment's."""
+    global _chosen
+    _chosen = module
+
+
+def _book() -> ModuleType | None:
+    """The assignment's hints module (or None): the one use() chose, else the current assignment's."""
+    if _chosen is not _UNSET:
+        return _chosen
+    # Imported here: the declaration imports the assignment's grader-side modules, which the
+    # self-check file does not carry (it registers its hints module with use() instead).
+    from autograder.assignment import load
+
+    return load().hints
+
+
+def _params() -> dict:
+    return getattr(_book(), "PARAMS", None) or {}
+
+
+def _signatures() -> dict:
+    book = _book()
+    declared = getattr(book, "SIGNATURES", None)
+    if declared is not None:
+        return declared
+    return {name: f"{name}({', '.join(params)})" for name, params in _params().items()}
+
+
+def _classes() -> tuple:
+    return tuple(getattr(_book(), "CLASSES", None) or ())
+
+
+def _aliases() -> dict:
+    return getattr(_book(), "ALIASES", None) or {}
+
+
+def _hook(name: str, *args) -> str | None:
+    """The assignment's hook `name` called on args, or None where it defines none."""
+    hook = getattr(_book(), name, None)
+    return hook(*args) if callable(hook) else None
+
 
 _MATMUL = re.compile(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)")
 _VIEW = re.compile(r"shape '\[(.*?)\]' is invalid for input of size (\d+)")
@@ -71,15 +123,17 @@ def _facts(facts: dict | None) -> dict:
 def near_miss(name: str, facts: dict | None) -> tuple[str, dict] | None:
     """A top-level definition that is probably the handout's `name` under another name."""
     facts = _facts(facts)
-    kind = "classes" if name in CLASSES else "functions"
+    classes, aliases, params = _classes(), _aliases(), _params()
+    kind = "classes" if name in classes else "functions"
     found = facts.get(kind, {})
-    candidates = [n for n in found if n != name and n not in SIGNATURES]
+    signatures = _signatures()
+    candidates = [n for n in found if n != name and n not in signatures]
     for other in candidates:
         if other.lower().replace("_", "") == name.lower().replace("_", ""):
             return other, found[other]
     for other in candidates:
-        if other in ALIASES.get(name, ()) or other.lower() in (
-            a.lower() for a in ALIASES.get(name, ())
+        if other in aliases.get(name, ()) or other.lower() in (
+            a.lower() for a in aliases.get(name, ())
         ):
             return other, found[other]
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
@@ -87,9 +141,9 @@ def near_miss(name: str, facts: dict | None) -> tuple[str, dict] | None:
         return close[0], found[close[0]]
     for other in candidates:  # a class built like the handout's, under another name
         if (
-            name in CLASSES
-            and PARAMS[name]
-            and found[other].get("init_params") == list(PARAMS[name])
+            name in classes
+            and params.get(name)
+            and found[other].get("init_params") == list(params[name])
         ):
             return other, found[other]
     return None
@@ -147,7 +201,7 @@ def _missing(name: str, facts: dict) -> str:
         other, where = miss
         return (
             f"提交中没有找到 {name} 的定义；找到了 {other}{_at(where)}。讲义中的名字是 {name}，"
-            f"评分按讲义的名字查找 {SIGNATURES.get(name, name)}：请把 {other} 改名为 {name} "
+            f"评分按讲义的名字查找 {_signatures().get(name, name)}：请把 {other} 改名为 {name} "
             f"(found {other}; the handout's name is {name})。"
         )
     return f"提交中没有找到 {name} 的定义 ({name} is not defined in the submission)。"
@@ -193,16 +247,9 @@ def _matmul(message: str, name: str | None) -> str | None:
     if not match:
         return None
     got, want = int(match.group(2)), int(match.group(3))
-    if name == "VGG" and want == 2048:
-        return vgg_classifier(want)
-    if got == 28 and want % 28 == 0:
-        line = FLATTEN.get(name, "x = x.view(x.size(0), -1)")
-        return (
-            f"{name or 'forward'} 没有先把输入展平：图像 (N, 1, 28, 28) 直接进了 nn.Linear，它只作用在最后一维 "
-            f"(28) 上。输入必须先变为 (N, {want})，在 forward 开头写 {line}（讲义写法）"
-            f"(flatten the input (N, 1, 28, 28) to (N, {want}) before the first Linear)。"
-        )
-    return _flatten_size(name, f"全连接层需要每个样本 {want} 个输入特征，展平后却是 {got} 个", want)
+    return _hook("matmul", name, got, want) or _flatten_size(
+        name, f"全连接层需要每个样本 {want} 个输入特征，展平后却是 {got} 个", want
+    )
 
 
 def _view(message: str, name: str | None) -> str | None:
@@ -215,40 +262,10 @@ def _view(message: str, name: str | None) -> str | None:
 
 
 def _flatten_size(name: str | None, what: str, want: int | None) -> str:
-    if name == "CNN":
-        return (
-            f"CNN 展平的尺寸不对：{what}。第二次池化后特征图为 (N, n_feature, 4, 4)，展平应得到 "
-            f"(N, n_feature*4*4)（n_feature=6 时为 96），与 fc1 = nn.Linear(n_feature*4*4, 50) 一致："
-            f"写 {FLATTEN['CNN']}（讲义写法，不要写死 16 或其它数字）"
-            f"(flatten to (N, n_feature*4*4), as fc1 expects)。"
-        )
-    if name == "LeNet5":
-        return (
-            f"LeNet5 展平的尺寸不对：{what}。pool2 之后为 (N, 16, 5, 5)，展平后应为 (N, 400)："
-            f"写 {FLATTEN['LeNet5']}，fc1 = nn.Linear(16*5*5, 120) (flatten to (N, 400))。"
-        )
-    if name == "VGG":
-        return (
-            f"VGG 展平的尺寸不对：{what}。{VGG_FEATURES}：写 {FLATTEN['VGG']}，classifier = nn.Linear(512, 10)"
-            f"(the features are 512×1×1: flatten to (N, 512))。"
-        )
-    if name == "FC2Layer":
-        return (
-            f"FC2Layer 展平的尺寸不对：{what}。输入 (N, 1, 28, 28) 应变为 (N, input_size)，即 (N, 784)："
-            f"写 {FLATTEN['FC2Layer']}（讲义写法）(flatten to (N, input_size))。"
-        )
-    return (
+    return _hook("flatten_size", name, what, want) or (
         f"{what}：展平后的特征数要等于下一个 nn.Linear 的 in_features"
         + (f"（{want}）" if want else "")
         + " (the flattened size must match the Linear's in_features)。"
-    )
-
-
-def vgg_classifier(in_features: int) -> str:
-    return (
-        f"这是课程旧版讲义中的已知错误：classifier = nn.Linear({in_features}, 10)。{VGG_FEATURES}，"
-        f"所以应为 self.classifier = nn.Linear(512, 10)（见当前讲义）"
-        f"(known mistake of the earlier handout: the features are 512×1×1, use nn.Linear(512, 10))。"
     )
 
 
@@ -289,14 +306,11 @@ def _not_defined(
         return None
     missing_name = match.group(1)
     facts = _facts(facts)
-    if missing_name == "cfg":
-        return (
-            "这是课程旧版讲义中的已知错误：VGG.__init__ 里写了 self._make_layers(cfg)，但没有名为 cfg 的变量；"
-            "cfg 是属性 self.cfg。应写 self.features = self._make_layers(self.cfg) "
-            "(known mistake of the earlier handout: pass self.cfg)。"
-        )
+    hint = _hook("not_defined", missing_name, facts)
+    if hint:
+        return hint
     nested = facts.get("nested", {}).get(missing_name)
-    if nested and missing_name in SIGNATURES:
+    if nested and missing_name in _signatures():
         return missing(missing_name, facts)
     places = []
     if missing_name in facts.get("skipped", {}):
@@ -335,19 +349,20 @@ def _signature(kind: str | None, message: str, name: str | None, facts: dict | N
         return None
     owner, function = match.group(1), match.group(2)
     facts = _facts(facts)
-    if function == "__init__" and (owner or name) in CLASSES:
+    classes, signatures = _classes(), _signatures()
+    if function == "__init__" and (owner or name) in classes:
         cls = owner or name
         info = facts.get("classes", {}).get(cls, {})
         yours = f"{cls}({', '.join(info['init_params'])})" if "init_params" in info else None
         return (
-            f"构造函数的参数与讲义不同：讲义是 {SIGNATURES[cls]}"
+            f"构造函数的参数与讲义不同：讲义是 {signatures[cls]}"
             + (
                 f"，你的是 {yours}{_at({'origin': info.get('origin'), 'line': info.get('init_line')})}"
                 if yours
                 else ""
             )
-            + f"。评分程序按讲义的签名构造模型，请写成 def __init__({', '.join(('self',) + PARAMS[cls])}) "
-            f"(the constructor must take the handout's arguments: {SIGNATURES[cls]})。"
+            + f"。评分程序按讲义的签名构造模型，请写成 def __init__({', '.join(('self',) + tuple(_params()[cls]))}) "
+            f"(the constructor must take the handout's arguments: {signatures[cls]})。"
         )
     if function == "forward":
         cls = owner or name
@@ -362,13 +377,13 @@ def _signature(kind: str | None, message: str, name: str | None, facts: dict | N
             + (f"；你的是 {yours}" if yours else "")
             + " (forward must take the input x only)。"
         )
-    if function in SIGNATURES and function not in CLASSES:
+    if function in signatures and function not in classes:
         info = facts.get("functions", {}).get(function, {})
         yours = f"{function}({', '.join(info['params'])})" if "params" in info else None
         return (
-            f"{function} 的参数与讲义不同：讲义是 {SIGNATURES[function]}"
+            f"{function} 的参数与讲义不同：讲义是 {signatures[function]}"
             + (f"，你的是 {yours}{_at(info)}" if yours else "")
-            + f" (the handout's signature is {SIGNATURES[function]})。"
+            + f" (the handout's signature is {signatures[function]})。"
         )
     return None
 
@@ -435,18 +450,6 @@ def wrong_return(name: str | None, got, expected, computed) -> str | None:
 
 # -- built models --------------------------------------------------------------------------------------
 def parameters(name: str | None, params) -> str | None:
-    """A known mistake visible in the parameter shapes of a built model ([name, shape, ...] rows)."""
-    if name != "VGG":
-        return None
-    for row in params or []:
-        shape = list(row[1])
-        if len(shape) == 2 and shape[0] == 10 and shape[1] != 512:
-            return (
-                vgg_classifier(shape[1])
-                if shape[1] == 2048
-                else (
-                    f"classifier = nn.Linear({shape[1]}, 10)：{VGG_FEATURES}，应为 nn.Linear(512, 10) "
-                    f"(the features are 512×1×1: use nn.Linear(512, 10))。"
-                )
-            )
-    return None
+    """A known mistake visible in the parameter shapes of a built model ([name, shape, ...] rows):
+    the assignment's `parameters` hook; nothing generic."""
+    return _hook("parameters", name, params)
