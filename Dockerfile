@@ -17,7 +17,7 @@ COPY solutions ./solutions
 # cache (decoded test labels).
 RUN pip install --no-cache-dir torch==2.14.1 torchvision==0.29.1 --index-url https://download.pytorch.org/whl/cpu \
  && pip install --no-cache-dir -e . -c constraints/ci.txt \
- && chmod 700 autograder/hidden solutions \
+ && chmod 700 autograder/assignments/*/hidden solutions \
  && mkdir -m 700 /cache
 ENV AUTOGRADER_CACHE_DIR=/cache
 ENTRYPOINT ["python", "-m", "autograder"]

@@ -22,10 +22,8 @@ from autograder import machine
 from autograder.calibrate.table import table_path
 from autograder.config import GradingConfig
 from autograder.suites.runner import SetupProblem, grade_submission, prepare_data, setup
-from autograder.training.specs import TRAINING_CHECKS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-REFERENCE = PACKAGE_DIR.parent / "solutions"
 NAME = "canary-reference"
 
 
@@ -57,13 +55,26 @@ def grader_version() -> str:
     return h.hexdigest()[:16]
 
 
+def assignment_version(config: GradingConfig) -> str:
+    """Digest of the assignment's own files, where they are not the engine's (grader_version)."""
+    root = config.spec.root
+    if root.is_relative_to(PACKAGE_DIR):
+        return ""
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def fingerprint(config: GradingConfig) -> dict:
     """The machine's fingerprint (machine.fingerprint) and what each training check trains: a speed
     profile measured for one recipe must not set the limits of another."""
     specs = machine.digest(
         {
-            name: [ctor, list(args), spec.to_dict()]
-            for name, (ctor, args, spec) in TRAINING_CHECKS[config.device_kind].items()
+            name: [check.model, list(check.args), check.spec.to_dict()]
+            for name, check in config.spec.checks(config.device_kind).items()
         }
     )
     return {**machine.fingerprint(config), "specs": specs}
@@ -71,8 +82,10 @@ def fingerprint(config: GradingConfig) -> dict:
 
 def settings(config: GradingConfig, data_prints: dict) -> dict:
     """What, besides the machine, can change the reference's verdicts."""
-    table = table_path(config.device_kind, config.precision)
+    table = table_path(config.device_kind, config.precision, config.spec.calibration_dir)
+    extra = {"assignment": assignment_version(config)} if assignment_version(config) else {}
     return {
+        **extra,
         "seed": config.seed,
         "suite": config.suite,
         "retry": config.retry,
@@ -106,13 +119,10 @@ def _write(path: Path, memo: dict) -> None:
 
 
 def _checks(config: GradingConfig) -> list[str]:
-    """The training checks this run's parts train (CNN trains the FC2Layer ones for its lesson)."""
+    """The training checks this run's parts train (with those of the models they train too)."""
     if not config.training:
         return []
-    ctors = {p for p in config.parts} | ({"FC2Layer"} if "CNN" in config.parts else set())
-    return [
-        name for name, (ctor, _, _) in TRAINING_CHECKS[config.device_kind].items() if ctor in ctors
-    ]
+    return config.spec.checks_of(config.parts, config.device_kind)
 
 
 def _covers(entry: dict, config: GradingConfig) -> bool:
@@ -131,9 +141,10 @@ def ensure(config: GradingConfig, *, say=print) -> tuple[GradingConfig, CanaryRe
     Raises CanaryFailed (which checks failed, and what to do) or SetupProblem (a setup fault, or
     the canary could not run: no reference solution, or the grader failed on it)."""
     config = setup(config)
-    if not REFERENCE.is_dir():
+    reference = config.spec.solutions_dir
+    if not reference.is_dir():
         raise SetupProblem(
-            f"the reference solution is not installed ({REFERENCE}): the canary needs it to check "
+            f"the reference solution is not installed ({reference}): the canary needs it to check "
             "this machine before grading anyone"
         )
     profile_key = fingerprint(config)
@@ -164,7 +175,7 @@ def ensure(config: GradingConfig, *, say=print) -> tuple[GradingConfig, CanaryRe
         result_cache_reads=config.result_cache_reads and not missing,
         extra_masks=(),
     )
-    result = grade_submission(REFERENCE, NAME, trial)
+    result = grade_submission(reference, NAME, trial)
     if result.grader_error:
         raise SetupProblem(
             f"the canary (the reference solution, graded first) hit a grader error, so nobody was "
@@ -214,7 +225,7 @@ def _failure_text(result, failed, config: GradingConfig) -> str:
         lines.append(
             f"  {t.name}: {t.output.strip().splitlines()[0] if t.output.strip() else 'failed'}"
         )
-    table = table_path(config.device_kind, config.precision)
+    table = table_path(config.device_kind, config.precision, config.spec.calibration_dir)
     lines.append(
         "What to do: if a training check missed its threshold, the calibration table "
         f"({table}) does not hold on this machine: run `python -m autograder calibrate --precision "

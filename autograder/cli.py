@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder.config import PARTS, GradingConfig
+from autograder import assignment
+from autograder.config import GradingConfig
 
 EXAMPLES = """examples:
   python -m autograder grade solutions assignments --out out/          # reference and stubs
@@ -16,6 +17,7 @@ EXAMPLES = """examples:
   python -m autograder calibrate --seeds 20                            # thresholds for this device
   python -m autograder stubs --check                                   # stubs still match solutions?
   python -m autograder notebooks --check                               # nbgrader source notebooks in sync?
+  python -m autograder regenerate                                      # everything derived from the declaration
   python -m autograder merge out/shard*/ --out out/all                 # join the slices of a class
   python -m autograder classroom-template build/template               # GitHub Classroom student repo
   python -m autograder gradescope-bundle build/autograder.zip          # Gradescope autograder zip
@@ -34,6 +36,12 @@ def _shard(text: str) -> tuple[int, int]:
 
 def _grading_options(p: argparse.ArgumentParser) -> None:
     d = GradingConfig()
+    p.add_argument(
+        "--assignment",
+        default=assignment.default_ref(),
+        help="the assignment: a package name or folder (default: $AUTOGRADER_ASSIGNMENT, else "
+        f"{assignment.DEFAULT}; autograder/assignment.py)",
+    )
     p.add_argument(
         "--data-dir",
         type=Path,
@@ -85,8 +93,30 @@ def _grading_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")
 
 
+def _parts_option(p: argparse.ArgumentParser, verb: str) -> None:
+    p.add_argument(
+        "--parts",
+        nargs="+",
+        metavar="PART",
+        help=f"{verb} only these parts (default: all; the assignment's part names)",
+    )
+
+
+def _parts(args, parser: argparse.ArgumentParser) -> tuple[str, ...]:
+    """--parts, checked against the assignment's parts (empty: all of them)."""
+    try:
+        known = assignment.load(args.assignment).part_names
+    except (ImportError, ValueError) as exc:
+        parser.error(f"--assignment {args.assignment}: {exc}")
+    unknown = [p for p in args.parts or () if p not in known]
+    if unknown:
+        parser.error(f"--parts: unknown {', '.join(unknown)} (choose from {', '.join(known)})")
+    return tuple(args.parts or known)
+
+
 def _config(args, **extra) -> GradingConfig:
     return GradingConfig(
+        assignment=args.assignment,
         data_dir=args.data_dir,
         cache_dir=args.cache_dir,
         seed=args.seed,
@@ -105,7 +135,7 @@ def _config(args, **extra) -> GradingConfig:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
-        description="Week 2 (CNN) autograder",
+        description="Course autograder (default assignment: week 2, CNNs)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXAMPLES,
     )
@@ -124,9 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--shard", type=_shard, help="grade only slice I of N (by name); join with `merge`"
     )
-    p.add_argument(
-        "--parts", nargs="+", choices=PARTS, default=list(PARTS), help="grade only these parts"
-    )
+    _parts_option(p, "grade")
     p.add_argument("--no-training", action="store_true", help="data-free checks only")
     p.add_argument(
         "--no-feedback", action="store_true", help="skip feedback.md, plots and the class summary"
@@ -140,18 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--train", action="store_true", help="also run the training checks (about a minute on CPU)"
     )
-    p.add_argument(
-        "--parts", nargs="+", choices=PARTS, default=list(PARTS), help="check only these parts"
-    )
+    _parts_option(p, "check")
     _grading_options(p)
 
     p = verbs.add_parser(
         "canary",
         help="check this machine: the reference must get full marks (grade does this first)",
     )
-    p.add_argument(
-        "--parts", nargs="+", choices=PARTS, default=list(PARTS), help="check only these parts"
-    )
+    _parts_option(p, "check")
     p.add_argument("--no-training", action="store_true", help="data-free checks only")
     _grading_options(p)
 
@@ -205,6 +229,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true")
 
     p = verbs.add_parser(
+        "regenerate",
+        help="write everything derived from the assignment's declaration: stubs, notebooks, the "
+        "self-check file, the release, Classroom's workflow, the docs' tables (--check: fail on drift)",
+    )
+    p.add_argument("--check", action="store_true")
+    p.add_argument(
+        "--no-release", action="store_true", help="skip nbgrader generate_assignment (release/)"
+    )
+    p.add_argument(
+        "--assignment",
+        default=assignment.default_ref(),
+        help="the assignment: a package name or folder (default: $AUTOGRADER_ASSIGNMENT, else "
+        f"{assignment.DEFAULT})",
+    )
+
+    p = verbs.add_parser(
         "merge", help="join the output folders of `grade --shard I/N` runs into one"
     )
     p.add_argument("shards", nargs="+", type=Path, help="the shards' --out folders")
@@ -232,11 +272,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.verb == "grade":
         from autograder.verbs import grade
 
-        config = _config(args, parts=tuple(args.parts), training=not args.no_training)
+        config = _config(args, parts=_parts(args, parser), training=not args.no_training)
         return grade.main(
             submissions=args.submissions,
             out=args.out,
@@ -248,13 +289,13 @@ def run(argv=None) -> int:
     if args.verb == "check":
         from autograder.verbs import check
 
-        config = _config(args, parts=tuple(args.parts), training=args.train)
+        config = _config(args, parts=_parts(args, parser), training=args.train)
         return check.main(path=args.path, config=config, quiet=args.quiet)
     if args.verb == "canary":
         from autograder.verbs import canary
 
         return canary.main(
-            config=_config(args, parts=tuple(args.parts), training=not args.no_training),
+            config=_config(args, parts=_parts(args, parser), training=not args.no_training),
             quiet=args.quiet,
         )
     if args.verb == "calibrate":
@@ -280,6 +321,14 @@ def run(argv=None) -> int:
         from autograder.verbs import notebooks
 
         return notebooks.main(check=args.check)
+    if args.verb == "regenerate":
+        from autograder.verbs import regenerate
+
+        try:
+            spec = assignment.load(args.assignment)
+        except (ImportError, ValueError) as exc:
+            parser.error(f"--assignment {args.assignment}: {exc}")
+        return regenerate.main(spec=spec, check=args.check, release=not args.no_release)
     if args.verb == "merge":
         from autograder.verbs import merge
 

@@ -6,10 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-PARTS = ("LeNet5", "FC2Layer", "CNN", "perm_pixel", "VGG")
-"""The graded parts, in the handout's order (the columns of grades.csv)."""
-RUN_ORDER = ("perm_pixel", "FC2Layer", "CNN", "LeNet5", "VGG")
-"""Order in which parts are graded: the CNN's permutation check reads perm_pixel's and FC2Layer's results."""
+from autograder import assignment as assignments
 
 
 def default_cache_dir() -> Path:
@@ -92,11 +89,23 @@ class GradingConfig:
     """Retry a failed training check once with another seed (counted in the false-fail estimate)."""
     suite: str = "hidden"
     """'hidden' (the graded suites) or 'public' (the students' checks)."""
-    parts: tuple[str, ...] = PARTS
+    assignment: str = field(default_factory=assignments.default_ref)
+    """The assignment graded (autograder/assignment.py): a package name or folder."""
+    parts: tuple[str, ...] = ()
+    """The parts graded; empty: every part of the assignment (filled in on construction)."""
     training: bool = True
     """Run the training checks (False: data-free checks only)."""
     extra_masks: tuple[str, ...] = ()
     """More folders to hide from submission code (besides outputs, caches and the batch)."""
+
+    def __post_init__(self) -> None:
+        if not self.parts:
+            object.__setattr__(self, "parts", self.spec.part_names)
+
+    @property
+    def spec(self) -> assignments.Assignment:
+        """The assignment's declaration (loaded once per process)."""
+        return assignments.load(self.assignment)
 
     @property
     def threads(self) -> int:

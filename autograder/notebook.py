@@ -1,6 +1,6 @@
 """The autograded cells of the nbgrader notebooks: `grade_part(part)`.
 
-A test cell's hidden region is only `grade_part("LeNet5")`. It grades the code of the notebook
+A test cell's hidden region is only `grade_part("<part>")`. It grades the code of the notebook
 being run with the engine (`grade_submission`, hidden suites), prints that part's feedback and
 returns the part's points as the cell's value, which nbgrader takes as partial credit
 (`nbgrader.utils.determine_grade`). nbgrader gives 0 to a cell with *any* stderr output, so the
@@ -12,8 +12,8 @@ copy being executed: the student's cells as submitted, locked and test cells res
 source). The whole file is read, as `python -m autograder grade` reads it, so a part graded in an
 early cell sees the definitions of later cells too; the kernel's history would only hold the
 cells run so far. All parts of a notebook are graded together, once per kernel and code digest
-(the CNN's permutation check reads the verdicts of perm_pixel and FC2Layer), and each test cell
-returns its own part.
+(a part's tests may read the verdicts of the parts it comes after), and each test cell returns its
+own part. Which notebook holds which part: the assignment's declaration (autograder/assignment.py).
 """
 
 from __future__ import annotations
@@ -27,14 +27,6 @@ import tempfile
 import warnings
 from pathlib import Path
 
-NOTEBOOK_OF_PART = {
-    "LeNet5": "lab1_lenet5.ipynb",
-    "FC2Layer": "lab2_mlp_vs_cnn.ipynb",
-    "CNN": "lab2_mlp_vs_cnn.ipynb",
-    "perm_pixel": "lab2_mlp_vs_cnn.ipynb",
-    "VGG": "lab3_vgg.ipynb",
-}
-"""The notebook (file name as released) whose test cells grade each part."""
 SHOWN_OUTPUT_LINES = 12
 _graded: dict[tuple, object] = {}
 """(notebook path, code digest, parts) -> SubmissionResult: one grading per kernel and code."""
@@ -118,19 +110,20 @@ def grade_part(part: str, notebook: str | os.PathLike | None = None) -> float:
     """Grade the notebook's code, print `part`'s feedback, return its points (0 when grading was
     impossible, with the reason printed). notebook: the file (default: the released name of the
     notebook that holds `part`, in the working directory)."""
-    if part not in NOTEBOOK_OF_PART:
-        print(
-            f"未知的评分部分 unknown part {part!r}; expected one of {', '.join(NOTEBOOK_OF_PART)}"
-        )
+    from autograder.assignment import load
+
+    spec = load()
+    if part not in spec.part_names:
+        print(f"未知的评分部分 unknown part {part!r}; expected one of {', '.join(spec.part_names)}")
         return 0.0
-    path = Path(notebook or NOTEBOOK_OF_PART[part])
+    path = Path(notebook or spec.notebook_of(part))
     if not path.is_file():
         print(
             f"找不到 notebook 文件 (cannot find the notebook) {path} in {Path.cwd()}: the graded notebook must "
             "keep its released name and be run from its own folder (as nbgrader does)."
         )
         return 0.0
-    parts = tuple(p for p, name in NOTEBOOK_OF_PART.items() if name == NOTEBOOK_OF_PART[part])
+    parts = tuple(p.name for p in spec.parts if p.notebook == spec.part(part).notebook)
     error = None
     with _captured() as log:
         try:

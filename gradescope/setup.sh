@@ -27,7 +27,7 @@ fi
 # (torch imports modules lazily) but not the hidden suites or the decoded test labels.
 chmod 755 "$ROOT"
 chmod -R a+rX "$VENV"
-chmod 700 "$SOURCE/autograder/hidden" "$SOURCE/solutions" "$AUTOGRADER_CACHE_DIR"
+chmod 700 "$SOURCE"/autograder/assignments/*/hidden "$SOURCE/solutions" "$AUTOGRADER_CACHE_DIR"
 # The canary: the reference must get full marks on this image before any student is graded. Run it
 # now, so that a submission graded on a machine like this one finds the verdict memoised (another
 # kind of machine runs it again, once, before its first submission).

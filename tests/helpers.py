@@ -12,13 +12,20 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.assignment import load
+
 ROOT = Path(__file__).resolve().parents[1]
+WEEK2 = load("week2")
+"""The course's assignment, which most tests grade; its declaration gives parts, points, paths."""
+PARTS = WEEK2.part_names
+TOTAL = WEEK2.total_points
+POINTS = {p.name: p.points for p in WEEK2.parts}
 
 
 def committed_table_files() -> list[Path]:
-    """The package's calibration tables: thresholds_<kind>[-<precision>].json (fp32 and, where
+    """The assignment's calibration tables: thresholds_<kind>[-<precision>].json (fp32 and, where
     measured, bf16), which every bundle and template must carry."""
-    return sorted((ROOT / "autograder" / "calibrate").glob("thresholds_*.json"))
+    return sorted(WEEK2.calibration_dir.glob("thresholds_*.json"))
 
 
 def shared_data_dir() -> Path | None:

@@ -36,15 +36,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.config import PARTS
 from autograder.release import vendor
 from autograder.results.redact import leaks
 from autograder.verbs import classroom
-from tests.helpers import ROOT, committed_table_files, run_cli
+from tests.helpers import PARTS, ROOT, TOTAL, WEEK2, committed_table_files, run_cli
 
 COMMAND_GRADER = "classroom-resources/autograding-command-grader@v1"
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
-PUBLIC_SUITE = ROOT / "autograder" / "public" / "test_public.py"
+PUBLIC_SUITE = WEEK2.public_dir / "test_public.py"
+PUBLIC_REL = PUBLIC_SUITE.relative_to(ROOT).as_posix()
+TABLE_REL = (WEEK2.calibration_dir / "thresholds_cpu.json").relative_to(ROOT).as_posix()
 ACTION_ENV = {"FORCE_COLOR": "true", "DOTNET_CLI_HOME": "/tmp", "DOTNET_NOLOGO": "true"}
 
 
@@ -113,9 +114,7 @@ def hidden_only_lines() -> set[str]:
         if "hidden" not in p.parts
         for line in p.read_text(encoding="utf-8").splitlines()
     }
-    suites = "\n".join(
-        p.read_text(encoding="utf-8") for p in (ROOT / "autograder" / "hidden").glob("*.py")
-    )
+    suites = "\n".join(p.read_text(encoding="utf-8") for p in WEEK2.hidden_dir.glob("*.py"))
     return set(leaks(suites)) - public
 
 
@@ -128,11 +127,11 @@ def test_template_holds_stubs_public_checks_and_no_secrets(template):
         files[".github/workflows/classroom.yml"].read_bytes()
         == (ROOT / "classroom" / "classroom.yml").read_bytes()
     )
-    assert ".autograder/autograder/public/test_public.py" in files
+    assert f".autograder/{PUBLIC_REL}" in files
     tables = {
         f".autograder/{t.relative_to(ROOT).as_posix()}" for t in committed_table_files()
     }  # every precision's
-    assert ".autograder/autograder/calibrate/thresholds_cpu.json" in tables and tables <= set(files)
+    assert f".autograder/{TABLE_REL}" in tables and tables <= set(files)
     # Nothing hidden, nothing from solutions/ or tests/.
     assert not [f for f in files if "/hidden/" in f or f.startswith(("solutions/", "tests/"))]
     secret, hidden = solution_lines(), hidden_only_lines()
@@ -168,7 +167,7 @@ def test_workflow_grades_each_part_with_the_public_points():
     assert [s["with"]["test-name"] for s in steps] == list(PARTS)
     totals = public_part_totals()
     assert {s["with"]["test-name"]: float(s["with"]["max-score"]) for s in steps} == totals
-    assert sum(totals.values()) == 100
+    assert sum(totals.values()) == TOTAL
     for step in steps:
         part = step["with"]["test-name"]
         assert step["with"]["command"] == f"python -m autograder check . --parts {part} --train"
@@ -321,9 +320,9 @@ def test_workflow_run_scores_what_the_dashboard_shows(work, tmp_path, data_dir, 
         next(s for s in steps if s.get("uses") == REPORTER), outputs
     )
     totals = public_part_totals()
-    assert maximum == sum(totals.values()) == 100
+    assert maximum == sum(totals.values()) == TOTAL
     if work == "reference":
-        assert total == 100
+        assert total == TOTAL
         assert per_runner == {s["id"]: totals[s["with"]["test-name"]] for s in grader_steps(doc)}
     else:
         assert total == 0 and set(per_runner.values()) == {0}
@@ -363,8 +362,5 @@ def test_vendored_engine_builds_without_hidden_suites(template, tmp_path):
     import zipfile
 
     names = zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist()
-    assert (
-        "autograder/public/test_public.py" in names
-        and "autograder/calibrate/thresholds_cpu.json" in names
-    )
-    assert not [n for n in names if n.startswith("autograder/hidden/")]
+    assert PUBLIC_REL in names and TABLE_REL in names
+    assert not [n for n in names if "/hidden/" in n]

@@ -28,8 +28,8 @@ from pathlib import Path
 import pytest
 
 from autograder.sandbox.isolation import can_use_namespaces
+from tests.helpers import ROOT, TOTAL, WEEK2
 
-ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
 SECRET_MISSING = "CONTAINER-SECRETS-HIDDEN"
 """What the thief's LeNet5 raises when it found neither the reference nor the hidden suites."""
@@ -167,11 +167,13 @@ def build_image(image_root: Path) -> Image:
             words = shlex.split(command)
             if words[:1] == ["chmod"]:
                 mode, *paths = words[1:]
-                for path in paths:
-                    assert (workdir / path).exists(), (
-                        f"the Dockerfile's RUN line changes {path}, which is not in the image"
+                for pattern in paths:  # RUN goes through /bin/sh, which expands globs
+                    matched = sorted(workdir.glob(pattern))
+                    assert matched, (
+                        f"the Dockerfile's RUN line changes {pattern}, which is not in the image"
                     )
-                    os.chmod(workdir / path, int(mode, 8))
+                    for path in matched:
+                        os.chmod(path, int(mode, 8))
     argv = [
         str(python) if i == 0 and word.startswith("python") else word
         for i, word in enumerate(entrypoint)
@@ -184,7 +186,7 @@ def thief(folder: Path, image: Image) -> Path:
     suites where the image keeps them (submission code must see neither). Named as uploads are."""
     secrets = [
         str(image.workdir / "solutions" / "lab1_lenet5.py"),
-        str(image.workdir / "autograder" / "hidden" / "test_lenet5.py"),
+        str(image.workdir / WEEK2.hidden_dir.relative_to(ROOT) / "test_lenet5.py"),
     ]
     assert all(os.path.isfile(p) for p in secrets)
     source = (ROOT / "solutions" / "lab1_lenet5.py").read_text(encoding="utf-8")
@@ -340,5 +342,5 @@ def test_the_container_grades_reference_100_and_stubs_0(image, tmp_path, data_di
         rows["solutions"]["total"],
         rows["solutions"]["max_score"],
         rows["solutions"]["status"],
-    ) == ("100", "100", "graded")
+    ) == (f"{TOTAL:g}", f"{TOTAL:g}", "graded")
     assert (rows["assignments"]["total"], rows["assignments"]["status"]) == ("0", "graded")

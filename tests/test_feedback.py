@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from autograder.results.redact import leaks
-from tests.helpers import ROOT, run_cli
+from tests.helpers import POINTS, ROOT, TOTAL, run_cli
 
 pytestmark = pytest.mark.slow
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -16,14 +16,16 @@ def test_every_submission_gets_a_feedback_report_without_test_code(corpus):
     for name in corpus.results:
         text = (corpus.out / name / "feedback.md").read_text(encoding="utf-8")
         score = sum(t["score"] for t in corpus.results[name]["tests"])
-        assert f"总分 Total: {score:g} / 100" in text
+        assert f"总分 Total: {score:g} / {TOTAL:g}" in text
         assert "| LeNet5 |" in text and "| VGG |" in text
         assert leaks(text) == []
 
 
 def test_feedback_names_each_failed_check_and_its_message(corpus):
     text = (corpus.out / "lenet_no_padding" / "feedback.md").read_text(encoding="utf-8")
-    assert "总分 Total: 78 / 100" in text and "| LeNet5 | 3 / 25 |" in text
+    lost = POINTS["LeNet5"] - 3  # everything else passes
+    assert f"总分 Total: {TOTAL - lost:g} / {TOTAL:g}" in text
+    assert f"| LeNet5 | 3 / {POINTS['LeNet5']:g} |" in text
     assert "### LeNet5_intermediate_shapes（-5）" in text and "padding=2" in text
     assert "LeNet5_parameter_count" not in text  # passed checks are not listed as failures
     assert "未通过" not in (corpus.out / "reference" / "feedback.md").read_text(encoding="utf-8")

@@ -22,11 +22,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from autograder.config import PARTS
 from autograder.results.redact import leaks
 from tests.corpus.manifest import CASES, build
-from tests.helpers import ROOT, committed_table_files, run_cli
+from tests.helpers import PARTS, POINTS, ROOT, TOTAL, WEEK2, committed_table_files, run_cli
 
+HIDDEN = WEEK2.hidden_dir.relative_to(ROOT).as_posix()
+CALIBRATION = WEEK2.calibration_dir.relative_to(ROOT).as_posix()
 VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
 # Gradescope's results.json, as its specification describes each field.
 RESULTS_SCHEMA = {
@@ -127,7 +128,7 @@ def run_autograder(
 def committed_tables() -> set[str]:
     """The calibration tables in the package, as archive paths."""
     tables = {p.relative_to(ROOT).as_posix() for p in committed_table_files()}
-    assert "autograder/calibrate/thresholds_cpu.json" in tables
+    assert f"{CALIBRATION}/thresholds_cpu.json" in tables
     return tables
 
 
@@ -139,7 +140,7 @@ def test_bundle_has_gradescope_layout_and_the_hidden_suites(bundle):
         assert stat.S_IMODE(infos[script].external_attr >> 16) == 0o755
         assert archive_text(bundle, script).startswith("#!/usr/bin/env bash")
     for part in PARTS:
-        assert f"autograder/hidden/test_{part.lower()}.py" in infos
+        assert f"{HIDDEN}/test_{part.lower()}.py" in infos
     assert "pyproject.toml" in infos
     assert committed_tables() <= set(
         infos
@@ -234,7 +235,7 @@ def test_reference_stubs_and_a_wrong_submission(bundle, tmp_path, data_dir, cach
 
     process, reference = runs["reference"]
     assert process.returncode == 0, process.stdout + process.stderr
-    assert reference["score"] == 100 and not reference["extra_data"]["grader_error"]
+    assert reference["score"] == TOTAL and not reference["extra_data"]["grader_error"]
     assert {p: v["score"] for p, v in reference["extra_data"]["parts"].items()} == {
         p: v["max_score"] for p, v in reference["extra_data"]["parts"].items()
     }
@@ -251,8 +252,8 @@ def test_reference_stubs_and_a_wrong_submission(bundle, tmp_path, data_dir, cach
     failed = {t["name"] for t in result["tests"] if t["status"] == "failed"}
     assert failed == expected_fail
     lost = sum(t["max_score"] for t in result["tests"] if t["name"] in expected_fail)
-    assert result["score"] == 100 - lost
-    assert result["extra_data"]["parts"]["LeNet5"]["score"] == 25 - lost
+    assert result["score"] == TOTAL - lost
+    assert result["extra_data"]["parts"]["LeNet5"]["score"] == POINTS["LeNet5"] - lost
     assert all(
         result["extra_data"]["parts"][p]["score"] == reference["extra_data"]["parts"][p]["score"]
         for p in PARTS
@@ -275,7 +276,7 @@ def test_a_notebook_upload_is_graded(bundle, tmp_path, data_dir, cache_dir):
     nbformat.write(notebook, root / "submission" / "week2.ipynb")
     process, results = run_autograder(root, data_dir, cache_dir)
     assert process.returncode == 0, process.stdout + process.stderr
-    assert results["score"] == 100
+    assert results["score"] == TOTAL
 
 
 @pytest.mark.slow
@@ -317,5 +318,5 @@ def test_bundle_engine_installs_with_the_hidden_suites(bundle, tmp_path):
     )
     assert wheel.returncode == 0, wheel.stderr
     names = zipfile.ZipFile(next((tmp_path / "wheel").glob("*.whl"))).namelist()
-    assert {f"autograder/hidden/test_{p.lower()}.py" for p in PARTS} <= set(names)
+    assert {f"{HIDDEN}/test_{p.lower()}.py" for p in PARTS} <= set(names)
     assert committed_tables() <= set(names)

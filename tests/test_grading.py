@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.config import PARTS
 from autograder.results.redact import leaks
 from tests.corpus.manifest import CASES
-from tests.helpers import SAME_CODE, failing, grade, statuses
+from tests.helpers import PARTS, SAME_CODE, TOTAL, failing, grade, statuses
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +30,7 @@ def test_reference_gets_full_marks(corpus):
     assert (
         sum(t["score"] for t in result["tests"])
         == sum(t["max_score"] for t in result["tests"])
-        == 100
+        == TOTAL
     )
 
 
@@ -115,7 +114,7 @@ def test_grades_csv_has_a_row_per_submission_and_a_column_per_part(corpus):
             expected = sum(t["score"] for t in result["tests"] if t["part"] == part)
             assert float(row[part]) == expected
         assert float(row["total"]) == sum(float(row[p]) for p in PARTS)
-        assert row["max_score"] == "100" and row["status"] == "graded"
+        assert row["max_score"] == f"{TOTAL:g}" and row["status"] == "graded"
 
 
 def test_results_json_follows_the_gradescope_schema(corpus):

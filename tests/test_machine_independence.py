@@ -25,9 +25,8 @@ from autograder.config import GradingConfig
 from autograder.suites import runner
 from autograder.suites.runner import SetupProblem
 from autograder.training import precision
-from autograder.training.specs import TRAINING_CHECKS
 from autograder.verbs.calibrate import build_table
-from tests.helpers import ROOT, read_results, run_cli
+from tests.helpers import ROOT, WEEK2, read_results, run_cli
 
 NATIVE_BF16 = precision.native_bf16("cpu")
 CPU_CGROUP = Path("/sys/fs/cgroup/cpu")
@@ -179,10 +178,10 @@ def test_emulated_bf16_is_for_calibration_only(monkeypatch):
 
 
 def test_the_spec_sent_to_the_sandbox_carries_the_resolved_precision():
-    vgg = TRAINING_CHECKS["cpu"]["VGG"][2]
+    vgg = WEEK2.checks("cpu")["VGG"].spec
     assert vgg.bf16, "VGG may use bf16 where it is native"
     assert not precision.apply(vgg, "fp32").bf16 and precision.apply(vgg, "bf16").bf16
-    lenet = TRAINING_CHECKS["cpu"]["LeNet5"][2]
+    lenet = WEEK2.checks("cpu")["LeNet5"].spec
     assert not precision.apply(lenet, "bf16").bf16  # specs that never use bf16 stay fp32
 
 
@@ -191,9 +190,11 @@ def test_a_changed_training_recipe_gets_its_own_speed_profile(monkeypatch):
     one recipe (say a full epoch) must not set the limits of another."""
     config = GradingConfig(precision="fp32")
     before = canary.fingerprint(config)
-    ctor, args, lenet = TRAINING_CHECKS["cpu"]["LeNet5"]
+    lenet = WEEK2.checks("cpu")["LeNet5"]
     monkeypatch.setitem(
-        TRAINING_CHECKS["cpu"], "LeNet5", (ctor, args, replace(lenet, train_subset=60000))
+        WEEK2.training["cpu"],
+        "LeNet5",
+        replace(lenet, spec=replace(lenet.spec, train_subset=60000)),
     )
     after = canary.fingerprint(config)
     assert machine.digest(after) != machine.digest(before)
@@ -224,7 +225,7 @@ def test_each_precision_has_its_own_table(tmp_path, monkeypatch):
     assert table_path("cpu", "fp32").name == "thresholds_cpu.json"
     assert table_path("cpu", "bf16").name == "thresholds_cpu-bf16.json"
     shutil.copy(
-        ROOT / "autograder" / "calibrate" / "thresholds_cpu.json",
+        WEEK2.calibration_dir / "thresholds_cpu.json",
         tmp_path / "thresholds_cpu-bf16.json",
     )
     with pytest.raises(NotCalibrated, match="measured at precision fp32, not bf16"):
@@ -233,7 +234,7 @@ def test_each_precision_has_its_own_table(tmp_path, monkeypatch):
 
 
 def test_the_committed_cpu_table_records_its_precision_and_machine():
-    raw = json.loads((ROOT / "autograder" / "calibrate" / "thresholds_cpu.json").read_text())
+    raw = json.loads((WEEK2.calibration_dir / "thresholds_cpu.json").read_text())
     assert raw["precision"] == "fp32" and raw["machine"]["cpu"] and raw["threads"] >= 1
     for name, check in raw[
         "checks"
@@ -415,7 +416,7 @@ def test_a_failing_canary_grades_nobody(tmp_path, data_dir, cache_dir, corpus):
     """A table whose VGG threshold the reference cannot reach (a table from another machine, say):
     the run stops before any student, exits 2 and names the check and what to do."""
     _ = corpus  # the reference's trainings are cached by the corpus run: this canary costs seconds
-    table = json.loads((ROOT / "autograder" / "calibrate" / "thresholds_cpu.json").read_text())
+    table = json.loads((WEEK2.calibration_dir / "thresholds_cpu.json").read_text())
     table["checks"]["VGG"]["threshold"] = 99.0
     (tmp_path / "thresholds_cpu.json").write_text(json.dumps(table))
     result = run_cli(

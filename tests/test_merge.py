@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.assignment import load
 from autograder.reports.outputs import write_outputs
 from autograder.results.model import SubmissionResult
 from autograder.results.model import TestResult as CheckResult  # not collected as a test class
@@ -97,7 +98,7 @@ def shard_dir(
         "environment": {"torch": torch},
         "grader_errors": {},
     }
-    write_outputs(results, folder, info, feedback=False)
+    write_outputs(results, folder, info, load(), feedback=False)
     return folder
 
 

@@ -27,7 +27,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder.results.redact import leaks
-from tests.helpers import ROOT, read_results, run_cli
+from tests.helpers import POINTS, ROOT, TOTAL, read_results, run_cli
 from tests.nbgrader_class import (
     ASSIGNMENT,
     BIN,
@@ -43,7 +43,6 @@ from tests.nbgrader_class import (
 )
 
 pytestmark = pytest.mark.slow
-POINTS = {"LeNet5": 25, "FC2Layer": 15, "CNN": 20, "perm_pixel": 12, "VGG": 28}
 BLOG_POINTS = 20
 EXPECTED = {
     "reference": POINTS,
@@ -340,8 +339,8 @@ def test_manual_grades_given_in_formgrader_reach_the_export(course):
     assert course.run("export_after_manual", "export", "--to", "grades_final.csv").returncode == 0
     with open(course.root / "grades_final.csv", newline="") as f:
         rows = {row["student_id"]: row for row in csv.DictReader(f)}
-    assert float(rows["reference"]["score"]) == 100 + 4 * 4
-    assert float(rows["wrong_lenet5"]["score"]) == 75
+    assert float(rows["reference"]["score"]) == TOTAL + 4 * 4
+    assert float(rows["wrong_lenet5"]["score"]) == TOTAL - POINTS["LeNet5"]
 
 
 def test_cli_gives_the_same_points_for_the_same_submitted_folder(

@@ -14,20 +14,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.config import PARTS
 from autograder.notebook import NOTEBOOK_OF_PART
 from autograder.release import notebooks
 from autograder.results.redact import leaks
-from tests.helpers import ROOT, run_cli
+from tests.helpers import PARTS, POINTS, ROOT, WEEK2, run_cli
 
 SOURCE, RELEASE = ROOT / "source" / "week2_cnn", ROOT / "release" / "week2_cnn"
-CLI_POINTS = {
-    "LeNet5": 25,
-    "FC2Layer": 15,
-    "CNN": 20,
-    "perm_pixel": 12,
-    "VGG": 28,
-}  # README's table, total 100
+CLI_POINTS = POINTS  # the declaration's, which the hidden suites' markers must add up to
 SOLUTION_CELLS = {"LeNet5", "get_n_params", "FC2Layer", "CNN", "perm_pixel", "VGG"}
 
 
@@ -40,7 +33,7 @@ def meta(cell):
 
 
 def all_cells(folder):
-    return [(name, c) for name in notebooks.NOTEBOOKS for c in load(folder, name).cells]
+    return [(name, c) for name in WEEK2.notebooks for c in load(folder, name).cells]
 
 
 def test_committed_source_matches_the_builder():
@@ -125,7 +118,7 @@ def test_one_autograded_cell_per_part_with_the_cli_points():
 def test_each_test_cell_follows_its_solution_cell():
     """nbgrader re-adds a deleted test cell after the previous solution/grade cell of the source: the
     part's solution cell, then its self-check cell (a 0-point grade cell), then its test cell."""
-    for name in notebooks.NOTEBOOKS:
+    for name in WEEK2.notebooks:
         cells = load(SOURCE, name).cells
         for i, c in enumerate(cells):
             if meta(c).get("grade") and c.cell_type == "code":
@@ -162,7 +155,7 @@ def test_a_locked_zero_point_self_check_cell_follows_each_parts_solution_cell():
     assert {part: f"{name}.ipynb" for part, name in found.items()} == NOTEBOOK_OF_PART
     released = [
         c
-        for name in notebooks.NOTEBOOKS
+        for name in WEEK2.notebooks
         for c in load(RELEASE, name).cells
         if meta(c).get("grade_id", "").startswith("check_")
     ]
@@ -188,7 +181,7 @@ def test_blog_answers_are_manually_graded_with_rubrics_in_locked_task_cells():
 
 
 def test_release_hides_solutions_hidden_tests_and_rubrics():
-    for name in notebooks.NOTEBOOKS:
+    for name in WEEK2.notebooks:
         text = (RELEASE / f"{name}.ipynb").read_text()
         for secret in (
             "BEGIN SOLUTION",

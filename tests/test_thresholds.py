@@ -1,14 +1,12 @@
 import json
 import re
-from pathlib import Path
 
 import pytest
 
-from autograder.calibrate import broken, table, thresholds
+from autograder.calibrate import table, thresholds
 from autograder.config import GradingConfig
-from autograder.training.specs import TRAINING_CHECKS
 from autograder.verbs.calibrate import build_table
-from tests.helpers import committed_table_files
+from tests.helpers import WEEK2, committed_table_files
 
 
 def test_summary_statistics_and_false_fail_estimate():
@@ -62,7 +60,7 @@ def test_committed_tables_cover_every_check_with_enough_seeds(name):
     assert (
         raw["device"] == kind and raw.get("trained_on", kind).split(":")[0] == kind
     )  # never a CPU rehearsal
-    expected = set(TRAINING_CHECKS[kind]) | {"perm_lesson"}
+    expected = set(WEEK2.checks(kind)) | {c.name for c in WEEK2.comparisons}
     assert set(raw["checks"]) == expected
     for name, check in raw["checks"].items():
         assert check["n"] >= thresholds.MIN_SEEDS and len(check["values"]) == check["n"], name
@@ -101,14 +99,14 @@ def test_every_broken_variant_in_the_table_falls_below_its_threshold(name):
 
 
 def test_a_variant_that_still_learns_names_a_real_check_of_its_part():
-    suites = Path(__file__).resolve().parents[1] / "autograder" / "hidden"
+    suites = WEEK2.hidden_dir
     defined = {
         m
         for path in suites.glob("test_*.py")
         for m in re.findall(r"^def (\w+)\(", path.read_text(), re.M)
     }
     marked = [
-        (check, v) for check, variants in broken.VARIANTS.items() for v in variants if v.caught_by
+        (check, v) for check, variants in WEEK2.broken.items() for v in variants if v.caught_by
     ]
     assert len(marked) >= 4  # the LeNet-5, FC2Layer and CNN variants that learn (see broken.py)
     for check, v in marked:
@@ -161,7 +159,7 @@ def test_the_calibration_records_the_threads_each_check_trained_on():
 
 def test_the_committed_cpu_table_says_what_threads_each_check_trained_on():
     raw = committed_tables()["cpu"]
-    for name, (_, _, spec) in TRAINING_CHECKS["cpu"].items():
+    for name, spec in ((n, c.spec) for n, c in WEEK2.checks("cpu").items()):
         measured = raw["checks"][name]["measured"]
         assert measured["train_threads"] == spec.threads_on(measured["threads"]), name
 
@@ -181,7 +179,7 @@ def test_the_bf16_table_agrees_with_the_fp32_table():
     agree only as distributions, which is what lets one fp32 table grade both kinds of CPU."""
     fp32, bf16 = committed_tables()["cpu"], committed_tables()["cpu-bf16"]
     assert fp32["seeds"] == bf16["seeds"]
-    for name, (_, _, spec) in TRAINING_CHECKS["cpu"].items():
+    for name, spec in ((n, c.spec) for n, c in WEEK2.checks("cpu").items()):
         a, b = fp32["checks"][name], bf16["checks"][name]
         if not spec.bf16 and a["measured"]["machine"] == b["measured"]["machine"]:
             assert a["values"] == b["values"], name

@@ -1,5 +1,8 @@
 """The committed calibration tables (one JSON file per device kind and precision) and their reader.
 
+The tables live in the assignment's calibration/ folder (autograder/assignment.py); each function
+takes that folder, and without one reads the default assignment's.
+
 thresholds_<kind>.json holds the kind's default precision (CPU: fp32, which every CPU runs at full
 speed; CUDA: bf16); thresholds_<kind>-<precision>.json the other one, where it has been measured.
 """
@@ -11,23 +14,26 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-TABLE_DIR = Path(__file__).parent
-
-
 DEFAULT_PRECISION = {"cpu": "fp32", "cuda": "bf16"}
 
 
-def table_path(device_kind: str, precision: str | None = None) -> Path:
-    """The package's table, or the one in $AUTOGRADER_THRESHOLDS_DIR (a table not yet committed)."""
-    folder = os.environ.get("AUTOGRADER_THRESHOLDS_DIR")
+def table_path(device_kind: str, precision: str | None = None, folder: Path | None = None) -> Path:
+    """The assignment's table, or the one in $AUTOGRADER_THRESHOLDS_DIR (a table not yet committed)."""
+    override = os.environ.get("AUTOGRADER_THRESHOLDS_DIR")
     precision = precision or DEFAULT_PRECISION[device_kind]
     suffix = "" if precision == DEFAULT_PRECISION[device_kind] else f"-{precision}"
-    return (Path(folder) if folder else TABLE_DIR) / f"thresholds_{device_kind}{suffix}.json"
+    if override:
+        folder = Path(override)
+    elif folder is None:
+        from autograder.assignment import load
+
+        folder = load().calibration_dir
+    return Path(folder) / f"thresholds_{device_kind}{suffix}.json"
 
 
-def calibrated_precisions(device_kind: str) -> tuple[str, ...]:
+def calibrated_precisions(device_kind: str, folder: Path | None = None) -> tuple[str, ...]:
     """The precisions that have a table for this device kind."""
-    return tuple(p for p in ("fp32", "bf16") if table_path(device_kind, p).is_file())
+    return tuple(p for p in ("fp32", "bf16") if table_path(device_kind, p, folder).is_file())
 
 
 class NotCalibrated(Exception):
@@ -55,7 +61,7 @@ class CheckCalibration:
     loss_band: dict | None = None
     """The reference's training-loss curve over seeds: {"mean", "lo", "hi"} per window (for plots)."""
     per_class_mean: list | None = None
-    """The reference's mean per-class accuracy (CIFAR-10 plot)."""
+    """The reference's mean per-class accuracy (the per-class plot of a 10-class data set)."""
 
 
 @dataclass(frozen=True)
@@ -69,9 +75,9 @@ class Calibration:
         return self.checks[name]
 
 
-def load(device_kind: str, precision: str | None = None) -> Calibration:
+def load(device_kind: str, precision: str | None = None, folder: Path | None = None) -> Calibration:
     precision = precision or DEFAULT_PRECISION[device_kind]
-    path = table_path(device_kind, precision)
+    path = table_path(device_kind, precision, folder)
     if not path.is_file():
         raise NotCalibrated(
             f"no calibration table for device '{device_kind}' at precision {precision} ({path}); "
@@ -85,7 +91,7 @@ def load(device_kind: str, precision: str | None = None) -> Calibration:
             f"{path} was measured at precision {measured}, not {precision}; "
             f"run: python -m autograder calibrate --device {device_kind} --precision {precision}"
         )
-    speed = _speed_source(raw, device_kind)
+    speed = _speed_source(raw, device_kind, folder)
     checks = {}
     for name, c in raw["checks"].items():
         timed = speed.get(name, c) if _emulated(c) else c
@@ -113,7 +119,7 @@ def _emulated(entry: dict) -> bool:
     return bool(entry.get("measured", {}).get("emulated_bf16"))
 
 
-def _speed_source(raw: dict, device_kind: str) -> dict:
+def _speed_source(raw: dict, device_kind: str, folder: Path | None) -> dict:
     """Where an emulated-bf16 entry takes its seconds from: the default precision's table.
 
     Emulated bf16 measures bf16's accuracies, not its speed (it ran ~20x slower than fp32), and
@@ -124,5 +130,5 @@ def _speed_source(raw: dict, device_kind: str) -> dict:
         map(_emulated, raw["checks"].values())
     ):
         return {}
-    default = table_path(device_kind)
+    default = table_path(device_kind, folder=folder)
     return json.loads(default.read_text())["checks"] if default.is_file() else {}

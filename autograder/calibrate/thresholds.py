@@ -21,8 +21,9 @@ TARGET_FALSE_FAIL = 1e-3
 MIN_MARGIN_POINTS = 2.0
 """An accuracy threshold sits at least this many points below the reference's mean."""
 MIN_MARGIN_GAP_FRACTION = 0.5
-"""The permutation lesson's threshold sits at most at this fraction of the reference's mean gap: the
-check asks whether the CNN loses clearly more than the MLP, not whether it loses as much as ours."""
+"""A comparison's threshold (the assignment's `comparisons`) sits at most at this fraction of the
+reference's mean gap: the check asks whether a model shows the effect clearly, not whether it shows
+it as strongly as ours."""
 
 
 def summarize(

@@ -6,7 +6,7 @@ not kept) and returns a JSON-safe dict that suites/hints.py turns into advice:
 * "classes" / "functions": the top-level definitions (where, the constructor's or function's
   parameters, whether __init__ calls a parent constructor, whether forward returns a value);
 * "nested": classes and functions defined inside another class or function (an indentation slip
-  turns `class CNN` into FC2Layer.CNN), by name;
+  turns `class B` into A.B), by name;
 * "locals": names assigned only inside a function (e.g. `device` in main()), by name;
 * "skipped": names bound by top-level statements the grader does not run (Extracted.skipped);
 * "unread": notes of files or cells whose code was not read or did not parse (Extracted.unread);

@@ -1,9 +1,10 @@
 """Files derived from sources (stubs, notebooks): write them, or report how committed copies drifted."""
+
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 def write(expected: dict[str, str], folder: Path) -> list[Path]:
@@ -18,8 +19,14 @@ def write(expected: dict[str, str], folder: Path) -> list[Path]:
     return written
 
 
-def drift(expected: dict[str, str], folder: Path, *, patterns: tuple[str, ...], extra: str,
-          origin: Callable[[str], str]) -> list[str]:
+def drift(
+    expected: dict[str, str],
+    folder: Path,
+    *,
+    patterns: tuple[str, ...],
+    extra: str,
+    origin: Callable[[str], str],
+) -> list[str]:
     """Problems (empty: in sync): files matching patterns that nothing derives (`extra` says why),
     missing files, and a unified diff (first 40 lines) for each file that differs from `origin(name)`."""
     folder = Path(folder)
@@ -30,7 +37,13 @@ def drift(expected: dict[str, str], folder: Path, *, patterns: tuple[str, ...], 
         if not target.exists():
             problems.append(f"{target}: missing")
         elif target.read_text(encoding="utf-8") != text:
-            diff = difflib.unified_diff(target.read_text(encoding="utf-8").splitlines(), text.splitlines(),
-                                        str(target), origin(name), lineterm="", n=1)
+            diff = difflib.unified_diff(
+                target.read_text(encoding="utf-8").splitlines(),
+                text.splitlines(),
+                str(target),
+                origin(name),
+                lineterm="",
+                n=1,
+            )
             problems.append("\n".join(list(diff)[:40]))
     return problems

@@ -7,6 +7,7 @@
 - `RubricsNeedNoGrading`: the blog rubrics are read-only 0-point task cells; after autograding
   they get score 0 and are not left "needing manual grading" (only the answers are).
 """
+
 from __future__ import annotations
 
 from nbgrader import utils
@@ -16,11 +17,15 @@ from traitlets import Bool
 
 
 class HideHiddenTests(ClearHiddenTests):
-    enforce_metadata = Bool(False, help="Strip marked regions from any cell (feedback only).").tag(config=True)
+    enforce_metadata = Bool(False, help="Strip marked regions from any cell (feedback only).").tag(
+        config=True
+    )
 
 
 class HideMarkScheme(ClearMarkScheme):
-    enforce_metadata = Bool(False, help="Strip marked regions from any cell (feedback only).").tag(config=True)
+    enforce_metadata = Bool(False, help="Strip marked regions from any cell (feedback only).").tag(
+        config=True
+    )
 
 
 class RubricsNeedNoGrading(NbGraderPreprocessor):
@@ -28,12 +33,17 @@ class RubricsNeedNoGrading(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
-        rubrics = [cell.metadata.nbgrader["grade_id"] for cell in nb.cells
-                   if utils.is_task(cell) and float(cell.metadata.nbgrader.get("points", 0)) == 0]
+        rubrics = [
+            cell.metadata.nbgrader["grade_id"]
+            for cell in nb.cells
+            if utils.is_task(cell) and float(cell.metadata.nbgrader.get("points", 0)) == 0
+        ]
         if rubrics:
             with Gradebook(info["db_url"]) as gb:
                 for grade_id in rubrics:
-                    grade = gb.find_grade(grade_id, info["notebook"], info["assignment"], info["student"])
+                    grade = gb.find_grade(
+                        grade_id, info["notebook"], info["assignment"], info["student"]
+                    )
                     grade.auto_score, grade.needs_manual_grade = 0.0, False
                 gb.db.commit()
         return nb, resources

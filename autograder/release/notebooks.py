@@ -1,6 +1,7 @@
-"""Build the nbgrader source notebooks (source/week2_cnn/) from narrative files and solutions/.
+"""Build the nbgrader source notebooks (source/<assignment>/) from narrative files and solutions/.
 
-Each notebook is described by `narrative/<notebook>.md`: cells separated by directive lines
+Each notebook of the assignment (its `notebooks`) is described by its `narrative/<notebook>.md`
+(in the assignment's package): cells separated by directive lines
 
     %%% md                      a read-only Markdown cell (the text below the line)
     %%% code                    a read-only code cell
@@ -15,9 +16,11 @@ Each notebook is described by `narrative/<notebook>.md`: cells separated by dire
     %%% task ID                 a read-only, 0-point task cell holding a `### BEGIN/END MARK SCHEME` rubric
 
 Everything is deterministic (cell ids included), so `check` can demand byte equality with the
-committed notebooks. solutions/course_data.py is shipped next to the notebooks, and so is
-week2_checks.py, generated from the engine's public checks (`selfcheck_file.py`).
+committed notebooks. The assignment's `shipped_files` of solutions/ are shipped next to the
+notebooks, and so is the self-check file, generated from the public checks (`selfcheck_file.py`).
+A part's points are its hidden tests' points, and must equal what the declaration says.
 """
+
 from __future__ import annotations
 
 import ast
@@ -27,14 +30,9 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.config import PARTS
+from autograder.assignment import Assignment, load
 from autograder.release import derived, selfcheck_file
 
-NARRATIVE_DIR = Path(__file__).resolve().parent / "narrative"
-HIDDEN_DIR = Path(__file__).resolve().parents[1] / "hidden"
-NOTEBOOKS = ("lab1_lenet5", "lab2_mlp_vs_cnn", "lab3_vgg", "blog")
-SHIPPED_FILES = ("course_data.py",)
-"""Files of solutions/ copied as they are next to the notebooks (and so into the release)."""
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 DIRECTIVE = re.compile(r"^%%% (md|code|solution|tests|answer|task)\b(.*)$")
 
@@ -68,19 +66,45 @@ def parse(text: str, origin: str = "<narrative>") -> list[CellSpec]:
     return specs
 
 
-def part_points(hidden_dir: Path = HIDDEN_DIR) -> dict[str, float]:
+class PointsMismatch(ValueError):
+    """The hidden suites' points of a part differ from the points its declaration gives it."""
+
+
+def part_points(spec: Assignment | None = None, hidden_dir: Path | None = None) -> dict[str, float]:
     """Part -> total points of its hidden tests (`@pytest.mark.points(n)` on functions named '<part>_...')."""
-    totals = {part: 0.0 for part in PARTS}
-    for path in sorted(Path(hidden_dir).glob("test_*.py")):
+    spec = spec or load()
+    totals = {part: 0.0 for part in spec.part_names}
+    for path in sorted(Path(hidden_dir or spec.hidden_dir).glob("test_*.py")):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             if not isinstance(node, ast.FunctionDef):
                 continue
-            part = next((p for p in sorted(PARTS, key=len, reverse=True) if node.name.startswith(p + "_")), None)
+            part = spec.part_of(node.name)
             for dec in node.decorator_list:
-                if (part and isinstance(dec, ast.Call) and ast.unparse(dec.func).endswith("mark.points")
-                        and dec.args and isinstance(dec.args[0], ast.Constant)):
+                if (
+                    part
+                    and isinstance(dec, ast.Call)
+                    and ast.unparse(dec.func).endswith("mark.points")
+                    and dec.args
+                    and isinstance(dec.args[0], ast.Constant)
+                ):
                     totals[part] += float(dec.args[0].value)
     return totals
+
+
+def declared_points(spec: Assignment | None = None) -> dict[str, float]:
+    """Part -> its points, as declared; raises PointsMismatch where the hidden suites disagree."""
+    spec = spec or load()
+    suites = part_points(spec)
+    wrong = [
+        f"{p.name}: declared {p.points:g}, hidden tests {suites[p.name]:g}"
+        for p in spec.parts
+        if float(p.points) != suites[p.name]
+    ]
+    if wrong:
+        raise PointsMismatch(
+            f"{spec.name}: the hidden suites' points differ from the declaration ({'; '.join(wrong)})"
+        )
+    return {p.name: float(p.points) for p in spec.parts}
 
 
 def definitions(path: Path, names: tuple[str, ...]) -> str:
@@ -91,16 +115,24 @@ def definitions(path: Path, names: tuple[str, ...]) -> str:
     for node in ast.parse(text).body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in names:
             start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            found[node.name] = "\n".join(lines[start - 1:node.end_lineno])
+            found[node.name] = "\n".join(lines[start - 1 : node.end_lineno])
     missing = [n for n in names if n not in found]
     if missing:
         raise ValueError(f"{path}: no top-level definition of {', '.join(missing)}")
     return "\n\n\n".join(found[n] for n in names)
 
 
-def _meta(grade_id: str, *, grade=False, solution=False, locked=False, task=False, points=None) -> dict:
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3, "solution": solution,
-            "task": task}
+def _meta(
+    grade_id: str, *, grade=False, solution=False, locked=False, task=False, points=None
+) -> dict:
+    meta = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+        "task": task,
+    }
     if points is not None:
         meta["points"] = int(points) if float(points).is_integer() else float(points)
     return {"nbgrader": meta}
@@ -108,67 +140,114 @@ def _meta(grade_id: str, *, grade=False, solution=False, locked=False, task=Fals
 
 def tests_source(part: str, points: float) -> str:
     """An autograded cell: the visible line says what is graded; the hidden lines only call the package."""
-    return (f"# 自动评分 (autograded)：{part}，{points:g} 分。隐藏测试在提交后由评分程序运行 (hidden tests run when grading).\n"
-            "### BEGIN HIDDEN TESTS\n"
-            "from autograder.notebook import grade_part  # needs this repository installed in the kernel: see README\n"
-            f'grade_part("{part}")\n'
-            "### END HIDDEN TESTS")
+    return (
+        f"# 自动评分 (autograded)：{part}，{points:g} 分。隐藏测试在提交后由评分程序运行 (hidden tests run when grading).\n"
+        "### BEGIN HIDDEN TESTS\n"
+        "from autograder.notebook import grade_part  # needs this repository installed in the kernel: see README\n"
+        f'grade_part("{part}")\n'
+        "### END HIDDEN TESTS"
+    )
 
 
 def check_source(part: str) -> str:
     """A self-check cell: the part's public checks in the student's kernel (no points, never raises)."""
     module = selfcheck_file.FILE_NAME.removesuffix(".py")
-    return (f"# 自查 (self-check)：运行 {part} 的公开检查，不计分、不训练，几秒钟；提示与 `python -m autograder check` 相同。\n"
-            f"# 先运行上面的单元格。需要本 notebook 所在文件夹中的 {module}.py（Colab：把它上传到 /content）。\n"
-            "try:\n"
-            f"    import {module}\n"
-            "except ImportError as error:\n"
-            "    import sys\n"
-            f"    print(f'✗ 自查无法运行：找不到 {module}.py，请把它放在本 notebook 所在的文件夹 '\n"
-            f"          f'(cannot import {module}: {{error}})', file=sys.stderr)\n"
-            "else:\n"
-            f"    {module}.check('{part}', globals())")
+    return (
+        f"# 自查 (self-check)：运行 {part} 的公开检查，不计分、不训练，几秒钟；提示与 `python -m autograder check` 相同。\n"
+        f"# 先运行上面的单元格。需要本 notebook 所在文件夹中的 {module}.py（Colab：把它上传到 /content）。\n"
+        "try:\n"
+        f"    import {module}\n"
+        "except ImportError as error:\n"
+        "    import sys\n"
+        f"    print(f'✗ 自查无法运行：找不到 {module}.py，请把它放在本 notebook 所在的文件夹 '\n"
+        f"          f'(cannot import {module}: {{error}})', file=sys.stderr)\n"
+        "else:\n"
+        f"    {module}.check('{part}', globals())"
+    )
 
 
-def build(name: str, solutions: Path, narrative_dir: Path = NARRATIVE_DIR,
-          points: dict[str, float] | None = None) -> nbformat.NotebookNode:
-    """The source notebook `name` (one of NOTEBOOKS)."""
-    path = Path(narrative_dir) / f"{name}.md"
-    points = part_points() if points is None else points
+def build(
+    name: str,
+    solutions: Path,
+    narrative_dir: Path | None = None,
+    points: dict[str, float] | None = None,
+    assignment: Assignment | None = None,
+) -> nbformat.NotebookNode:
+    """The source notebook `name` (one of the assignment's notebooks)."""
+    assignment = assignment or load()
+    parts = assignment.part_names
+    path = Path(narrative_dir or assignment.narrative_dir) / f"{name}.md"
+    points = declared_points(assignment) if points is None else points
     v4 = nbformat.v4
     cells = []
     for index, spec in enumerate(parse(path.read_text(encoding="utf-8"), str(path)), start=1):
         where = f"{path}:{spec.line}"
         auto_id = f"{name}-{index:02d}"
         if spec.kind == "md":
-            cells.append(v4.new_markdown_cell(spec.body, id=auto_id, metadata=_meta(auto_id, locked=True)))
+            cells.append(
+                v4.new_markdown_cell(spec.body, id=auto_id, metadata=_meta(auto_id, locked=True))
+            )
         elif spec.kind == "code":
-            cells.append(v4.new_code_cell(spec.body, id=auto_id, metadata=_meta(auto_id, locked=True)))
+            cells.append(
+                v4.new_code_cell(spec.body, id=auto_id, metadata=_meta(auto_id, locked=True))
+            )
         elif spec.kind == "solution":
             if len(spec.args) < 2 or spec.body:
                 raise ValueError(f"{where}: use '%%% solution FILE NAME...' with no text below it")
             source = definitions(Path(solutions) / spec.args[0], spec.args[1:])
-            cells.append(v4.new_code_cell(source, id=spec.args[1], metadata=_meta(spec.args[1], solution=True)))
-            for part in (n for n in spec.args[1:] if n in PARTS):
-                cells.append(v4.new_code_cell(check_source(part), id=f"check_{part}",
-                                              metadata=_meta(f"check_{part}", grade=True, locked=True, points=0)))
+            cells.append(
+                v4.new_code_cell(
+                    source, id=spec.args[1], metadata=_meta(spec.args[1], solution=True)
+                )
+            )
+            for part in (n for n in spec.args[1:] if n in parts):
+                cells.append(
+                    v4.new_code_cell(
+                        check_source(part),
+                        id=f"check_{part}",
+                        metadata=_meta(f"check_{part}", grade=True, locked=True, points=0),
+                    )
+                )
         elif spec.kind == "tests":
-            if len(spec.args) != 1 or spec.args[0] not in PARTS or spec.body:
-                raise ValueError(f"{where}: use '%%% tests PART' (PART one of {', '.join(PARTS)}) with no text below")
+            if len(spec.args) != 1 or spec.args[0] not in parts or spec.body:
+                raise ValueError(
+                    f"{where}: use '%%% tests PART' (PART one of {', '.join(parts)}) with no text below"
+                )
             part = spec.args[0]
-            cells.append(v4.new_code_cell(tests_source(part, points[part]), id=f"test_{part}",
-                                          metadata=_meta(f"test_{part}", grade=True, locked=True, points=points[part])))
+            cells.append(
+                v4.new_code_cell(
+                    tests_source(part, points[part]),
+                    id=f"test_{part}",
+                    metadata=_meta(f"test_{part}", grade=True, locked=True, points=points[part]),
+                )
+            )
         elif spec.kind == "answer":
             if len(spec.args) != 2:
                 raise ValueError(f"{where}: use '%%% answer ID POINTS'")
-            cells.append(v4.new_markdown_cell(spec.body, id=spec.args[0], metadata=_meta(
-                spec.args[0], grade=True, solution=True, points=float(spec.args[1]))))
+            cells.append(
+                v4.new_markdown_cell(
+                    spec.body,
+                    id=spec.args[0],
+                    metadata=_meta(
+                        spec.args[0], grade=True, solution=True, points=float(spec.args[1])
+                    ),
+                )
+            )
         else:  # task
             if len(spec.args) != 1 or "### BEGIN MARK SCHEME" not in spec.body:
-                raise ValueError(f"{where}: use '%%% task ID' followed by text with a ### BEGIN MARK SCHEME region")
-            cells.append(v4.new_markdown_cell(spec.body, id=spec.args[0], metadata=_meta(
-                spec.args[0], locked=True, task=True, points=0)))
-    nb = v4.new_notebook(cells=cells, metadata={"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}})
+                raise ValueError(
+                    f"{where}: use '%%% task ID' followed by text with a ### BEGIN MARK SCHEME region"
+                )
+            cells.append(
+                v4.new_markdown_cell(
+                    spec.body,
+                    id=spec.args[0],
+                    metadata=_meta(spec.args[0], locked=True, task=True, points=0),
+                )
+            )
+    nb = v4.new_notebook(
+        cells=cells, metadata={"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    )
     nbformat.validate(nb)
     return nb
 
@@ -178,23 +257,38 @@ def render(nb: nbformat.NotebookNode) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def derive(solutions: Path, narrative_dir: Path = NARRATIVE_DIR) -> dict[str, str]:
+def derive(
+    solutions: Path | None = None, narrative_dir: Path | None = None, spec: Assignment | None = None
+) -> dict[str, str]:
     """File name -> text of every file of the assignment's source folder."""
-    points = part_points()
-    files = {f"{name}.ipynb": render(build(name, solutions, narrative_dir, points)) for name in NOTEBOOKS}
-    files.update({name: (Path(solutions) / name).read_text(encoding="utf-8") for name in SHIPPED_FILES})
+    spec = spec or load()
+    solutions = Path(solutions or spec.solutions_dir)
+    points = declared_points(spec)
+    files = {
+        f"{name}.ipynb": render(build(name, solutions, narrative_dir, points, spec))
+        for name in spec.notebooks
+    }
+    files.update(
+        {name: (solutions / name).read_text(encoding="utf-8") for name in spec.shipped_files}
+    )
     files[selfcheck_file.FILE_NAME] = selfcheck_file.render()
     return files
 
 
-def write(solutions: Path, source: Path) -> list[Path]:
-    return derived.write(derive(solutions), source)
+def write(solutions: Path, source: Path, spec: Assignment | None = None) -> list[Path]:
+    return derived.write(derive(solutions, spec=spec), source)
 
 
-def check(solutions: Path, source: Path) -> list[str]:
+def check(solutions: Path, source: Path, spec: Assignment | None = None) -> list[str]:
     """Differences between the committed source folder and what the builder gives (empty: in sync)."""
-    return derived.drift(derive(solutions), source, patterns=("*.ipynb", "*.py"),  # not run outputs
-                         extra="not built from solutions/ or narrative/",
-                         origin=lambda name: (f"generated from the engine's public checks ({name})"
-                                              if name == selfcheck_file.FILE_NAME
-                                              else f"built from narrative/ and solutions/ ({name})"))
+    return derived.drift(
+        derive(solutions, spec=spec),
+        source,
+        patterns=("*.ipynb", "*.py"),  # not run outputs
+        extra="not built from solutions/ or narrative/",
+        origin=lambda name: (
+            f"generated from the engine's public checks ({name})"
+            if name == selfcheck_file.FILE_NAME
+            else f"built from narrative/ and solutions/ ({name})"
+        ),
+    )

@@ -4,6 +4,7 @@ Each `### BEGIN SOLUTION` ... `### END SOLUTION` region (nbgrader's markers, ins
 "your code" region) becomes one `raise NotImplementedError(...)` naming the function to complete.
 Files without solution regions are copied as they are. `check` reports any drift.
 """
+
 from __future__ import annotations
 
 import ast
@@ -15,7 +16,7 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 
 def _function_at(tree: ast.Module, line: int) -> str:
-    """Qualified name of the innermost function containing line ('LeNet5.__init__')."""
+    """Qualified name of the innermost function containing line ('Model.__init__')."""
     best = ""
 
     def walk(node, prefix):
@@ -44,8 +45,10 @@ def strip_solutions(text: str) -> str:
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
             where = _function_at(tree, number)
-            out.append(f'{indent}raise NotImplementedError("请完成 {where}：在 START/END OF YOUR CODE 之间补全代码 '
-                       f'(not implemented yet: complete {where})")\n')
+            out.append(
+                f'{indent}raise NotImplementedError("请完成 {where}：在 START/END OF YOUR CODE 之间补全代码 '
+                f'(not implemented yet: complete {where})")\n'
+            )
         elif stripped == END:
             if not inside:
                 raise ValueError(f"line {number}: {END} without {BEGIN}")
@@ -59,9 +62,12 @@ def strip_solutions(text: str) -> str:
 
 def derive(solutions: Path) -> dict[str, str]:
     """File name -> stub text, for every .py file of the solutions folder."""
-    return {p.name: strip_solutions(p.read_text(encoding="utf-8")) if BEGIN in p.read_text(encoding="utf-8")
-            else p.read_text(encoding="utf-8")
-            for p in sorted(Path(solutions).glob("*.py"))}
+    return {
+        p.name: strip_solutions(p.read_text(encoding="utf-8"))
+        if BEGIN in p.read_text(encoding="utf-8")
+        else p.read_text(encoding="utf-8")
+        for p in sorted(Path(solutions).glob("*.py"))
+    }
 
 
 def write(solutions: Path, assignments: Path) -> list[Path]:
@@ -70,5 +76,10 @@ def write(solutions: Path, assignments: Path) -> list[Path]:
 
 def check(solutions: Path, assignments: Path) -> list[str]:
     """Differences between the committed stubs and what derivation gives (empty: in sync)."""
-    return derived.drift(derive(solutions), assignments, patterns=("*.py",), extra="not derived from any solution file",
-                         origin=lambda name: f"derived from solutions/{name}")
+    return derived.drift(
+        derive(solutions),
+        assignments,
+        patterns=("*.py",),
+        extra="not derived from any solution file",
+        origin=lambda name: f"derived from solutions/{name}",
+    )

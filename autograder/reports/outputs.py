@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import autograder.calibrate.table as calibration_table
+from autograder.assignment import Assignment
 from autograder.calibrate.table import NotCalibrated
 from autograder.reports import table
 from autograder.reports.feedback import write_class_summary, write_feedback
@@ -19,6 +20,7 @@ def write_outputs(
     results: list[SubmissionResult],
     out: Path,
     run_info: dict,
+    spec: Assignment,
     *,
     feedback: bool = True,
     device_kind: str = "cpu",
@@ -27,7 +29,7 @@ def write_outputs(
     calib = None
     if feedback:
         try:
-            calib = calibration_table.load(device_kind, precision)
+            calib = calibration_table.load(device_kind, precision, spec.calibration_dir)
         except NotCalibrated:
             pass
     for result in results:
@@ -38,8 +40,8 @@ def write_outputs(
         )
         (folder / "result.full.json").write_text(json.dumps(result.to_dict(), ensure_ascii=False))
         if feedback:
-            write_feedback(result, folder, calib)
+            write_feedback(result, folder, calib, spec)
     table.write_csv(results, out / "grades.csv")
     (out / "summary.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=1))
     if feedback and results:
-        write_class_summary(results, out)
+        write_class_summary(results, out, spec)

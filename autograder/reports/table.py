@@ -6,10 +6,13 @@ import csv
 import unicodedata
 from pathlib import Path
 
-from autograder.config import PARTS
 from autograder.results.model import SubmissionResult
 
-COLUMNS = ("submission",) + PARTS + ("total", "max_score", "status")
+
+def columns(results: list[SubmissionResult]) -> tuple[str, ...]:
+    """submission, one column per part of the assignment, total, max_score, status."""
+    parts = (results[0] if results else SubmissionResult("", (), 0, "cpu")).part_names
+    return ("submission",) + parts + ("total", "max_score", "status")
 
 
 def rows(results: list[SubmissionResult]) -> list[dict]:
@@ -18,7 +21,7 @@ def rows(results: list[SubmissionResult]) -> list[dict]:
         parts = r.part_scores()
         row = {
             "submission": r.submission,
-            **{p: f"{parts[p][0]:g}" for p in PARTS},
+            **{p: f"{score:g}" for p, (score, _) in parts.items()},
             "total": f"{r.score:g}",
             "max_score": f"{r.max_score:g}",
             "status": "grader_error" if r.grader_error else "graded",
@@ -29,7 +32,7 @@ def rows(results: list[SubmissionResult]) -> list[dict]:
 
 def write_csv(results: list[SubmissionResult], path: Path) -> None:
     with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer = csv.DictWriter(f, fieldnames=columns(results))
         writer.writeheader()
         writer.writerows(rows(results))
 
@@ -43,11 +46,11 @@ def display_width(text: str) -> int:
 
 
 def format_table(results: list[SubmissionResult]) -> str:
-    table = rows(results)
+    table, names = rows(results), columns(results)
     widths = {
         c: max(display_width(c), *(display_width(r[c]) for r in table)) if table else len(c)
-        for c in COLUMNS
+        for c in names
     }
     pad = lambda text, width: text + " " * (width - display_width(text))  # noqa: E731
-    line = lambda r: "  ".join(pad(str(r[c]), widths[c]) for c in COLUMNS)  # noqa: E731
-    return "\n".join([line({c: c for c in COLUMNS})] + [line(r) for r in table])
+    line = lambda r: "  ".join(pad(str(r[c]), widths[c]) for c in names)  # noqa: E731
+    return "\n".join([line({c: c for c in names})] + [line(r) for r in table])

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from autograder.config import PARTS
-
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
@@ -14,9 +12,9 @@ class TestResult:
     """The verdict of one check."""
 
     name: str
-    """Starts with the part it grades, e.g. 'LeNet5_output_shape'."""
+    """Starts with the part it grades, e.g. '<part>_output_shape'."""
     part: str
-    """One of PARTS."""
+    """One of the assignment's parts."""
     score: float
     max_score: float
     status: str
@@ -51,6 +49,8 @@ class SubmissionResult:
     seconds: float = 0.0
     environment: dict = field(default_factory=dict)
     """torch version, threads, isolation in effect."""
+    parts: tuple[str, ...] = ()
+    """The assignment's parts, in declared order (the columns of grades.csv)."""
 
     @property
     def score(self) -> float:
@@ -61,12 +61,21 @@ class SubmissionResult:
         return sum(t.max_score for t in self.tests)
 
     def part_scores(self) -> dict[str, tuple[float, float]]:
-        """Part -> (score, max score), in the handout's order."""
-        out = {p: (0.0, 0.0) for p in PARTS}
+        """Part -> (score, max score), in the assignment's order (every part, graded or not)."""
+        out = {p: (0.0, 0.0) for p in self.part_names}
         for t in self.tests:
             s, m = out.get(t.part, (0.0, 0.0))
             out[t.part] = (s + t.score, m + t.max_score)
         return out
+
+    @property
+    def part_names(self) -> tuple[str, ...]:
+        """The assignment's parts; for a result saved without them, the default assignment's."""
+        if self.parts:
+            return self.parts
+        from autograder.assignment import load
+
+        return load().part_names
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -74,4 +83,11 @@ class SubmissionResult:
     @classmethod
     def from_dict(cls, d: dict) -> SubmissionResult:
         tests = tuple(TestResult(**t) for t in d["tests"])
-        return cls(**{**d, "tests": tests, "notes": tuple(d.get("notes", ()))})
+        return cls(
+            **{
+                **d,
+                "tests": tests,
+                "notes": tuple(d.get("notes", ())),
+                "parts": tuple(d.get("parts", ())),
+            }
+        )

@@ -10,15 +10,27 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-HIDDEN_DIR = Path(__file__).resolve().parent.parent / "hidden"
 MIN_LINE = 16  # shorter lines ("import pytest", "return") are too common to be evidence of a leak
 MARK = "[已隐藏 redacted]"
 
 
-@lru_cache(maxsize=1)
+def hidden_dirs() -> tuple[Path, ...]:
+    """The hidden suites of the default assignment and of every assignment loaded in this process
+    (more redaction than needed is harmless; a suite left out would not be)."""
+    from autograder import assignment
+
+    folders = {a.hidden_dir for a in assignment.loaded()} | {assignment.load().hidden_dir}
+    return tuple(sorted(folders))
+
+
 def hidden_lines() -> frozenset[str]:
+    return _lines(hidden_dirs())
+
+
+@lru_cache(maxsize=8)
+def _lines(folders: tuple[Path, ...]) -> frozenset[str]:
     lines = set()
-    for path in HIDDEN_DIR.glob("*.py"):
+    for path in (p for folder in folders for p in folder.glob("*.py")):
         for line in path.read_text(encoding="utf-8").splitlines():
             line = line.strip()
             if len(line) >= MIN_LINE and not line.startswith("#"):

@@ -78,7 +78,7 @@ class Trace:
         ]
 
     def pools(self) -> list[Event]:
-        """Pooling calls, without the identity AvgPool2d(1, 1) of the handout's VGG."""
+        """Pooling calls, without identity pools (e.g. an AvgPool2d(1, 1) that changes no shape)."""
         return [
             e for e in self.of_kind("pool") if not (e.in_shapes and e.in_shapes[0] == e.out_shape)
         ]
@@ -110,31 +110,6 @@ class Stage:
     """Which of that kind (0 = first)."""
     shape: tuple
     """Expected output shape without the batch dimension."""
-
-
-LENET_STAGES = (
-    Stage("conv1", "conv", 0, (6, 28, 28)),
-    Stage("pool1", "pool", 0, (6, 14, 14)),
-    Stage("conv2", "conv", 1, (16, 10, 10)),
-    Stage("pool2", "pool", 1, (16, 5, 5)),
-    Stage("flatten", "flatten", 0, (400,)),
-    Stage("fc1", "linear", 0, (120,)),
-    Stage("fc2", "linear", 1, (84,)),
-    Stage("fc3", "linear", 2, (10,)),
-)
-
-
-def cnn_stages(n_feature: int, output_size: int = 10) -> tuple[Stage, ...]:
-    f = n_feature
-    return (
-        Stage("conv1", "conv", 0, (f, 24, 24)),
-        Stage("pool1", "pool", 0, (f, 12, 12)),
-        Stage("conv2", "conv", 1, (f, 8, 8)),
-        Stage("pool2", "pool", 1, (f, 4, 4)),
-        Stage("flatten", "flatten", 0, (f * 16,)),
-        Stage("fc1", "linear", 0, (50,)),
-        Stage("fc2", "linear", 1, (output_size,)),
-    )
 
 
 def first_stage_problem(

@@ -141,17 +141,19 @@ def gradients(sub, name: str, args, in_shape: tuple) -> None:
         raise CheckFailed(f"{name} 没有任何参数 (no parameters)。")
 
 
-def own_perm_fn(outcomes: dict) -> str | None:
-    """The student's perm_pixel permutes the images of the lesson only where all its checks passed."""
-    results = [r for r in outcomes.values() if r.part == "perm_pixel"]
-    return "perm_pixel" if results and all(r.passed for r in results) else None
+def own_transform(outcomes: dict, spec) -> str | None:
+    """The student's transform part (the assignment's `transform`, e.g. a pixel permutation)
+    transforms the images of the permuted training checks only where all its checks passed;
+    otherwise the grader's own transform does."""
+    results = [r for r in outcomes.values() if r.part == spec.transform]
+    return spec.transform if spec.transform and results and all(r.passed for r in results) else None
 
 
 DATASET_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 
 
 def trained_text(sub, check: str) -> str:
-    """What a training check trained, for its message: e.g. 'FC2Layer(784, 8, 10) 在 MNIST 上短训练后'."""
+    """What a training check trained, for its message: e.g. 'Model(784, 8, 10) 在 MNIST 上短训练后'."""
     ctor, args, spec = sub.training_check(check)
     who = messages.call_text(ctor, args) if args else ctor
     return f"{who} 在 {DATASET_NAMES[spec.dataset]} 上短训练后"

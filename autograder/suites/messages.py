@@ -23,7 +23,7 @@ def call_text(name: str, args=()) -> str:
 
 
 def failure(error: dict, doing: str, name: str | None = None, facts: dict | None = None) -> str:
-    """A sandbox failure (reply.error) as one message. doing: e.g. 'LeNet5() 的 forward'; name: the
+    """A sandbox failure (reply.error) as one message. doing: e.g. 'Model() 的 forward'; name: the
     definition being built or run; facts: extract/facts.py's, for hints (suites/hints.py)."""
     kind = error.get("kind")
     unit = error.get("unit")
@@ -115,18 +115,6 @@ def not_a_tensor(name: str, got: str | None, facts: dict | None = None) -> str:
     return with_hint(
         f"{name}.forward 返回的是 {got}，应为 torch.Tensor。", hints.not_a_tensor(name, got, facts)
     )
-
-
-STAGE_HINTS = {
-    "conv1": "是否按讲义设置了 padding=2？",
-    "pool1": "池化应为 MaxPool2d(kernel_size=2, stride=2)。",
-    "conv2": "conv2 应为 Conv2d(6, 16, kernel_size=5)，不加 padding。",
-    "pool2": "池化应为 MaxPool2d(kernel_size=2, stride=2)。",
-    "flatten": "展平后应为 16*5*5 = 400：view(-1, 16*5*5) 或 flatten(1)。",
-    "fc1": "fc1 应为 Linear(400, 120)。",
-    "fc2": "fc2 应为 Linear(120, 84)。",
-    "fc3": "fc3 应为 Linear(84, 10)。",
-}
 
 
 def stage_mismatch(label: str, module: str, got, expected, hint: str = "") -> str:

@@ -14,14 +14,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from autograder.config import PARTS, RUN_ORDER
+from autograder.assignment import Assignment
 from autograder.results.model import VISIBILITIES, TestResult
 from autograder.results.redact import redact
 from autograder.suites import checks, messages
 from autograder.suites.errors import CheckFailed, NotFinal, NotRun, SubmissionError
 
 MAX_OUTPUT_CHARS = 4000
-PART_PREFIXES = tuple(f"{p}_" for p in PARTS)
 MARKERS = (
     "points(n): points the test is worth",
     "visibility(v): Gradescope visibility (visible, hidden, after_due_date, after_published)",
@@ -44,10 +43,10 @@ class TestMeta:
     """The training checks (training/specs.py) the test trains with the grading seed."""
 
 
-def evaluate_meta(item: pytest.Item, default_visibility: str) -> TestMeta:
+def evaluate_meta(item: pytest.Item, default_visibility: str, spec: Assignment) -> TestMeta:
     """Read a test's markers (or raise ValueError if the suite itself is malformed)."""
     name = item.name
-    part = next((p for p in PARTS if name.startswith(f"{p}_")), None)
+    part = spec.part_of(name)
     points = item.get_closest_marker("points")
     if part is None or points is None:
         raise ValueError(f"suite error: {name} needs a part prefix and @pytest.mark.points")
@@ -75,14 +74,16 @@ class GradingPlugin:
         self,
         submission,
         *,
-        parts=PARTS,
+        spec: Assignment,
+        parts=None,
         training: bool = True,
         default_visibility: str = "visible",
         concurrent_training: bool = False,
     ):
         self.submission = submission
+        self.spec = spec
         self.parts, self.training, self.default_visibility = (
-            tuple(parts),
+            tuple(parts or spec.part_names),
             training,
             default_visibility,
         )
@@ -112,13 +113,13 @@ class GradingPlugin:
         kept = []
         for item in items:
             try:
-                item.stash[_META] = meta = evaluate_meta(item, self.default_visibility)
+                item.stash[_META] = meta = evaluate_meta(item, self.default_visibility, self.spec)
             except ValueError as exc:
                 self.grader_errors.append(str(exc))
                 continue
             if meta.part in self.parts and (self.training or not meta.training):
                 kept.append(item)
-        kept.sort(key=lambda it: RUN_ORDER.index(it.stash[_META].part))
+        kept.sort(key=lambda it: self.spec.run_order.index(it.stash[_META].part))
         self.order = [it.name for it in kept]
         if (
             self.concurrent_training
@@ -127,12 +128,12 @@ class GradingPlugin:
         items[:] = kept
 
     def ordered_results(self) -> list[TestResult]:
-        """Results in the suites' order (parts in RUN_ORDER), however the tests were scheduled."""
+        """Results in the suites' order (parts in the run order), however the tests were scheduled."""
         return [self.results[name] for name in self.order if name in self.results]
 
     def _prefetch_training(self, items) -> None:
         """Start every training the remaining tests will need, except where a prerequisite failed."""
-        perm_fn = checks.own_perm_fn(self.results)
+        perm_fn = checks.own_transform(self.results, self.spec)
         plan = []
         for item in items:
             meta = item.stash[_META]
@@ -141,7 +142,10 @@ class GradingPlugin:
             ):
                 continue
             for check in meta.trains:
-                pair = (check, perm_fn if check.endswith("_perm") else None)
+                pair = (
+                    check,
+                    perm_fn if self.submission.training_check(check)[2].permute_pixels else None,
+                )
                 if pair not in plan:
                     plan.append(pair)
         self.submission.prefetch_training(plan)

@@ -18,7 +18,7 @@ import pytest
 import autograder.calibrate.table as calibration_table
 from autograder import machine
 from autograder.calibrate.table import NotCalibrated
-from autograder.config import PARTS, GradingConfig
+from autograder.config import GradingConfig
 from autograder.data import DataNotFound, load_arrays
 from autograder.extract import extract_submission
 from autograder.results.model import SubmissionResult
@@ -30,9 +30,12 @@ from autograder.suites.submission import Submission
 from autograder.training import precision
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-SUITE_DIRS = {"hidden": PACKAGE_DIR / "hidden", "public": PACKAGE_DIR / "public"}
 DEFAULT_VISIBILITY = {"hidden": "after_due_date", "public": "visible"}
-DATASETS = ("mnist", "cifar10")
+
+
+def suite_dir(config: GradingConfig) -> Path:
+    """The assignment's hidden or public suites."""
+    return config.spec.hidden_dir if config.suite == "hidden" else config.spec.public_dir
 
 
 def private_paths(config: GradingConfig) -> list[str]:
@@ -40,6 +43,8 @@ def private_paths(config: GradingConfig) -> list[str]:
     caches, plus what the caller adds (outputs, the other submissions of the batch)."""
     repo = PACKAGE_DIR.parent
     paths = [str(PACKAGE_DIR), os.path.expanduser("~"), str(config.cache_dir), *config.extra_masks]
+    if not config.spec.root.is_relative_to(PACKAGE_DIR):  # an assignment of its own: its suites
+        paths.append(str(config.spec.root))
     if (repo / "solutions").is_dir() or (repo / ".git").exists():
         paths.append(str(repo))
     if config.data_dir:
@@ -81,7 +86,9 @@ def setup(config: GradingConfig, *, emulated_bf16: bool = False) -> GradingConfi
             precision=precision.resolve(
                 config.precision,
                 config.device,
-                calibration_table.calibrated_precisions(config.device_kind),
+                calibration_table.calibrated_precisions(
+                    config.device_kind, config.spec.calibration_dir
+                ),
                 emulated=emulated_bf16,
             )
         )
@@ -89,7 +96,9 @@ def setup(config: GradingConfig, *, emulated_bf16: bool = False) -> GradingConfi
         raise SetupProblem(str(exc)) from None
     if config.training:
         try:
-            calibration_table.load(config.device_kind, config.precision)
+            calibration_table.load(
+                config.device_kind, config.precision, config.spec.calibration_dir
+            )
         except NotCalibrated as exc:
             raise SetupProblem(str(exc)) from None
     return config
@@ -98,7 +107,7 @@ def setup(config: GradingConfig, *, emulated_bf16: bool = False) -> GradingConfi
 def prepare_data(config: GradingConfig):
     """(public folders, fingerprints, test labels, 'data not found' messages) per data set."""
     dirs, prints, labels, errors = {}, {}, {}, {}
-    for name in DATASETS:
+    for name in config.spec.datasets():
         try:
             arrays = load_arrays(name, data_dir=config.data_dir, cache_dir=config.cache_dir)
         except DataNotFound as exc:
@@ -112,7 +121,7 @@ def prepare_data(config: GradingConfig):
     return dirs, prints, labels, errors
 
 
-def pytest_args(suite_dir: Path) -> list[str]:
+def pytest_args(suite_dir: Path, parts) -> list[str]:
     # no:unraisableexception: at the end of a session that plugin runs gc.collect() five times over
     # everything torch has loaded (~0.9 s per submission), to report exceptions no check can see.
     return [
@@ -132,7 +141,7 @@ def pytest_args(suite_dir: Path) -> list[str]:
         "-o",
         "python_classes=",
         "-o",
-        "python_functions=" + " ".join(f"{p}_*" for p in PARTS),
+        "python_functions=" + " ".join(f"{p}_*" for p in parts),
     ]
 
 
@@ -151,7 +160,9 @@ def grade_submission(
     extracted = extract_submission(path)
     dirs, prints, labels, data_errors = prepare_data(config)
     calibration = (
-        calibration_table.load(config.device_kind, config.precision) if config.training else None
+        calibration_table.load(config.device_kind, config.precision, config.spec.calibration_dir)
+        if config.training
+        else None
     )
     policy = sandbox_policy(config, private_paths(config))
     cache = (
@@ -174,6 +185,7 @@ def grade_submission(
         submission = Submission(sandbox, config, calibration, labels, data_errors)
         plugin = GradingPlugin(
             submission,
+            spec=config.spec,
             parts=config.parts,
             training=config.training,
             default_visibility=DEFAULT_VISIBILITY[config.suite],
@@ -181,7 +193,9 @@ def grade_submission(
         )
         log = io.StringIO()
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            code = pytest.main(pytest_args(SUITE_DIRS[config.suite]), plugins=[plugin])
+            code = pytest.main(
+                pytest_args(suite_dir(config), config.spec.part_names), plugins=[plugin]
+            )
         environment = {
             "torch": sandbox.torch_version,
             "threads": config.threads,
@@ -211,4 +225,5 @@ def grade_submission(
         grader_error=grader_error,
         seconds=round(time.perf_counter() - started, 2),
         environment=environment,
+        parts=config.spec.part_names,
     )

@@ -230,7 +230,7 @@ class Submission:
         """Train these (check, perm_fn) pairs with the grading seed ahead of their tests, several at
         once, each in its own child; the tests then find the results ready.
 
-        CPU: packed onto the cores. Each trains with its own threads (one for a small MNIST model)
+        CPU: packed onto the cores. Each trains with its own threads (one for a small model)
         and its own time limit, as many at once as the grader's threads allow, longest first.
         GPU (room for them all): all at once, sharing the CPU threads; each may then take as long as
         all of them one after another, so that sharing never fails a check that would pass alone."""
@@ -258,10 +258,9 @@ class Submission:
     def training_check(self, check: str) -> tuple[str, tuple, TrainSpec]:
         """(constructor name, its arguments, spec at this run's precision) of a training check."""
         from autograder.training import precision
-        from autograder.training.specs import TRAINING_CHECKS
 
-        ctor, args, spec = TRAINING_CHECKS[self.config.device_kind][check]
-        return ctor, args, precision.apply(spec, self.config.precision)
+        declared = self.config.spec.checks(self.config.device_kind)[check]
+        return declared.model, declared.args, precision.apply(declared.spec, self.config.precision)
 
     def time_limit(self, check: str) -> float:
         """CPU seconds a training check may use: a multiple of what the reference used on this

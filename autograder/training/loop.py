@@ -120,8 +120,8 @@ def to_device(arrays: dict[str, np.ndarray], dataset: str, device: torch.device)
 
 
 def permute(data: DeviceData, seed: int, perm_fn: Callable | None) -> DeviceData:
-    """Pixel-permute MNIST with the lab's perm_pixel(data, perm) (the student's or the handout's),
-    batch by batch as the images are drawn."""
+    """Pixel-permute 28x28 images with perm_fn(data, perm) (the submission's transform, named by the
+    assignment's `transform`, or the grader's own), batch by batch as the images are drawn."""
     perm = torch.from_numpy(pixel_permutation(seed)).to(data.train_x.device)
     fn = perm_fn or (lambda x, p: x.reshape(-1, 784)[:, p].reshape(-1, 1, 28, 28))
     return replace(data, pixel_perm=lambda x: fn(x, perm))

@@ -1,7 +1,7 @@
 """Which arithmetic a grading run trains in: bf16 autocast only where the hardware runs it natively.
 
 On a CPU without native bf16 (no avx512_bf16 / AMX: most laptops, many cloud VMs and CI runners),
-oneDNN emulates bf16, about 20x slower than fp32: too slow for a correct VGG to train inside its
+oneDNN emulates bf16, about 20x slower than fp32: too slow for a correct convolutional network to train inside its
 time limit (docs/grading.md#verdicts-that-hold-on-any-machine). Each precision has
 its own calibration table (thresholds_<kind>-<precision>.json); 'auto' picks bf16 only where it is
 native *and* calibrated, fp32 otherwise. The spec sent to the sandbox carries the resolved choice,

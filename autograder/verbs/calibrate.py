@@ -1,7 +1,9 @@
 """`calibrate`: train the reference over >= 20 seeds and write the thresholds table.
 
 The reference trains through the same sandbox path as grading; its broken variants
-(calibrate/broken.py) train beside it. The table is written where calibrate/table.py reads it.
+(the assignment's `broken`, calibrate/broken.py) train beside it, and its comparisons are calibrated
+from the same runs. The table is written in the assignment's calibration/ folder, where
+calibrate/table.py reads it.
 """
 
 from __future__ import annotations
@@ -29,23 +31,13 @@ from autograder.extract import extract_submission
 from autograder.sandbox.client import ResultCache, Sandbox
 from autograder.suites.runner import prepare_data, sandbox_policy, setup
 from autograder.training import precision
-from autograder.training.specs import TRAINING_CHECKS
 from autograder.training.subsets import test_indices
-
-SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
-LESSON = "perm_lesson"
-LESSON_CHECKS = ("FC2Layer", "FC2Layer_perm", "CNN", "CNN_perm")
-
-
-def lesson_gap(acc: dict) -> float:
-    """How much more the CNN loses than the MLP when pixels are permuted (percentage points)."""
-    return (acc["CNN"] - acc["CNN_perm"]) - (acc["FC2Layer"] - acc["FC2Layer_perm"])
 
 
 def measure(
     config: GradingConfig,
     seeds: list[int],
-    solutions: Path = SOLUTIONS,
+    solutions: Path | None = None,
     quiet: bool = False,
     budget_s: float | None = None,
     only: tuple[str, ...] | None = None,
@@ -57,12 +49,12 @@ def measure(
     started, slowest = time.monotonic(), 0.0
     dirs, prints, labels, errors = prepare_data(config)
     if errors:
-        raise SystemExit("calibration needs both data sets: " + "; ".join(errors.values()))
-    extracted = extract_submission(solutions)
+        raise SystemExit("calibration needs every data set: " + "; ".join(errors.values()))
+    extracted = extract_submission(solutions or config.spec.solutions_dir)
     policy = sandbox_policy(config, masks=())
     checks = {
-        name: (ctor, args, precision.apply(spec, config.precision))
-        for name, (ctor, args, spec) in TRAINING_CHECKS[config.device_kind].items()
+        name: (c.model, c.args, precision.apply(c.spec, config.precision))
+        for name, c in config.spec.checks(config.device_kind).items()
         if not only or name in only
     }
     out = {
@@ -79,7 +71,9 @@ def measure(
                 break
             seed_started = time.monotonic()
             for name, (ctor, args, spec) in checks.items():
-                reply, y, correct = _train(sandbox, labels, ctor, args, spec, seed, cacheable=True)
+                reply, y, correct = _train(
+                    sandbox, labels, ctor, args, spec, seed, config.spec.transform, cacheable=True
+                )
                 if not reply.ok:
                     raise SystemExit(f"the reference failed {name} (seed {seed}): {reply.error}")
                 out[name]["accuracy"].append(float(100 * correct.mean()))
@@ -100,11 +94,18 @@ def measure(
 
 
 def _train(
-    sandbox: Sandbox, labels: dict, ctor: str, args, spec, seed: int, cacheable: bool = False
+    sandbox: Sandbox,
+    labels: dict,
+    ctor: str,
+    args,
+    spec,
+    seed: int,
+    transform: str | None,
+    cacheable: bool = False,
 ):
     """Train one check in the sandbox: (reply, test labels, which predictions were right or None).
-    The lesson's permuted checks use the submission's own perm_pixel."""
-    perm_fn = "perm_pixel" if spec.permute_pixels else None
+    The permuted checks use the submission's own transform (the assignment's `transform`)."""
+    perm_fn = transform if spec.permute_pixels else None
     reply = sandbox.run(
         [ctor] + ([perm_fn] if perm_fn else []),
         "train",
@@ -136,7 +137,7 @@ def measure_broken(
     config: GradingConfig,
     checks: list[str],
     seeds: list[int],
-    solutions: Path = SOLUTIONS,
+    solutions: Path | None = None,
     quiet: bool = False,
 ) -> dict:
     """check -> {variant label: [accuracy per seed]} for the broken variants of those checks."""
@@ -144,10 +145,13 @@ def measure_broken(
     out: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="ag-broken-") as tmp:
         for check in checks:
-            ctor, args, spec = TRAINING_CHECKS[config.device_kind][check]
-            spec = precision.apply(spec, config.precision)
-            for i, variant in enumerate(broken.VARIANTS.get(check, ())):
-                folder = broken.write(variant, solutions, Path(tmp) / f"{check}-{i}")
+            declared = config.spec.checks(config.device_kind)[check]
+            ctor, args = declared.model, declared.args
+            spec = precision.apply(declared.spec, config.precision)
+            for i, variant in enumerate(config.spec.broken.get(check, ())):
+                folder = broken.write(
+                    variant, solutions or config.spec.solutions_dir, Path(tmp) / f"{check}-{i}"
+                )
                 with Sandbox(
                     extract_submission(folder),
                     sandbox_policy(config, masks=()),
@@ -156,7 +160,9 @@ def measure_broken(
                     device=config.device,
                 ) as sandbox:
                     for seed in seeds:
-                        reply, _, correct = _train(sandbox, labels, ctor, args, spec, seed)
+                        reply, _, correct = _train(
+                            sandbox, labels, ctor, args, spec, seed, config.spec.transform
+                        )
                         accuracy = (
                             float(100 * correct.mean()) if reply.ok else None
                         )  # None: it could not even train
@@ -202,7 +208,8 @@ def build_table(
         if m["cpu_seconds"]:
             checks[name]["train_cpu_seconds_mean"] = round(float(np.mean(m["cpu_seconds"])), 2)
     for name, variants in (broken_accuracy or {}).items():
-        caught_by = {v.label: v.caught_by for v in broken.VARIANTS.get(name, ()) if v.caught_by}
+        variants_declared = config.spec.broken.get(name, ())
+        caught_by = {v.label: v.caught_by for v in variants_declared if v.caught_by}
         checks[name]["broken_variants"] = {
             label: {
                 "accuracy": values,
@@ -211,12 +218,14 @@ def build_table(
             }
             for label, values in variants.items()
         }
-    if all(k in measured for k in LESSON_CHECKS):
+    for comparison in config.spec.comparisons:
+        if not all(k in measured for k in comparison.checks):
+            continue
         per_seed = [
-            {k: measured[k]["accuracy"][i] for k in LESSON_CHECKS} for i in range(len(seeds))
+            {k: measured[k]["accuracy"][i] for k in comparison.checks} for i in range(len(seeds))
         ]
-        gaps = [lesson_gap(a) for a in per_seed]
-        checks[LESSON] = {
+        gaps = [comparison.gap(a) for a in per_seed]
+        checks[comparison.name] = {
             **summarize(
                 gaps, k_sigma=k_sigma, min_margin=MIN_MARGIN_GAP_FRACTION * float(np.mean(gaps))
             ),
@@ -240,9 +249,9 @@ def build_table(
 
 
 def train_threads(config: GradingConfig, check: str) -> int:
-    """Threads the check trained on: its spec's own count (the MNIST checks train on one, packed
+    """Threads the check trained on: its spec's own count (small models train on one, packed
     side by side when grading) or, where the spec leaves it open, all of the grader's."""
-    return TRAINING_CHECKS[config.device_kind][check][2].threads_on(config.threads)
+    return config.spec.checks(config.device_kind)[check].spec.threads_on(config.threads)
 
 
 def _mean(values: list) -> float | None:
@@ -268,7 +277,11 @@ def write_table(
     import torch
 
     seeds = list(range(first_seed, first_seed + n_seeds))
-    path = Path(out) if out else table_path(config.device_kind, config.precision)
+    path = (
+        Path(out)
+        if out
+        else table_path(config.device_kind, config.precision, config.spec.calibration_dir)
+    )
     previous = None
     if checks:
         if not path.is_file():

@@ -1,11 +1,11 @@
 """`classroom-template`: build the GitHub Classroom template repository for students.
 
 Students can read and change everything in their repository, the workflow included, so the
-template holds only what they may see: the stubs, the public checks (the engine without
-autograder/hidden/), the calibration table, a README and the workflow. Layout:
+template holds only what they may see: the stubs, the public checks (the engine without the
+assignments' hidden/ folders), the calibration table, a README and the workflow. Layout:
 
     README.md                          classroom/README.md (for students, in Chinese)
-    lab1_lenet5.py ... course_data.py  the stubs of assignments/
+    *.py                               the stubs of assignments/
     requirements-torch.txt             pinned CPU torch/torchvision (PyTorch's CPU wheel index)
     requirements.txt                   the rest, and the checker itself (`./.autograder`)
     .autograder/                       the engine, installed with pip; a dot folder, so neither

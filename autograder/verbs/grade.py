@@ -78,7 +78,12 @@ def _grade_one(name: str, path: str, config: GradingConfig) -> tuple[str, dict |
 
 def _error_result(name: str, config: GradingConfig, text: str) -> SubmissionResult:
     return SubmissionResult(
-        submission=name, tests=(), seed=config.seed, device=config.device, grader_error=text
+        submission=name,
+        tests=(),
+        seed=config.seed,
+        device=config.device,
+        grader_error=text,
+        parts=config.spec.part_names,
     )
 
 
@@ -142,11 +147,14 @@ def main(
     ordered = [results[name] for name, _ in entries]
     environment = next((r.environment for r in ordered if r.environment), {})
     thresholds = (
-        calibration_table.table_path(config.device_kind, config.precision)
+        calibration_table.table_path(
+            config.device_kind, config.precision, config.spec.calibration_dir
+        )
         if config.training
         else None
     )
     run_info = {
+        "assignment": config.assignment,
         "seed": config.seed,
         "device": config.device,
         "spec_kind": config.device_kind,
@@ -165,6 +173,7 @@ def main(
         ordered,
         out,
         run_info,
+        config.spec,
         feedback=feedback,
         device_kind=config.device_kind,
         precision=config.precision,

@@ -18,6 +18,7 @@ import hashlib
 import zipfile
 from pathlib import Path
 
+from autograder import assignment
 from autograder.release import vendor
 
 ROOT = vendor.ROOT
@@ -26,7 +27,8 @@ EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def bundle_files(root: Path = ROOT) -> dict[str, bytes]:
-    """Path inside the zip -> content."""
+    """Path inside the zip -> content (the engine with its built-in assignments)."""
+    spec = assignment.load()
     files = {name: (root / "gradescope" / name).read_bytes() for name in SCRIPTS}
     files["requirements-torch.txt"] = vendor.torch_requirements(root).encode()
     files["pyproject.toml"] = vendor.engine_pyproject(root).encode()
@@ -35,8 +37,9 @@ def bundle_files(root: Path = ROOT) -> dict[str, bytes]:
     files.update(
         {f"solutions/{p.name}": p.read_bytes() for p in sorted((root / "solutions").glob("*.py"))}
     )
-    if not any(name.startswith("autograder/hidden/test_") for name in files):
-        raise ValueError("autograder/hidden/ has no suites: the bundle would grade nothing")
+    hidden = f"autograder/{spec.hidden_dir.relative_to(vendor.PACKAGE_DIR).as_posix()}/"
+    if not any(name.startswith(f"{hidden}test_") for name in files):
+        raise ValueError(f"{hidden} has no suites: the bundle would grade nothing")
     return files
 
 

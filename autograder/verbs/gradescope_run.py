@@ -66,7 +66,12 @@ def grade(submission: Path, config: GradingConfig) -> SubmissionResult:
     except Exception:
         error = traceback.format_exc()
     return SubmissionResult(
-        submission=NAME, tests=(), seed=config.seed, device=config.device, grader_error=error
+        submission=NAME,
+        tests=(),
+        seed=config.seed,
+        device=config.device,
+        grader_error=error,
+        parts=config.spec.part_names,
     )
 
 
@@ -115,6 +120,7 @@ def main(*, root: Path, config: GradingConfig | None = None) -> int:
             seed=config.seed,
             device=config.device,
             grader_error=f"{submission} does not exist: nothing to grade",
+            parts=config.spec.part_names,
         )
     write_results(result, results / "results.json")
     print(table.format_table([result]))  # run_autograder's stdout: shown to instructors only

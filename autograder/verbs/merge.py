@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import assignment
 from autograder.config import GradingConfig
 from autograder.reports import table
 from autograder.reports.outputs import write_outputs
@@ -136,7 +137,9 @@ def main(*, shards: list[Path], out: Path, feedback: bool = True, quiet: bool = 
         first.get("spec_kind")
         or GradingConfig(device=str(first.get("device") or "cpu")).device_kind
     )
+    spec = assignment.load(first.get("assignment"))
     run_info = {
+        "assignment": first.get("assignment"),
         "seed": first.get("seed"),
         "device": first.get("device"),
         "spec_kind": device_kind,
@@ -168,6 +171,7 @@ def main(*, shards: list[Path], out: Path, feedback: bool = True, quiet: bool = 
         results,
         out,
         run_info,
+        spec,
         feedback=feedback,
         device_kind=device_kind,
         precision=first.get("precision"),

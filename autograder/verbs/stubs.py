@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autograder.assignment import load
 from autograder.release import stubs
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def main(
     *,
-    solutions: Path = ROOT / "solutions",
-    assignments: Path = ROOT / "assignments",
+    solutions: Path | None = None,
+    assignments: Path | None = None,
     check: bool = False,
 ) -> int:
+    """Default folders: the default assignment's solutions/ and assignments/."""
+    spec = load()
+    solutions, assignments = solutions or spec.solutions_dir, assignments or spec.stubs_dir
     if check:
         problems = stubs.check(solutions, assignments)
         for problem in problems:

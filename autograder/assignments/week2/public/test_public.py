@@ -1,9 +1,10 @@
-"""Public checks, 100 points as the hidden suites (the hidden suites' grade is the one that counts)."""
+"""Public checks, each part worth its declared points as in the hidden suites (the hidden suites' grade is the one that counts)."""
 
 import numpy as np
 import pytest
 
-from autograder.suites import analysis, checks, messages
+from autograder.assignments.week2 import stages
+from autograder.suites import checks, messages
 from autograder.suites.errors import CheckFailed
 
 IMAGE, RGB = (1, 28, 28), (3, 32, 32)
@@ -12,9 +13,7 @@ HANDOUT_CFG = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
 
 @pytest.mark.points(10)
 def LeNet5_output_shape(sub):
-    checks.output_shape(
-        sub, "LeNet5", (), IMAGE, (4,), 10, analysis.LENET_STAGES, messages.STAGE_HINTS
-    )
+    checks.output_shape(sub, "LeNet5", (), IMAGE, (4,), 10, stages.LENET_STAGES, stages.STAGE_HINTS)
 
 
 @pytest.mark.points(5)
@@ -55,7 +54,7 @@ def CNN_parameter_count(sub):
 
 @pytest.mark.points(5)
 def CNN_output_shape(sub):
-    checks.output_shape(sub, "CNN", (784, 6, 10), IMAGE, (4,), 10, analysis.cnn_stages(6))
+    checks.output_shape(sub, "CNN", (784, 6, 10), IMAGE, (4,), 10, stages.cnn_stages(6))
 
 
 @pytest.mark.points(5)

@@ -1,4 +1,4 @@
-"""Lab 2: the MLP FC2Layer, and get_n_params (15 points)."""
+"""Lab 2: the MLP FC2Layer, and get_n_params. Its points add up to the part's, as declared in ../__init__.py."""
 import pytest
 
 from autograder.suites import checks

@@ -1,7 +1,8 @@
-"""Lab 1: LeNet5 on MNIST (25 points)."""
+"""Lab 1: LeNet5 on MNIST. Its points add up to the part's, as declared in ../__init__.py."""
 import pytest
 
-from autograder.suites import analysis, checks, messages
+from autograder.assignments.week2 import stages
+from autograder.suites import checks
 
 pytestmark = pytest.mark.visibility("after_due_date")
 IMAGE = (1, 28, 28)
@@ -9,12 +10,12 @@ IMAGE = (1, 28, 28)
 
 @pytest.mark.points(3)
 def LeNet5_output_shape(sub):
-    checks.output_shape(sub, "LeNet5", (), IMAGE, (1, 4, 64), 10, analysis.LENET_STAGES, messages.STAGE_HINTS)
+    checks.output_shape(sub, "LeNet5", (), IMAGE, (1, 4, 64), 10, stages.LENET_STAGES, stages.STAGE_HINTS)
 
 
 @pytest.mark.points(5)
 def LeNet5_intermediate_shapes(sub):
-    checks.stage_shapes(sub, "LeNet5", (), IMAGE, 4, analysis.LENET_STAGES, messages.STAGE_HINTS)
+    checks.stage_shapes(sub, "LeNet5", (), IMAGE, 4, stages.LENET_STAGES, stages.STAGE_HINTS)
 
 
 @pytest.mark.points(3)

@@ -1,4 +1,4 @@
-"""Lab 3: the BatchNorm VGG on CIFAR-10 (28 points)."""
+"""Lab 3: the BatchNorm VGG on CIFAR-10. Its points add up to the part's, as declared in ../__init__.py."""
 import pytest
 
 from autograder.suites import checks, messages

@@ -1,7 +1,8 @@
-"""Lab 2: the CNN, and the lab's lesson on permuted pixels (20 points)."""
+"""Lab 2: the CNN, and the lab's lesson on permuted pixels. Its points add up to the part's, as declared in ../__init__.py."""
 import pytest
 
-from autograder.suites import analysis, checks
+from autograder.assignments.week2 import stages
+from autograder.suites import checks
 from autograder.suites.errors import CheckFailed
 
 pytestmark = pytest.mark.visibility("after_due_date")
@@ -24,12 +25,12 @@ def CNN_parameter_count_other_sizes(sub):
 
 @pytest.mark.points(2)
 def CNN_intermediate_shapes(sub):
-    checks.stage_shapes(sub, "CNN", HANDOUT, IMAGE, 4, analysis.cnn_stages(6))
+    checks.stage_shapes(sub, "CNN", HANDOUT, IMAGE, 4, stages.cnn_stages(6))
 
 
 @pytest.mark.points(1)
 def CNN_output_shape(sub):
-    checks.output_shape(sub, "CNN", HANDOUT, IMAGE, (1, 64), 10, analysis.cnn_stages(6))
+    checks.output_shape(sub, "CNN", HANDOUT, IMAGE, (1, 64), 10, stages.cnn_stages(6))
 
 
 @pytest.mark.points(2)
@@ -58,7 +59,7 @@ def CNN_trains_on_mnist(sub):
 @pytest.mark.depends("CNN_trains_on_mnist")
 @pytest.mark.points(5)
 def CNN_loses_more_than_FC2Layer_on_permuted_pixels(sub, outcomes):
-    perm_fn = checks.own_perm_fn(outcomes)
+    perm_fn = checks.own_transform(outcomes, sub.config.spec)
     own_mlp = all(outcomes[n].passed for n in MLP_TRUSTED_WHEN if n in outcomes) and all(n in outcomes for n in MLP_TRUSTED_WHEN)
     lesson = sub.calibration["perm_lesson"]
     attempts = []
