@@ -16,7 +16,7 @@ self-check file ships it) and may define, each optional:
 * `PARAMS`: dict, a handout name -> tuple of its parameter names (a constructor's without self):
   the definitions the grader looks for. A class with another name whose constructor takes these
   parameters is taken for the handout's class.
-* `SIGNATURES`: dict, a handout name -> its signature as shown, e.g. 'CNN(input_size, n_feature,
+* `SIGNATURES`: dict, a handout name -> its signature as shown, e.g. 'Net(input_size, n_hidden,
   output_size)'; derived from PARAMS where absent. A definition named here is never taken for
   a misnamed other one.
 * `CLASSES`: tuple of the names in PARAMS that are classes (the others are functions).
