@@ -1,0 +1,1 @@
+"""The tiny assignment's hidden suites: graded by `python -m autograder grade --assignment ...`."""

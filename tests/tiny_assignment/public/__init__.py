@@ -1,0 +1,1 @@
+"""The tiny assignment's public checks (`python -m autograder check --assignment ...`)."""
