@@ -28,23 +28,21 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.config import PARTS
-from autograder.notebook import NOTEBOOK_OF_PART
-
 with (
     warnings.catch_warnings()
 ):  # the suite's markers are registered by the grader's plugin, not here
     warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
-    from autograder.public import selfcheck, test_public
+    from autograder.assignments.week2.public import test_public
+    from autograder.public import selfcheck
 from autograder.release import notebooks, selfcheck_file
 from autograder.results.redact import hidden_lines
-from tests.helpers import ROOT, run_cli
+from tests.helpers import PARTS, ROOT, WEEK2, run_cli
 from tests.nbgrader_class import BIN, WRONG_LENET5, kernel_dir
 
 SOURCE, RELEASE = ROOT / "source" / "week2_cnn", ROOT / "release" / "week2_cnn"
 SHIPPED = RELEASE / selfcheck_file.FILE_NAME
 LABS = ("lab1_lenet5", "lab2_mlp_vs_cnn", "lab3_vgg")
-PARTS_OF = {lab: [p for p in PARTS if NOTEBOOK_OF_PART[p] == f"{lab}.ipynb"] for lab in LABS}
+PARTS_OF = {lab: [p for p in PARTS if WEEK2.notebook_of(p) == f"{lab}.ipynb"] for lab in LABS}
 
 
 def definitions(folder: Path, lab: str) -> dict:
@@ -78,15 +76,20 @@ def test_shipped_file_is_generated_from_the_engine_and_released_as_is():
     copied = selfcheck_file.modules()
     assert set(copied) == {
         "_pytest_markers",
+        "assignments.week2.hints",
+        "assignments.week2.public.test_public",
         "public.selfcheck",
-        "public.test_public",
         "sandbox.ops",
         "suites.analysis",
         "suites.checks",
         "suites.errors",
         "suites.messages",
         "suites.submission",
-    } | {n for n in copied if n.startswith("suites.")}
+    } | {n for n in copied if n.startswith(("suites.", "assignments.week2."))}
+    grader_side = {"assignments", "assignments.week2"} | {
+        f"assignments.week2.{m}" for m in ("training", "broken", "feedback")
+    }  # the package's __init__ and what it imports for the grader
+    assert not any("hidden" in n.split(".") or n in grader_side for n in copied)
     for name, text in copied.items():
         if name != "_pytest_markers":  # each module verbatim, but for its import lines
             original = selfcheck_file.module_path(name).read_text(encoding="utf-8").splitlines()
@@ -104,11 +107,16 @@ def test_a_changed_message_is_reported_as_drift(tmp_path, monkeypatch):
     shutil.copytree(
         selfcheck_file.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__")
     )
-    messages = package / "suites" / "messages.py"
-    messages.write_text(
-        messages.read_text(encoding="utf-8").replace(
-            "是否按讲义设置了 padding=2？", "padding=2 呢？"
-        ),
+    hint = "是否按讲义设置了 padding=2？"
+    holder = next(  # the shipped module that holds the hint (an engine or an assignment module)
+        selfcheck_file.module_path(name)
+        for name in selfcheck_file.modules()
+        if name != "_pytest_markers"
+        and hint in selfcheck_file.module_path(name).read_text(encoding="utf-8")
+    )
+    copy = package / holder.relative_to(selfcheck_file.PACKAGE_DIR)
+    copy.write_text(
+        copy.read_text(encoding="utf-8").replace(hint, "padding=2 呢？"),
         encoding="utf-8",
     )
     monkeypatch.setattr(selfcheck_file, "PACKAGE_DIR", package)
@@ -129,7 +137,7 @@ def test_shipped_file_holds_no_hidden_test():
     shared = [line for line in hidden_lines() if line in text]
     assert shared and all(line in public for line in shared)
     # ...and nothing else of the hidden suites is: no hidden-only line, no hidden test's name.
-    hidden_dir = selfcheck_file.PACKAGE_DIR / "hidden"
+    hidden_dir = WEEK2.hidden_dir
     hidden_only = [
         line.strip()
         for p in hidden_dir.glob("*.py")
@@ -151,6 +159,8 @@ def test_shipped_file_holds_no_hidden_test():
 def test_the_hidden_suites_are_refused_as_dependencies():
     with pytest.raises(ValueError, match="never be shipped"):
         selfcheck_file._is_copied("hidden.test_lenet5")
+    with pytest.raises(ValueError, match="never be shipped"):
+        selfcheck_file._is_copied("assignments.week2.hidden.test_lenet5", "assignments.week2")
 
 
 STANDALONE = textwrap.dedent("""

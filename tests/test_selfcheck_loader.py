@@ -31,6 +31,8 @@ def loader(monkeypatch):
     monkeypatch.setattr(selfcheck_loader, "_PACKAGE", package)
     monkeypatch.setattr(selfcheck_loader, "_SOURCES", {})
     monkeypatch.setattr(selfcheck_loader, "_GRADER_ONLY", {})
+    monkeypatch.setattr(selfcheck_loader, "_PUBLIC", ())
+    monkeypatch.setattr(selfcheck_loader, "_HINTS", None)
     before = list(sys.meta_path)
     yield selfcheck_loader
     sys.meta_path[:] = before
@@ -92,6 +94,8 @@ def test_a_grader_only_module_is_a_stub_that_raises_when_used(loader):
 
 def test_check_runs_the_entry_point_and_never_raises(loader, capsys):
     loader._SOURCES["public.selfcheck"] = (
+        "def use(public, hints):\n"
+        "    pass\n\n\n"
         "def check(part, namespace):\n"
         "    print(part, sorted(k for k in namespace if not k.startswith('_')))\n"
         "    return part == 'LeNet5'\n"
@@ -99,6 +103,38 @@ def test_check_runs_the_entry_point_and_never_raises(loader, capsys):
     assert loader.check("LeNet5", {"LeNet5": 1}) is True
     assert capsys.readouterr().out == "LeNet5 ['LeNet5']\n"
     assert loader.check("VGG", {}) is False
+
+
+def test_check_gives_the_entry_point_the_assignments_suite_and_hints_first(loader, capsys):
+    """The vendored engine cannot read the declaration: the file names the shipped suite and hints."""
+    loader._PUBLIC = ("assignments.x.public.test_a", "assignments.x.public.test_b")
+    loader._HINTS = "assignments.x.hints"
+    loader._SOURCES.update(
+        {
+            "assignments.x.public.test_a": "A = 1\n",
+            "assignments.x.public.test_b": "B = 2\n",
+            "assignments.x.hints": "CLASSES = ('Net',)\n",
+            "public.selfcheck": "used = []\n\n\n"
+            "def use(public, hints):\n"
+            "    used.append(([m.__name__ for m in public], hints.CLASSES))\n\n\n"
+            "def check(part, namespace):\n"
+            "    print(used)\n"
+            "    return True\n",
+        }
+    )
+    assert loader.check("Net", {}) is True
+    package = "_test_selfcheck_loader_pkg"
+    assert capsys.readouterr().out == (
+        f"[(['{package}.assignments.x.public.test_a', '{package}.assignments.x.public.test_b'], "
+        "('Net',))]\n"
+    )
+    loader._HINTS = None  # an assignment without a hints module
+    loader._SOURCES["public.selfcheck"] = loader._SOURCES["public.selfcheck"].replace(
+        "hints.CLASSES", "hints"
+    )
+    del sys.modules[f"{package}.public.selfcheck"]
+    assert loader.check("Net", {}) is True
+    assert capsys.readouterr().out.endswith(", None)]\n")
 
 
 def test_check_says_why_it_cannot_start(loader, capsys):
@@ -176,6 +212,11 @@ ENTRY_TEXT = """\
 @pytest.fixture
 def fake(tmp_path, monkeypatch):
     monkeypatch.setattr(selfcheck_file, "GRADER_ONLY", {})
+    monkeypatch.setattr(
+        selfcheck_file,
+        "assignment_modules",
+        lambda: selfcheck_file.AssignmentModules("assignments.fake", None, ()),
+    )
 
     def build(submission: str, extra: dict | None = None):
         package = fake_engine(
@@ -267,6 +308,76 @@ def test_a_copied_module_that_imports_a_hidden_suite_is_refused(fake):
     )
     with pytest.raises(ValueError, match="must never be shipped"):
         generator.modules()
+    for line in (  # an assignment's hidden suites, however imported
+        "from autograder.assignments.fake.hidden import test_lenet5",
+        "from autograder.assignments.fake import hidden",
+        "import autograder.assignments.fake.hidden.test_lenet5",
+    ):
+        generator = fake(
+            f"{line}\n\n\nclass Submission:\n    pass\n",
+            {"assignments/fake/hidden/test_lenet5.py": "X = 1\n"},
+        )
+        with pytest.raises(ValueError, match="must never be shipped"):
+            generator.modules()
+
+
+ASSIGNMENT_FILES = {
+    "assignments/fake/__init__.py": "from autograder.assignments.fake import training\n",
+    "assignments/fake/training.py": "from autograder.training.precision import apply\n",
+    "assignments/fake/hints.py": "CLASSES = ('Net',)\n",
+    "assignments/fake/stages.py": "from autograder.suites.errors import CheckFailed\n",
+    "assignments/fake/public/test_public.py": "from autograder.assignments.fake.stages import CheckFailed\n",
+}
+
+
+def test_the_assignments_hints_and_public_suite_are_shipped_with_what_they_need(fake, monkeypatch):
+    """Roots besides the entry point; the assignment's modules they import are copied, never its
+    package's __init__, and a module-level import of its grader side is refused."""
+    generator = fake("class Submission:\n    pass\n", ASSIGNMENT_FILES)
+    shipped = selfcheck_file.AssignmentModules(
+        "assignments.fake", "assignments.fake.hints", ("assignments.fake.public.test_public",)
+    )
+    monkeypatch.setattr(selfcheck_file, "assignment_modules", lambda: shipped)
+    assert set(generator.modules()) == {
+        "_pytest_markers",
+        "assignments.fake.hints",
+        "assignments.fake.public.test_public",
+        "assignments.fake.stages",
+        "public.selfcheck",
+        "suites.errors",
+        "suites.submission",
+    }
+    assert generator.render().endswith(
+        "\n_PUBLIC = ('assignments.fake.public.test_public',)\n_HINTS = 'assignments.fake.hints'\n"
+    )
+    for line, refused in (
+        (
+            "from autograder.assignments.fake import training",
+            "training.py:1 imports autograder.training",
+        ),
+        (
+            "import autograder.assignments.fake",
+            "stages.py:1 imports autograder.assignments.fake at",
+        ),
+    ):
+        fake(
+            "class Submission:\n    pass\n",
+            {**ASSIGNMENT_FILES, "assignments/fake/stages.py": f"{line}\n"},
+        )
+        with pytest.raises(selfcheck_file.UnshippableImport, match=refused):
+            generator.modules()
+
+
+def test_the_real_assignment_is_named_by_its_declaration():
+    from autograder.assignment import load
+
+    spec = load()
+    shipped = selfcheck_file.assignment_modules()
+    assert shipped == selfcheck_file.AssignmentModules(
+        "assignments.week2", "assignments.week2.hints", ("assignments.week2.public.test_public",)
+    )
+    assert f"autograder.{shipped.hints}" == spec.hints.__name__
+    assert selfcheck_file.module_path(shipped.public[0]).parent == spec.public_dir
 
 
 def test_the_real_engine_ships_a_closed_set():
@@ -310,13 +421,17 @@ def test_the_shipped_file_finds_no_engine_module_it_does_not_carry(tmp_path):
         sys.path.insert(0, sys.argv[1])
         import week2_checks
         week2_checks._engine("public.selfcheck")
-        for name in ("calibrate.table", "config", "sandbox.client", "training.precision", "extract.facts"):
+        for name in ("calibrate.table", "config", "sandbox.client", "training.precision", "extract.facts",
+                     "assignment", "assignments.week2.training", "assignments.week2.broken",
+                     "assignments.week2.feedback", "assignments.week2.hidden.test_cnn"):
             try:
                 week2_checks._engine(name)
             except ModuleNotFoundError:
                 pass
             else:
                 raise SystemExit(f"{name} was found")
+        package = week2_checks._engine("assignments.week2")  # a name space, not the declaration
+        assert package.__path__ == [] and not hasattr(package, "ASSIGNMENT"), vars(package)
         ops = week2_checks._engine("sandbox.ops")
         try:
             ops.TrainSpec.from_dict({})

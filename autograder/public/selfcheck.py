@@ -1,7 +1,8 @@
 """The notebooks' self-check cells: a part's public, data-free checks, run in the student's own kernel.
 
-`check("LeNet5", globals())` runs the data-free tests of `public/test_public.py` for one part on the
-classes and functions defined in the notebook, with the same measurements (`sandbox/ops.py`), the
+`check("LeNet5", globals())` runs the data-free tests of the assignment's public suite (the
+test_*.py modules of its public/ folder) for one part on the classes and functions defined in the
+notebook, with the same measurements (`sandbox/ops.py`), the
 same `Submission` methods and the same messages as `python -m autograder check`, and prints one
 ✓/✗ line per check, with the hint under each ✗. It gives no points and never raises: an exception
 of the student's code (or of the checker itself) becomes a ✗ line.
@@ -9,12 +10,15 @@ of the student's code (or of the checker itself) becomes a ✗ line.
 There is no sandbox here: the student's code runs in-process, in the kernel that already runs it.
 The release ships this module, and the engine modules it imports, as one generated file
 (`week2_checks.py`, built by `autograder/release/selfcheck_file.py`), which needs only torch and
-numpy; the hidden suites are never part of it.
+numpy; the hidden suites are never part of it. There the assignment's declaration cannot be read
+(its package is not shipped): the file's loader gives this module the shipped public suite and
+hints module with `use` before the first check. In the engine they are the current assignment's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import os
 import signal
@@ -24,13 +28,12 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 
 import torch
 
-from autograder.public import test_public
 from autograder.sandbox.ops import MissingName, Ops
-from autograder.suites import messages
+from autograder.suites import hints, messages
 from autograder.suites.errors import CheckFailed, NotRun, SubmissionError
 from autograder.suites.submission import Submission
 
@@ -44,6 +47,41 @@ _SKIPPED_PREFIXES = ("<week2_checks",) + (
     else (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,)
 )
 """Frames of the checker itself (the vendored modules' pseudo-files, or the engine package): not the student's."""
+
+
+_public: tuple[ModuleType, ...] | None = None
+"""The public suite modules chosen by use(); None: the current assignment's."""
+
+
+def use(public, hints_module: ModuleType | None) -> None:
+    """Run the checks of these public suite modules, with this hints module (None: none) for the
+    messages' hints, instead of the current assignment's: the self-check file's loader registers its
+    shipped copies so."""
+    global _public
+    _public = tuple(public)
+    hints.use(hints_module)
+
+
+def public_suites() -> tuple[ModuleType, ...]:
+    """The public suite modules whose checks run: use()'s, else the current assignment's."""
+    if _public is not None:
+        return _public
+    # Imported here: the self-check file carries no declaration (its loader calls use() instead).
+    from autograder.assignment import load
+
+    spec = load()
+    init = os.path.realpath(spec.root / "__init__.py")
+    package = next(
+        name
+        for name, module in list(sys.modules.items())
+        if os.path.realpath(getattr(module, "__file__", None) or os.devnull) == init
+    )  # the assignment's package, imported by load() under its own name
+    return tuple(
+        importlib.import_module(
+            ".".join((package, *path.relative_to(spec.root).with_suffix("").parts))
+        )
+        for path in sorted(spec.public_dir.glob("test_*.py"))
+    )
 
 
 @dataclass(frozen=True)
@@ -65,7 +103,8 @@ def public_checks(part: str) -> list:
     """The data-free public tests of a part, in the suite's order (training checks need data: left out)."""
     return [
         fn
-        for name, fn in vars(test_public).items()
+        for suite in public_suites()
+        for name, fn in vars(suite).items()
         if callable(fn)
         and name.startswith(f"{part}_")
         and "points" in marks(fn)

@@ -19,7 +19,9 @@ class _MarkGenerator:
             def decorate(fn):
                 fn.pytestmark = [*getattr(fn, "pytestmark", []), Mark(name, args, kwargs)]
                 return fn
+
             return decorate
+
         return make
 
 

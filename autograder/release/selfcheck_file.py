@@ -1,11 +1,14 @@
 """Build `week2_checks.py`, the file shipped next to the notebooks for their self-check cells.
 
-It holds the engine modules that `autograder.public.selfcheck` needs (the public suite, its checks
-and messages, the sandbox's measurement ops, the Submission methods), copied as they are: only their
+It holds the engine modules that `autograder.public.selfcheck` needs (its checks and messages, the
+sandbox's measurement ops, the Submission methods) and the current assignment's public suite and
+hints module (named by its declaration, autograder/assignment.py), copied as they are: only their
 `autograder` imports are renamed to a private package (`_week2_checks_engine`), so an installed
 engine in the same kernel is never shadowed, and `import pytest` points at a small stand-in for the
 markers (pytest_standin.py). The modules are kept as text and imported from it by the loader
-(selfcheck_loader.py, shipped as it is at the top of the file) when `check()` is first called.
+(selfcheck_loader.py, shipped as it is at the top of the file) when `check()` is first called; the
+loader registers the assignment's public suite and hints module with the entry point
+(`selfcheck.use`) before the first check.
 
 The shipped set is closed: `modules()` refuses a copied module that imports, at module level, an
 engine module that is not copied, and names the chain of imports that led there. Imports inside
@@ -13,10 +16,13 @@ functions (the grader's training path) and under `if TYPE_CHECKING:` never run i
 are not followed unless they name a copied module; the few module-level exceptions are declared in
 GRADER_ONLY, each with its reason. The vendoring rules are stated in selfcheck_loader.py's docstring.
 
-The hidden suites are never copied: `build` refuses a dependency on `autograder.hidden`. The file
+The hidden suites are never copied: the build refuses a dependency on anything under a `hidden`
+folder (any assignment's hidden suites). Nor is the assignment's package itself: its __init__
+imports the grader's side (training checks, broken variants, feedback plots). The file
 is part of `notebooks.derive`, so `python -m autograder notebooks --check` reports drift whenever
 an engine module it copies changes.
 """
+
 from __future__ import annotations
 
 import ast
@@ -24,6 +30,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import assignment as assignments
 from autograder.release import selfcheck_loader
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -36,9 +43,13 @@ LOADER = Path(selfcheck_loader.__file__)
 STANDIN = LOADER.with_name("pytest_standin.py")
 """Shipped as the private package's `_pytest_markers`, for the copied modules' `import pytest`."""
 COPIED = ("suites.", "public.", "sandbox.ops")
-"""Engine modules (relative to `autograder`) copied into the file when the entry point needs them."""
-NEVER = ("hidden", "suites.plugin", "suites.runner")
-"""Never copied, even if something imports them: the hidden suites, and pytest's own machinery."""
+"""Engine modules (relative to `autograder`) copied into the file when the entry point needs them;
+so are the current assignment's modules (its package's, but for its __init__) that its public suite
+and hints module, the other roots of the file, need."""
+NEVER = ("suites.plugin", "suites.runner")
+"""Never copied, even if something imports them: pytest's own machinery."""
+HIDDEN = "hidden"
+"""Nothing under a folder of this name is ever copied, wherever it is: any assignment's hidden suites."""
 
 GRADER_ONLY = {
     "sandbox.ops": {
@@ -49,6 +60,41 @@ GRADER_ONLY = {
 """Copied module -> {engine module it imports at module level but that is not copied: why}. Each is
 shipped as a stub whose names raise when used. sandbox/ops.py's are there until the train op leaves
 it (CODE_REVIEW 4.1 #3); everything else must be copied or imported inside the function using it."""
+
+
+@dataclass(frozen=True)
+class AssignmentModules:
+    """The current assignment's modules that the file carries as roots (relative to `autograder`)."""
+
+    package: str
+    """Its package, e.g. 'assignments.week2': the modules under it may be copied (not itself)."""
+    hints: str | None
+    """Its hints module (Assignment.hints), None where it has none."""
+    public: tuple[str, ...]
+    """Its public suite: the test_*.py modules of Assignment.public_dir, by name."""
+
+
+def assignment_modules() -> AssignmentModules:
+    """The current assignment's package, hints module and public suite, from its declaration. Only an
+    assignment inside the engine package can be shipped (its modules are renamed as the engine's)."""
+    spec = assignments.load()
+    engine = Path(assignments.__file__).resolve().parent
+
+    outside = f"{FILE_NAME} ships only an assignment inside the engine package ({engine}): {spec.name} has"
+
+    def relative(path: Path) -> str:
+        try:
+            return ".".join(path.resolve().relative_to(engine).with_suffix("").parts)
+        except ValueError:
+            raise ValueError(f"{outside} {path}") from None
+
+    hints = None
+    if spec.hints is not None:
+        if not spec.hints.__name__.startswith("autograder."):
+            raise ValueError(f"{outside} the hints module {spec.hints.__name__}")
+        hints = spec.hints.__name__.removeprefix("autograder.")
+    public = tuple(relative(p) for p in sorted(spec.public_dir.glob("test_*.py")))
+    return AssignmentModules(relative(spec.root), hints, public)
 
 
 class UnshippableImport(ValueError):
@@ -69,10 +115,18 @@ def module_path(name: str) -> Path:
     return PACKAGE_DIR.joinpath(*name.split(".")).with_suffix(".py")
 
 
-def _is_copied(name: str) -> bool:
-    if any(name == n or name.startswith(n + ".") for n in NEVER):
-        raise ValueError(f"{FILE_NAME} would need autograder.{name}, which must never be shipped to students")
-    return any(name == c or name.startswith(c) for c in COPIED) and module_path(name).is_file()
+def _is_never(name: str) -> bool:
+    return HIDDEN in name.split(".") or any(name == n or name.startswith(n + ".") for n in NEVER)
+
+
+def _is_copied(name: str, package: str | None = None) -> bool:
+    """Whether an engine module is copied (package: the assignment's, whose modules are too)."""
+    if _is_never(name):
+        raise ValueError(
+            f"{FILE_NAME} would need autograder.{name}, which must never be shipped to students"
+        )
+    prefixes = COPIED + ((package + ".",) if package else ())
+    return any(name == c or name.startswith(c) for c in prefixes) and module_path(name).is_file()
 
 
 def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
@@ -80,20 +134,27 @@ def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
     `from pkg import mod`."""
     found = []
     if isinstance(node, ast.Import):
-        found += [a.name[len("autograder."):] for a in node.names if a.name.startswith("autograder.")]
+        found += [
+            a.name[len("autograder.") :] for a in node.names if a.name.startswith("autograder.")
+        ]
         if any(a.name == "autograder" for a in node.names):
             raise ValueError("`import autograder` (the whole package) cannot be shipped")
-    elif node.module and not node.level and (node.module == "autograder" or node.module.startswith("autograder.")):
-        base = node.module[len("autograder."):] if node.module != "autograder" else ""
+    elif (
+        node.module
+        and not node.level
+        and (node.module == "autograder" or node.module.startswith("autograder."))
+    ):
+        base = node.module[len("autograder.") :] if node.module != "autograder" else ""
         for alias in node.names:
             sub = f"{base}.{alias.name}" if base else alias.name
-            found.append(sub if module_path(sub).is_file() or sub.split(".")[0] in NEVER else base)
+            found.append(sub if module_path(sub).is_file() or _is_never(sub) else base)
     return [name for name in found if name]
 
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(tree: ast.Module) -> list[EngineImport]:
@@ -109,7 +170,9 @@ def _imports(tree: ast.Module) -> list[EngineImport]:
             for child in node.orelse:
                 visit(child, at_import)
             return
-        inside = at_import and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        inside = at_import and not isinstance(
+            node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        )
         for child in ast.iter_child_nodes(node):
             visit(child, inside)
 
@@ -127,26 +190,49 @@ def rename_imports(text: str, origin: str) -> str:
     for node in ast.walk(ast.parse(text)):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             line = lines[node.lineno - 1]
-            if isinstance(node, ast.Import) and [a.name for a in node.names] == ["pytest"] and node.names[0].asname is None:
+            if (
+                isinstance(node, ast.Import)
+                and [a.name for a in node.names] == ["pytest"]
+                and node.names[0].asname is None
+            ):
                 indent = line[: len(line) - len(line.lstrip())]
-                lines[node.lineno - 1] = f"{indent}from {PRIVATE} import _pytest_markers as pytest\n"
+                lines[node.lineno - 1] = (
+                    f"{indent}from {PRIVATE} import _pytest_markers as pytest\n"
+                )
             else:
-                lines[node.lineno - 1] = _IMPORT_LINE.sub(lambda m: f"{m[1]}{m[2]}{m[3]}{PRIVATE}", line, count=1)
+                lines[node.lineno - 1] = _IMPORT_LINE.sub(
+                    lambda m: f"{m[1]}{m[2]}{m[3]}{PRIVATE}", line, count=1
+                )
     out = "".join(lines)
     for node in ast.walk(ast.parse(out)):
-        names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else []
+        )
         bad = [n for n in names if n.split(".")[0] in ("autograder", "pytest")]
         if bad:
-            raise ValueError(f"{origin}:{node.lineno}: cannot ship an import of {bad[0]} (rewrite it as one "
-                             f"`from autograder.x import y` / `import pytest` line)")
+            raise ValueError(
+                f"{origin}:{node.lineno}: cannot ship an import of {bad[0]} (rewrite it as one "
+                f"`from autograder.x import y` / `import pytest` line)"
+            )
     return out
 
 
 def _walk() -> tuple[dict[str, str], dict[str, str]]:
-    """(relative module name -> renamed text, for the entry point and every engine module it needs;
-    grader-only module -> why), refusing any other import the copied set cannot satisfy."""
-    todo, texts, chains, grader_only = [ENTRY], {}, {ENTRY: (ENTRY,)}, {}
+    """(relative module name -> renamed text, for the roots (the entry point, the assignment's hints
+    module and public suite) and every engine module they need; grader-only module -> why), refusing
+    any other import the copied set cannot satisfy."""
+    shipped = assignment_modules()
+    roots = [ENTRY, *([shipped.hints] if shipped.hints else []), *shipped.public]
+    for root in roots:
+        if _is_never(root):
+            raise ValueError(
+                f"{FILE_NAME} would ship autograder.{root}, which must never be shipped to students"
+            )
+    todo, texts, chains, grader_only = roots[::-1], {}, {root: (root,) for root in roots}, {}
     while todo:
         name = todo.pop()
         if name in texts:
@@ -156,7 +242,7 @@ def _walk() -> tuple[dict[str, str], dict[str, str]]:
         texts[name] = rename_imports(text, str(path))
         declared = GRADER_ONLY.get(name, {})
         for imp in _imports(ast.parse(text)):
-            if _is_copied(imp.module):
+            if _is_copied(imp.module, shipped.package):
                 chains.setdefault(imp.module, chains[name] + (imp.module,))
                 todo.append(imp.module)
             elif imp.module in declared:
@@ -167,11 +253,14 @@ def _walk() -> tuple[dict[str, str], dict[str, str]]:
                     f"{FILE_NAME} cannot ship autograder.{name}: {path.name}:{imp.line} imports "
                     f"autograder.{imp.module} at module level, which the file does not carry (import chain: "
                     f"{chain}). Import it inside the function that uses it (or under `if TYPE_CHECKING:`), "
-                    f"or declare it in selfcheck_file.GRADER_ONLY with the reason.")
+                    f"or declare it in selfcheck_file.GRADER_ONLY with the reason."
+                )
     for name, declared in GRADER_ONLY.items():
         stale = [dep for dep in declared if dep not in grader_only or name not in texts]
         if stale:
-            raise ValueError(f"selfcheck_file.GRADER_ONLY: autograder.{name} no longer needs {', '.join(stale)}")
+            raise ValueError(
+                f"selfcheck_file.GRADER_ONLY: autograder.{name} no longer needs {', '.join(stale)}"
+            )
     texts["_pytest_markers"] = STANDIN.read_text(encoding="utf-8")
     return dict(sorted(texts.items())), dict(sorted(grader_only.items()))
 
@@ -202,6 +291,12 @@ def _literal(text: str, name: str) -> str:
     return literal
 
 
+def registration() -> str:
+    """The lines of the file that name the assignment's public suite and hints module for the loader."""
+    shipped = assignment_modules()
+    return f"\n_PUBLIC = {shipped.public!r}\n_HINTS = {shipped.hints!r}\n"
+
+
 def render() -> str:
     """The text of week2_checks.py."""
     header = (
@@ -210,10 +305,18 @@ def render() -> str:
         "same hints as `python -m autograder check`. Keep this file next to the notebooks (Colab: upload it\n"
         "to the same folder, /content). Needs torch and numpy only. In a notebook cell:\n\n"
         "    from week2_checks import check\n"
-        "    check(\"LeNet5\", globals())\n\n"
+        '    check("LeNet5", globals())\n\n'
         "生成文件，请勿修改 (generated by `python -m autograder notebooks` from the grading engine; do not edit).\n"
-        '"""\n')
+        '"""\n'
+    )
     texts, stubs = _walk()
     embedded = [f"\n_SOURCES[{name!r}] = {_literal(text, name)}\n" for name, text in texts.items()]
     stubbed = [f"_GRADER_ONLY[{name!r}] = {why!r}\n" for name, why in stubs.items()]
-    return header + loader() + "".join(embedded) + ("\n" if stubbed else "") + "".join(stubbed)
+    return (
+        header
+        + loader()
+        + "".join(embedded)
+        + ("\n" if stubbed else "")
+        + "".join(stubbed)
+        + registration()
+    )

@@ -2,7 +2,9 @@
 
 This module is shipped as it is, at the top of week2_checks.py (selfcheck_file.render), with one
 change: the token `__PACKAGE__` below becomes the private package's name (`_week2_checks_engine`).
-The file then fills in `_SOURCES` (and `_GRADER_ONLY`), and a notebook calls `check(part)`.
+The file then fills in `_SOURCES` (and `_GRADER_ONLY`), names the assignment's public suite and
+hints module (`_PUBLIC`, `_HINTS`), and a notebook calls `check(part)`: the entry point is imported,
+given the suite and the hints module (its `use`), and run.
 
 The vendoring rules, which selfcheck_file.py enforces when it builds the file:
 
@@ -15,11 +17,14 @@ The vendoring rules, which selfcheck_file.py enforces when it builds the file:
   training path, which the self-check never calls), or under `if TYPE_CHECKING:`. An import of one
   at module level is refused, naming the module and the chain of imports that led to it, unless
   it is declared in selfcheck_file.GRADER_ONLY (then it is a stub that raises when used).
-* The hidden suites and pytest's own machinery (suites.plugin, suites.runner) are never shipped.
+* Nothing under a `hidden` folder (any assignment's hidden suites) and none of pytest's own
+  machinery (suites.plugin, suites.runner) is ever shipped; nor is the assignment's package itself
+  (its __init__ imports the grader's side), only its modules that the shipped ones need.
 * A shipped module holds no `'''` and does not end in a backslash (it is embedded as r'''...''').
 
 Standard library only; everything in it is private but `check`.
 """
+
 import importlib.abc
 import importlib.util
 import linecache
@@ -32,6 +37,10 @@ _SOURCES = {}
 _GRADER_ONLY = {}
 """Module name (relative) -> why it is not shipped: an engine module a shipped module imports at
 module level but uses only on the grader's training path (selfcheck_file.GRADER_ONLY)."""
+_PUBLIC = ()
+"""The assignment's public suite modules (relative names), in order; set below."""
+_HINTS = None
+"""The assignment's hints module (relative name), None where it has none; set below."""
 
 
 class _GraderOnly:
@@ -41,7 +50,9 @@ class _GraderOnly:
         self._name = name
 
     def _fail(self, *args, **kwargs):
-        raise RuntimeError(f"{self._name} is not part of week2_checks.py (data-free self-check only)")
+        raise RuntimeError(
+            f"{self._name} is not part of week2_checks.py (data-free self-check only)"
+        )
 
     __call__ = __getitem__ = __iter__ = __len__ = _fail
 
@@ -64,7 +75,7 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname, path=None, target=None):
         if fullname != _PACKAGE and not fullname.startswith(_PACKAGE + "."):
             return None
-        name = fullname[len(_PACKAGE) + 1:]
+        name = fullname[len(_PACKAGE) + 1 :]
         if name in _SOURCES or name in _GRADER_ONLY:
             return importlib.util.spec_from_loader(fullname, self, is_package=False)
         if _is_package(name):
@@ -75,7 +86,7 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def exec_module(self, module):
-        name = module.__name__[len(_PACKAGE) + 1:]
+        name = module.__name__[len(_PACKAGE) + 1 :]
         if name in _SOURCES:
             filename = f"<week2_checks:{name}>"
             text = _SOURCES[name]
@@ -83,10 +94,12 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             module.__file__ = filename
             exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
         elif name in _GRADER_ONLY:
+
             def stub(attr, prefix=module.__name__):
                 if attr.startswith("__"):
                     raise AttributeError(attr)
                 return _GraderOnly(f"{prefix}.{attr}")
+
             module.__getattr__ = stub
         else:
             module.__path__ = []
@@ -98,6 +111,14 @@ def _engine(module):
     return importlib.import_module(f"{_PACKAGE}.{module}")
 
 
+def _entry():
+    """The entry point, given the assignment's public suite and hints module: the vendored engine
+    cannot read the assignment's declaration (its package is not shipped)."""
+    selfcheck = _engine(_ENTRY)
+    selfcheck.use([_engine(name) for name in _PUBLIC], _engine(_HINTS) if _HINTS else None)
+    return selfcheck
+
+
 def check(part, namespace=None):
     """自查 (self-check)：运行 part 的公开检查（不计分），打印每项 ✓/✗ 与提示；返回是否全部通过。
     Run the public, data-free checks of part on the classes and functions of namespace (default:
@@ -105,10 +126,12 @@ def check(part, namespace=None):
     if namespace is None:
         namespace = sys._getframe(1).f_globals
     try:
-        selfcheck = _engine(_ENTRY)
+        selfcheck = _entry()
     except Exception as exc:
-        print(f"✗ 自查无法运行 (the self-check could not start): {type(exc).__name__}: {exc}\n"
-              "    需要 torch 和 numpy (needs torch and numpy)；提交前也可运行 python -m autograder check。",
-              file=sys.stderr)
+        print(
+            f"✗ 自查无法运行 (the self-check could not start): {type(exc).__name__}: {exc}\n"
+            "    需要 torch 和 numpy (needs torch and numpy)；提交前也可运行 python -m autograder check。",
+            file=sys.stderr,
+        )
         return False
     return selfcheck.check(part, namespace)

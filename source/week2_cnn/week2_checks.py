@@ -13,7 +13,9 @@ to the same folder, /content). Needs torch and numpy only. In a notebook cell:
 
 This module is shipped as it is, at the top of week2_checks.py (selfcheck_file.render), with one
 change: the token `__PACKAGE__` below becomes the private package's name (`_week2_checks_engine`).
-The file then fills in `_SOURCES` (and `_GRADER_ONLY`), and a notebook calls `check(part)`.
+The file then fills in `_SOURCES` (and `_GRADER_ONLY`), names the assignment's public suite and
+hints module (`_PUBLIC`, `_HINTS`), and a notebook calls `check(part)`: the entry point is imported,
+given the suite and the hints module (its `use`), and run.
 
 The vendoring rules, which selfcheck_file.py enforces when it builds the file:
 
@@ -26,11 +28,14 @@ The vendoring rules, which selfcheck_file.py enforces when it builds the file:
   training path, which the self-check never calls), or under `if TYPE_CHECKING:`. An import of one
   at module level is refused, naming the module and the chain of imports that led to it, unless
   it is declared in selfcheck_file.GRADER_ONLY (then it is a stub that raises when used).
-* The hidden suites and pytest's own machinery (suites.plugin, suites.runner) are never shipped.
+* Nothing under a `hidden` folder (any assignment's hidden suites) and none of pytest's own
+  machinery (suites.plugin, suites.runner) is ever shipped; nor is the assignment's package itself
+  (its __init__ imports the grader's side), only its modules that the shipped ones need.
 * A shipped module holds no `'''` and does not end in a backslash (it is embedded as r'''...''').
 
 Standard library only; everything in it is private but `check`.
 """
+
 import importlib.abc
 import importlib.util
 import linecache
@@ -43,6 +48,10 @@ _SOURCES = {}
 _GRADER_ONLY = {}
 """Module name (relative) -> why it is not shipped: an engine module a shipped module imports at
 module level but uses only on the grader's training path (selfcheck_file.GRADER_ONLY)."""
+_PUBLIC = ()
+"""The assignment's public suite modules (relative names), in order; set below."""
+_HINTS = None
+"""The assignment's hints module (relative name), None where it has none; set below."""
 
 
 class _GraderOnly:
@@ -52,7 +61,9 @@ class _GraderOnly:
         self._name = name
 
     def _fail(self, *args, **kwargs):
-        raise RuntimeError(f"{self._name} is not part of week2_checks.py (data-free self-check only)")
+        raise RuntimeError(
+            f"{self._name} is not part of week2_checks.py (data-free self-check only)"
+        )
 
     __call__ = __getitem__ = __iter__ = __len__ = _fail
 
@@ -75,7 +86,7 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname, path=None, target=None):
         if fullname != _PACKAGE and not fullname.startswith(_PACKAGE + "."):
             return None
-        name = fullname[len(_PACKAGE) + 1:]
+        name = fullname[len(_PACKAGE) + 1 :]
         if name in _SOURCES or name in _GRADER_ONLY:
             return importlib.util.spec_from_loader(fullname, self, is_package=False)
         if _is_package(name):
@@ -86,7 +97,7 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def exec_module(self, module):
-        name = module.__name__[len(_PACKAGE) + 1:]
+        name = module.__name__[len(_PACKAGE) + 1 :]
         if name in _SOURCES:
             filename = f"<week2_checks:{name}>"
             text = _SOURCES[name]
@@ -94,10 +105,12 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             module.__file__ = filename
             exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
         elif name in _GRADER_ONLY:
+
             def stub(attr, prefix=module.__name__):
                 if attr.startswith("__"):
                     raise AttributeError(attr)
                 return _GraderOnly(f"{prefix}.{attr}")
+
             module.__getattr__ = stub
         else:
             module.__path__ = []
@@ -109,6 +122,14 @@ def _engine(module):
     return importlib.import_module(f"{_PACKAGE}.{module}")
 
 
+def _entry():
+    """The entry point, given the assignment's public suite and hints module: the vendored engine
+    cannot read the assignment's declaration (its package is not shipped)."""
+    selfcheck = _engine(_ENTRY)
+    selfcheck.use([_engine(name) for name in _PUBLIC], _engine(_HINTS) if _HINTS else None)
+    return selfcheck
+
+
 def check(part, namespace=None):
     """自查 (self-check)：运行 part 的公开检查（不计分），打印每项 ✓/✗ 与提示；返回是否全部通过。
     Run the public, data-free checks of part on the classes and functions of namespace (default:
@@ -116,11 +137,13 @@ def check(part, namespace=None):
     if namespace is None:
         namespace = sys._getframe(1).f_globals
     try:
-        selfcheck = _engine(_ENTRY)
+        selfcheck = _entry()
     except Exception as exc:
-        print(f"✗ 自查无法运行 (the self-check could not start): {type(exc).__name__}: {exc}\n"
-              "    需要 torch 和 numpy (needs torch and numpy)；提交前也可运行 python -m autograder check。",
-              file=sys.stderr)
+        print(
+            f"✗ 自查无法运行 (the self-check could not start): {type(exc).__name__}: {exc}\n"
+            "    需要 torch 和 numpy (needs torch and numpy)；提交前也可运行 python -m autograder check。",
+            file=sys.stderr,
+        )
         return False
     return selfcheck.check(part, namespace)
 
@@ -145,7 +168,9 @@ class _MarkGenerator:
             def decorate(fn):
                 fn.pytestmark = [*getattr(fn, "pytestmark", []), Mark(name, args, kwargs)]
                 return fn
+
             return decorate
+
         return make
 
 
@@ -156,10 +181,303 @@ def fixture(fn=None, **kwargs):
     return fn if fn is not None else (lambda f: f)
 '''
 
+_SOURCES['assignments.week2.hints'] = r'''"""Week 2's hints: the handout's names and signatures, and the texts for the mistakes that only
+its parts invite (flattening LeNet5/CNN/FC2Layer/VGG, the earlier handout's VGG classifier and
+`cfg`).
+
+The engine's hints (autograder/suites/hints.py, whose docstring lists what this module may define)
+read the names below and call the hooks at the end; where a hook returns None the engine words the
+fault generically. Standard library only: the notebooks' self-check file ships this module.
+"""
+
+from __future__ import annotations
+
+PARAMS = {
+    "LeNet5": (),
+    "FC2Layer": ("input_size", "n_hidden", "output_size"),
+    "CNN": ("input_size", "n_feature", "output_size"),
+    "VGG": (),
+    "get_n_params": ("model",),
+    "perm_pixel": ("data", "perm"),
+}
+"""The handout's names and their parameters (constructors without self)."""
+SIGNATURES = {name: f"{name}({', '.join(params)})" for name, params in PARAMS.items()}
+CLASSES = ("LeNet5", "FC2Layer", "CNN", "VGG")
+ALIASES = {
+    "FC2Layer": ("MLP", "FC", "FCNet", "FullyConnected", "TwoLayerNet", "FNN"),
+    "get_n_params": ("get_params", "count_params", "n_params", "num_params", "count_parameters"),
+    "perm_pixel": ("permute_pixels", "permute", "perm_pixels", "pixel_perm", "shuffle_pixels"),
+}
+"""Other names students give the handout's definitions (besides spelling variants, found by similarity)."""
+FLATTEN = {
+    "FC2Layer": "x = x.view(-1, self.input_size)",
+    "CNN": "x = x.view(-1, self.n_feature*4*4)",
+    "LeNet5": "x = x.view(-1, 16*5*5)",
+    "VGG": "out = out.view(out.size(0), -1)",
+}
+"""The handout's flatten line in each forward."""
+VGG_FEATURES = "32×32 的输入经过 5 次 2×2 最大池化后，特征图为 512×1×1，展平后是 512 个特征"
+
+
+# -- hooks the engine calls --------------------------------------------------------------------------
+def matmul(name: str | None, got: int, want: int) -> str | None:
+    """A Linear got `got` features per sample but takes `want`: the earlier handout's VGG
+    classifier, or MNIST images that reached a Linear unflattened (a Linear acts on the last
+    dimension, 28)."""
+    if name == "VGG" and want == 2048:
+        return vgg_classifier(want)
+    if got == 28 and want % 28 == 0:
+        line = FLATTEN.get(name, "x = x.view(x.size(0), -1)")
+        return (
+            f"{name or 'forward'} 没有先把输入展平：图像 (N, 1, 28, 28) 直接进了 nn.Linear，它只作用在最后一维 "
+            f"(28) 上。输入必须先变为 (N, {want})，在 forward 开头写 {line}（讲义写法）"
+            f"(flatten the input (N, 1, 28, 28) to (N, {want}) before the first Linear)。"
+        )
+    return None
+
+
+def flatten_size(name: str | None, what: str, want: int | None) -> str | None:
+    """The flattened size is wrong (`what` says how): the shapes of the handout's model `name`."""
+    if name == "CNN":
+        return (
+            f"CNN 展平的尺寸不对：{what}。第二次池化后特征图为 (N, n_feature, 4, 4)，展平应得到 "
+            f"(N, n_feature*4*4)（n_feature=6 时为 96），与 fc1 = nn.Linear(n_feature*4*4, 50) 一致："
+            f"写 {FLATTEN['CNN']}（讲义写法，不要写死 16 或其它数字）"
+            f"(flatten to (N, n_feature*4*4), as fc1 expects)。"
+        )
+    if name == "LeNet5":
+        return (
+            f"LeNet5 展平的尺寸不对：{what}。pool2 之后为 (N, 16, 5, 5)，展平后应为 (N, 400)："
+            f"写 {FLATTEN['LeNet5']}，fc1 = nn.Linear(16*5*5, 120) (flatten to (N, 400))。"
+        )
+    if name == "VGG":
+        return (
+            f"VGG 展平的尺寸不对：{what}。{VGG_FEATURES}：写 {FLATTEN['VGG']}，classifier = nn.Linear(512, 10)"
+            f"(the features are 512×1×1: flatten to (N, 512))。"
+        )
+    if name == "FC2Layer":
+        return (
+            f"FC2Layer 展平的尺寸不对：{what}。输入 (N, 1, 28, 28) 应变为 (N, input_size)，即 (N, 784)："
+            f"写 {FLATTEN['FC2Layer']}（讲义写法）(flatten to (N, input_size))。"
+        )
+    return None
+
+
+def not_defined(missing_name: str, facts: dict) -> str | None:
+    """A NameError: the earlier handout's VGG.__init__ passed `cfg` for `self.cfg`."""
+    if missing_name == "cfg":
+        return (
+            "这是课程旧版讲义中的已知错误：VGG.__init__ 里写了 self._make_layers(cfg)，但没有名为 cfg 的变量；"
+            "cfg 是属性 self.cfg。应写 self.features = self._make_layers(self.cfg) "
+            "(known mistake of the earlier handout: pass self.cfg)。"
+        )
+    return None
+
+
+def parameters(name: str | None, params) -> str | None:
+    """VGG's classifier, read from the built model's parameter shapes ([name, shape, ...] rows):
+    its input must be the 512 flattened features."""
+    if name != "VGG":
+        return None
+    for row in params or []:
+        shape = list(row[1])
+        if len(shape) == 2 and shape[0] == 10 and shape[1] != 512:
+            return (
+                vgg_classifier(shape[1])
+                if shape[1] == 2048
+                else (
+                    f"classifier = nn.Linear({shape[1]}, 10)：{VGG_FEATURES}，应为 nn.Linear(512, 10) "
+                    f"(the features are 512×1×1: use nn.Linear(512, 10))。"
+                )
+            )
+    return None
+
+
+def vgg_classifier(in_features: int) -> str:
+    """The earlier handout's known mistake: classifier = nn.Linear(2048, 10)."""
+    return (
+        f"这是课程旧版讲义中的已知错误：classifier = nn.Linear({in_features}, 10)。{VGG_FEATURES}，"
+        f"所以应为 self.classifier = nn.Linear(512, 10)（见当前讲义）"
+        f"(known mistake of the earlier handout: the features are 512×1×1, use nn.Linear(512, 10))。"
+    )
+'''
+
+_SOURCES['assignments.week2.public.test_public'] = r'''"""Public checks, each part worth its declared points as in the hidden suites (the hidden suites' grade is the one that counts)."""
+
+import numpy as np
+from _week2_checks_engine import _pytest_markers as pytest
+
+from _week2_checks_engine.assignments.week2 import stages
+from _week2_checks_engine.suites import checks, messages
+from _week2_checks_engine.suites.errors import CheckFailed
+
+IMAGE, RGB = (1, 28, 28), (3, 32, 32)
+HANDOUT_CFG = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
+
+
+@pytest.mark.points(10)
+def LeNet5_output_shape(sub):
+    checks.output_shape(sub, "LeNet5", (), IMAGE, (4,), 10, stages.LENET_STAGES, stages.STAGE_HINTS)
+
+
+@pytest.mark.points(5)
+def LeNet5_parameter_count(sub):
+    checks.param_count(
+        sub, "LeNet5", (), 61706, "对照讲义逐层检查 conv1、conv2、fc1、fc2、fc3 的尺寸"
+    )
+
+
+@pytest.mark.training("LeNet5")
+@pytest.mark.depends("LeNet5_output_shape")
+@pytest.mark.points(10)
+def LeNet5_trains_on_mnist(sub):
+    checks.trains(sub, "LeNet5")
+
+
+@pytest.mark.points(5)
+def FC2Layer_parameter_count(sub):
+    checks.param_count(sub, "FC2Layer", (784, 8, 10), 6442)
+
+
+@pytest.mark.points(5)
+def FC2Layer_outputs_log_probabilities(sub):
+    checks.log_probabilities(sub, "FC2Layer", (784, 8, 10), IMAGE)
+
+
+@pytest.mark.training("FC2Layer")
+@pytest.mark.depends("FC2Layer_outputs_log_probabilities")
+@pytest.mark.points(5)
+def FC2Layer_trains_on_mnist(sub):
+    checks.trains(sub, "FC2Layer")
+
+
+@pytest.mark.points(5)
+def CNN_parameter_count(sub):
+    checks.param_count(sub, "CNN", (784, 6, 10), 6422)
+
+
+@pytest.mark.points(5)
+def CNN_output_shape(sub):
+    checks.output_shape(sub, "CNN", (784, 6, 10), IMAGE, (4,), 10, stages.cnn_stages(6))
+
+
+@pytest.mark.points(5)
+def CNN_outputs_log_probabilities(sub):
+    checks.log_probabilities(sub, "CNN", (784, 6, 10), IMAGE)
+
+
+@pytest.mark.training("CNN")
+@pytest.mark.depends("CNN_output_shape")
+@pytest.mark.points(5)
+def CNN_trains_on_mnist(sub):
+    checks.trains(sub, "CNN")
+
+
+def _perm(sub, x, perm):
+    value = sub.call("perm_pixel", [{"tensor": x}, {"tensor": perm}], doing="调用 perm_pixel")[
+        "value"
+    ]
+    if "tensor" not in value:
+        raise CheckFailed(f"perm_pixel 返回的是 {value.get('type')}，应为 torch.Tensor。")
+    return value
+
+
+@pytest.mark.points(4)
+def perm_pixel_keeps_shape(sub):
+    value = _perm(sub, np.zeros((3, 1, 28, 28), np.float32), np.arange(784))
+    if tuple(value["shape"]) != (3, 1, 28, 28):
+        raise CheckFailed(
+            f"perm_pixel 返回 {messages.shape(value['shape'])}；应保持 (3, 1, 28, 28)。"
+        )
+
+
+@pytest.mark.points(8)
+def perm_pixel_matches_handout_formula(sub):
+    rng = np.random.default_rng(0)
+    x, perm = rng.standard_normal((2, 1, 28, 28)).astype(np.float32), rng.permutation(784)
+    value = _perm(sub, x, perm)
+    if not np.array_equal(value["tensor"], x.reshape(-1, 784)[:, perm].reshape(-1, 1, 28, 28)):
+        raise CheckFailed(
+            "perm_pixel 的结果不等于 data.view(-1, 784)[:, perm] 再恢复为 (N, 1, 28, 28)。"
+        )
+
+
+@pytest.mark.points(8)
+def VGG_cfg_matches_handout(sub):
+    cfg = sub.attr("VGG", (), "cfg")
+    if cfg != HANDOUT_CFG:
+        raise CheckFailed(f"VGG().cfg = {cfg}；应为讲义中的 {HANDOUT_CFG}。")
+
+
+@pytest.mark.points(8)
+def VGG_parameter_count(sub):
+    checks.param_count(
+        sub, "VGG", (), 9231114, "cfg、BatchNorm2d 和 classifier = Linear(512, 10) 是否与讲义一致？"
+    )
+
+
+@pytest.mark.points(4)
+def VGG_output_shape(sub):
+    checks.output_shape(sub, "VGG", (), RGB, (2,), 10)
+
+
+@pytest.mark.training("VGG")
+@pytest.mark.depends("VGG_output_shape")
+@pytest.mark.points(8)
+def VGG_trains_on_cifar10(sub):
+    checks.trains(sub, "VGG")
+'''
+
+_SOURCES['assignments.week2.stages'] = r'''"""The handout's tables of intermediate shapes (LeNet-5's and the lab-2 CNN's), as the stage checks
+of the suites read them (suites/analysis.py: Stage, first_stage_problem), with the hint shown
+beside a wrong LeNet-5 stage."""
+
+from __future__ import annotations
+
+from _week2_checks_engine.suites.analysis import Stage
+
+LENET_STAGES = (
+    Stage("conv1", "conv", 0, (6, 28, 28)),
+    Stage("pool1", "pool", 0, (6, 14, 14)),
+    Stage("conv2", "conv", 1, (16, 10, 10)),
+    Stage("pool2", "pool", 1, (16, 5, 5)),
+    Stage("flatten", "flatten", 0, (400,)),
+    Stage("fc1", "linear", 0, (120,)),
+    Stage("fc2", "linear", 1, (84,)),
+    Stage("fc3", "linear", 2, (10,)),
+)
+
+
+def cnn_stages(n_feature: int, output_size: int = 10) -> tuple[Stage, ...]:
+    f = n_feature
+    return (
+        Stage("conv1", "conv", 0, (f, 24, 24)),
+        Stage("pool1", "pool", 0, (f, 12, 12)),
+        Stage("conv2", "conv", 1, (f, 8, 8)),
+        Stage("pool2", "pool", 1, (f, 4, 4)),
+        Stage("flatten", "flatten", 0, (f * 16,)),
+        Stage("fc1", "linear", 0, (50,)),
+        Stage("fc2", "linear", 1, (output_size,)),
+    )
+
+
+STAGE_HINTS = {
+    "conv1": "是否按讲义设置了 padding=2？",
+    "pool1": "池化应为 MaxPool2d(kernel_size=2, stride=2)。",
+    "conv2": "conv2 应为 Conv2d(6, 16, kernel_size=5)，不加 padding。",
+    "pool2": "池化应为 MaxPool2d(kernel_size=2, stride=2)。",
+    "flatten": "展平后应为 16*5*5 = 400：view(-1, 16*5*5) 或 flatten(1)。",
+    "fc1": "fc1 应为 Linear(400, 120)。",
+    "fc2": "fc2 应为 Linear(120, 84)。",
+    "fc3": "fc3 应为 Linear(84, 10)。",
+}
+'''
+
 _SOURCES['public.selfcheck'] = r'''"""The notebooks' self-check cells: a part's public, data-free checks, run in the student's own kernel.
 
-`check("LeNet5", globals())` runs the data-free tests of `public/test_public.py` for one part on the
-classes and functions defined in the notebook, with the same measurements (`sandbox/ops.py`), the
+`check("LeNet5", globals())` runs the data-free tests of the assignment's public suite (the
+test_*.py modules of its public/ folder) for one part on the classes and functions defined in the
+notebook, with the same measurements (`sandbox/ops.py`), the
 same `Submission` methods and the same messages as `python -m autograder check`, and prints one
 ✓/✗ line per check, with the hint under each ✗. It gives no points and never raises: an exception
 of the student's code (or of the checker itself) becomes a ✗ line.
@@ -167,12 +485,15 @@ of the student's code (or of the checker itself) becomes a ✗ line.
 There is no sandbox here: the student's code runs in-process, in the kernel that already runs it.
 The release ships this module, and the engine modules it imports, as one generated file
 (`week2_checks.py`, built by `autograder/release/selfcheck_file.py`), which needs only torch and
-numpy; the hidden suites are never part of it.
+numpy; the hidden suites are never part of it. There the assignment's declaration cannot be read
+(its package is not shipped): the file's loader gives this module the shipped public suite and
+hints module with `use` before the first check. In the engine they are the current assignment's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import os
 import signal
@@ -182,13 +503,12 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 
 import torch
 
-from _week2_checks_engine.public import test_public
 from _week2_checks_engine.sandbox.ops import MissingName, Ops
-from _week2_checks_engine.suites import messages
+from _week2_checks_engine.suites import hints, messages
 from _week2_checks_engine.suites.errors import CheckFailed, NotRun, SubmissionError
 from _week2_checks_engine.suites.submission import Submission
 
@@ -202,6 +522,41 @@ _SKIPPED_PREFIXES = ("<week2_checks",) + (
     else (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,)
 )
 """Frames of the checker itself (the vendored modules' pseudo-files, or the engine package): not the student's."""
+
+
+_public: tuple[ModuleType, ...] | None = None
+"""The public suite modules chosen by use(); None: the current assignment's."""
+
+
+def use(public, hints_module: ModuleType | None) -> None:
+    """Run the checks of these public suite modules, with this hints module (None: none) for the
+    messages' hints, instead of the current assignment's: the self-check file's loader registers its
+    shipped copies so."""
+    global _public
+    _public = tuple(public)
+    hints.use(hints_module)
+
+
+def public_suites() -> tuple[ModuleType, ...]:
+    """The public suite modules whose checks run: use()'s, else the current assignment's."""
+    if _public is not None:
+        return _public
+    # Imported here: the self-check file carries no declaration (its loader calls use() instead).
+    from _week2_checks_engine.assignment import load
+
+    spec = load()
+    init = os.path.realpath(spec.root / "__init__.py")
+    package = next(
+        name
+        for name, module in list(sys.modules.items())
+        if os.path.realpath(getattr(module, "__file__", None) or os.devnull) == init
+    )  # the assignment's package, imported by load() under its own name
+    return tuple(
+        importlib.import_module(
+            ".".join((package, *path.relative_to(spec.root).with_suffix("").parts))
+        )
+        for path in sorted(spec.public_dir.glob("test_*.py"))
+    )
 
 
 @dataclass(frozen=True)
@@ -223,7 +578,8 @@ def public_checks(part: str) -> list:
     """The data-free public tests of a part, in the suite's order (training checks need data: left out)."""
     return [
         fn
-        for name, fn in vars(test_public).items()
+        for suite in public_suites()
+        for name, fn in vars(suite).items()
         if callable(fn)
         and name.startswith(f"{part}_")
         and "points" in marks(fn)
@@ -405,133 +761,6 @@ def check(part: str, namespace: dict | None = None) -> bool:
         )
     print(text, file=sys.stdout if ok else sys.stderr, flush=True)
     return ok
-'''
-
-_SOURCES['public.test_public'] = r'''"""Public checks, 100 points as the hidden suites (the hidden suites' grade is the one that counts)."""
-
-import numpy as np
-from _week2_checks_engine import _pytest_markers as pytest
-
-from _week2_checks_engine.suites import analysis, checks, messages
-from _week2_checks_engine.suites.errors import CheckFailed
-
-IMAGE, RGB = (1, 28, 28), (3, 32, 32)
-HANDOUT_CFG = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
-
-
-@pytest.mark.points(10)
-def LeNet5_output_shape(sub):
-    checks.output_shape(
-        sub, "LeNet5", (), IMAGE, (4,), 10, analysis.LENET_STAGES, messages.STAGE_HINTS
-    )
-
-
-@pytest.mark.points(5)
-def LeNet5_parameter_count(sub):
-    checks.param_count(
-        sub, "LeNet5", (), 61706, "对照讲义逐层检查 conv1、conv2、fc1、fc2、fc3 的尺寸"
-    )
-
-
-@pytest.mark.training("LeNet5")
-@pytest.mark.depends("LeNet5_output_shape")
-@pytest.mark.points(10)
-def LeNet5_trains_on_mnist(sub):
-    checks.trains(sub, "LeNet5")
-
-
-@pytest.mark.points(5)
-def FC2Layer_parameter_count(sub):
-    checks.param_count(sub, "FC2Layer", (784, 8, 10), 6442)
-
-
-@pytest.mark.points(5)
-def FC2Layer_outputs_log_probabilities(sub):
-    checks.log_probabilities(sub, "FC2Layer", (784, 8, 10), IMAGE)
-
-
-@pytest.mark.training("FC2Layer")
-@pytest.mark.depends("FC2Layer_outputs_log_probabilities")
-@pytest.mark.points(5)
-def FC2Layer_trains_on_mnist(sub):
-    checks.trains(sub, "FC2Layer")
-
-
-@pytest.mark.points(5)
-def CNN_parameter_count(sub):
-    checks.param_count(sub, "CNN", (784, 6, 10), 6422)
-
-
-@pytest.mark.points(5)
-def CNN_output_shape(sub):
-    checks.output_shape(sub, "CNN", (784, 6, 10), IMAGE, (4,), 10, analysis.cnn_stages(6))
-
-
-@pytest.mark.points(5)
-def CNN_outputs_log_probabilities(sub):
-    checks.log_probabilities(sub, "CNN", (784, 6, 10), IMAGE)
-
-
-@pytest.mark.training("CNN")
-@pytest.mark.depends("CNN_output_shape")
-@pytest.mark.points(5)
-def CNN_trains_on_mnist(sub):
-    checks.trains(sub, "CNN")
-
-
-def _perm(sub, x, perm):
-    value = sub.call("perm_pixel", [{"tensor": x}, {"tensor": perm}], doing="调用 perm_pixel")[
-        "value"
-    ]
-    if "tensor" not in value:
-        raise CheckFailed(f"perm_pixel 返回的是 {value.get('type')}，应为 torch.Tensor。")
-    return value
-
-
-@pytest.mark.points(4)
-def perm_pixel_keeps_shape(sub):
-    value = _perm(sub, np.zeros((3, 1, 28, 28), np.float32), np.arange(784))
-    if tuple(value["shape"]) != (3, 1, 28, 28):
-        raise CheckFailed(
-            f"perm_pixel 返回 {messages.shape(value['shape'])}；应保持 (3, 1, 28, 28)。"
-        )
-
-
-@pytest.mark.points(8)
-def perm_pixel_matches_handout_formula(sub):
-    rng = np.random.default_rng(0)
-    x, perm = rng.standard_normal((2, 1, 28, 28)).astype(np.float32), rng.permutation(784)
-    value = _perm(sub, x, perm)
-    if not np.array_equal(value["tensor"], x.reshape(-1, 784)[:, perm].reshape(-1, 1, 28, 28)):
-        raise CheckFailed(
-            "perm_pixel 的结果不等于 data.view(-1, 784)[:, perm] 再恢复为 (N, 1, 28, 28)。"
-        )
-
-
-@pytest.mark.points(8)
-def VGG_cfg_matches_handout(sub):
-    cfg = sub.attr("VGG", (), "cfg")
-    if cfg != HANDOUT_CFG:
-        raise CheckFailed(f"VGG().cfg = {cfg}；应为讲义中的 {HANDOUT_CFG}。")
-
-
-@pytest.mark.points(8)
-def VGG_parameter_count(sub):
-    checks.param_count(
-        sub, "VGG", (), 9231114, "cfg、BatchNorm2d 和 classifier = Linear(512, 10) 是否与讲义一致？"
-    )
-
-
-@pytest.mark.points(4)
-def VGG_output_shape(sub):
-    checks.output_shape(sub, "VGG", (), RGB, (2,), 10)
-
-
-@pytest.mark.training("VGG")
-@pytest.mark.depends("VGG_output_shape")
-@pytest.mark.points(8)
-def VGG_trains_on_cifar10(sub):
-    checks.trains(sub, "VGG")
 '''
 
 _SOURCES['sandbox.ops'] = r'''"""Measurements taken inside the child. Each op returns plain data (JSON values and numpy arrays);
@@ -946,7 +1175,7 @@ class Trace:
         ]
 
     def pools(self) -> list[Event]:
-        """Pooling calls, without the identity AvgPool2d(1, 1) of the handout's VGG."""
+        """Pooling calls, without identity pools (e.g. an AvgPool2d(1, 1) that changes no shape)."""
         return [
             e for e in self.of_kind("pool") if not (e.in_shapes and e.in_shapes[0] == e.out_shape)
         ]
@@ -978,31 +1207,6 @@ class Stage:
     """Which of that kind (0 = first)."""
     shape: tuple
     """Expected output shape without the batch dimension."""
-
-
-LENET_STAGES = (
-    Stage("conv1", "conv", 0, (6, 28, 28)),
-    Stage("pool1", "pool", 0, (6, 14, 14)),
-    Stage("conv2", "conv", 1, (16, 10, 10)),
-    Stage("pool2", "pool", 1, (16, 5, 5)),
-    Stage("flatten", "flatten", 0, (400,)),
-    Stage("fc1", "linear", 0, (120,)),
-    Stage("fc2", "linear", 1, (84,)),
-    Stage("fc3", "linear", 2, (10,)),
-)
-
-
-def cnn_stages(n_feature: int, output_size: int = 10) -> tuple[Stage, ...]:
-    f = n_feature
-    return (
-        Stage("conv1", "conv", 0, (f, 24, 24)),
-        Stage("pool1", "pool", 0, (f, 12, 12)),
-        Stage("conv2", "conv", 1, (f, 8, 8)),
-        Stage("pool2", "pool", 1, (f, 4, 4)),
-        Stage("flatten", "flatten", 0, (f * 16,)),
-        Stage("fc1", "linear", 0, (50,)),
-        Stage("fc2", "linear", 1, (output_size,)),
-    )
 
 
 def first_stage_problem(
@@ -1213,17 +1417,19 @@ def gradients(sub, name: str, args, in_shape: tuple) -> None:
         raise CheckFailed(f"{name} 没有任何参数 (no parameters)。")
 
 
-def own_perm_fn(outcomes: dict) -> str | None:
-    """The student's perm_pixel permutes the images of the lesson only where all its checks passed."""
-    results = [r for r in outcomes.values() if r.part == "perm_pixel"]
-    return "perm_pixel" if results and all(r.passed for r in results) else None
+def own_transform(outcomes: dict, spec) -> str | None:
+    """The student's transform part (the assignment's `transform`, e.g. a pixel permutation)
+    transforms the images of the permuted training checks only where all its checks passed;
+    otherwise the grader's own transform does."""
+    results = [r for r in outcomes.values() if r.part == spec.transform]
+    return spec.transform if spec.transform and results and all(r.passed for r in results) else None
 
 
 DATASET_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 
 
 def trained_text(sub, check: str) -> str:
-    """What a training check trained, for its message: e.g. 'FC2Layer(784, 8, 10) 在 MNIST 上短训练后'."""
+    """What a training check trained, for its message: e.g. 'Model(784, 8, 10) 在 MNIST 上短训练后'."""
     ctor, args, spec = sub.training_check(check)
     who = messages.call_text(ctor, args) if args else ctor
     return f"{who} 在 {DATASET_NAMES[spec.dataset]} 上短训练后"
@@ -1285,40 +1491,92 @@ handout's terms (Chinese, code names as in the handout, English alongside).
 Pure functions: their input is what the grader already has in hand (an exception's type and message
 as the sandbox reports it, a forward pass's output, the parameter shapes of a built model, and the
 facts the extractor read from the code: autograder/extract/facts.py), their output a message or
-None where nothing specific is known. Standard library only, no torch, no grader state: the
-in-notebook self-check can vendor this module as it is.
+None where nothing specific is known. Standard library only, no torch, no grader state but the
+assignment's hints module (below): the in-notebook self-check can vendor this module as it is.
+
+What is particular to an assignment (its names, and the texts for mistakes that only its parts
+invite) is in the assignment's hints module (`Assignment.hints`, autograder/assignment.py), which
+this module reads through `_book()`: the current assignment's, unless `use(module)` chose another
+(the self-check file registers its vendored copy so). That module is standard library only (the
+self-check file ships it) and may define, each optional:
+
+* `PARAMS`: dict, a handout name -> tuple of its parameter names (a constructor's without self):
+  the definitions the grader looks for. A class with another name whose constructor takes these
+  parameters is taken for the handout's class.
+* `SIGNATURES`: dict, a handout name -> its signature as shown, e.g. 'Net(input_size, n_hidden,
+  output_size)'; derived from PARAMS where absent. A definition named here is never taken for
+  a misnamed other one.
+* `CLASSES`: tuple of the names in PARAMS that are classes (the others are functions).
+* `ALIASES`: dict, a handout name -> tuple of other names students give it (spelling variants
+  are found without it, by similarity).
+* Hooks, each returning its text or None (then this module's generic text is used):
+  - `matmul(name, got, want) -> str | None`: a Linear of the model `name` (None: unknown) got
+    `got` input features per sample but takes `want`;
+  - `flatten_size(name, what, want) -> str | None`: the model's flattened size is wrong; `what`
+    says how (already worded), `want` is the Linear's in_features where known (else None);
+  - `not_defined(missing_name, facts) -> str | None`: a NameError for `missing_name`, checked
+    before the generic explanations (facts: extract/facts.py's, {} where none);
+  - `parameters(name, params) -> str | None`: a known mistake visible in the parameter shapes of
+    the built model `name` ([name, shape, ...] rows); there is no generic text for this.
+
+An assignment without a hints module (`hints=None`) has no names and no hooks: every hint is the
+generic one.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from types import ModuleType
 
-PARAMS = {
-    "LeNet5": (),
-    "FC2Layer": ("input_size", "n_hidden", "output_size"),
-    "CNN": ("input_size", "n_feature", "output_size"),
-    "VGG": (),
-    "get_n_params": ("model",),
-    "perm_pixel": ("data", "perm"),
-}
-"""The handout's names and their parameters (constructors without self)."""
-SIGNATURES = {name: f"{name}({', '.join(params)})" for name, params in PARAMS.items()}
-CLASSES = ("LeNet5", "FC2Layer", "CNN", "VGG")
-ALIASES = {
-    "FC2Layer": ("MLP", "FC", "FCNet", "FullyConnected", "TwoLayerNet", "FNN"),
-    "get_n_params": ("get_params", "count_params", "n_params", "num_params", "count_parameters"),
-    "perm_pixel": ("permute_pixels", "permute", "perm_pixels", "pixel_perm", "shuffle_pixels"),
-}
-"""Other names students give the handout's definitions (besides spelling variants, found by similarity)."""
-FLATTEN = {
-    "FC2Layer": "x = x.view(-1, self.input_size)",
-    "CNN": "x = x.view(-1, self.n_feature*4*4)",
-    "LeNet5": "x = x.view(-1, 16*5*5)",
-    "VGG": "out = out.view(out.size(0), -1)",
-}
-"""The handout's flatten line in each forward."""
-VGG_FEATURES = "32×32 的输入经过 5 次 2×2 最大池化后，特征图为 512×1×1，展平后是 512 个特征"
+_UNSET = object()
+_chosen: object = _UNSET
+"""The hints module chosen by use(), or None for none; _UNSET: the current assignment's."""
+
+
+def use(module: ModuleType | None | object = _UNSET) -> None:
+    """Read names and hooks from `module` (None: no hints module) instead of the current
+    assignment's; `use()` goes back to the current assignment's."""
+    global _chosen
+    _chosen = module
+
+
+def _book() -> ModuleType | None:
+    """The assignment's hints module (or None): the one use() chose, else the current assignment's."""
+    if _chosen is not _UNSET:
+        return _chosen
+    # Imported here: the declaration imports the assignment's grader-side modules, which the
+    # self-check file does not carry (it registers its hints module with use() instead).
+    from _week2_checks_engine.assignment import load
+
+    return load().hints
+
+
+def _params() -> dict:
+    return getattr(_book(), "PARAMS", None) or {}
+
+
+def _signatures() -> dict:
+    book = _book()
+    declared = getattr(book, "SIGNATURES", None)
+    if declared is not None:
+        return declared
+    return {name: f"{name}({', '.join(params)})" for name, params in _params().items()}
+
+
+def _classes() -> tuple:
+    return tuple(getattr(_book(), "CLASSES", None) or ())
+
+
+def _aliases() -> dict:
+    return getattr(_book(), "ALIASES", None) or {}
+
+
+def _hook(name: str, *args) -> str | None:
+    """The assignment's hook `name` called on args, or None where it defines none."""
+    hook = getattr(_book(), name, None)
+    return hook(*args) if callable(hook) else None
+
 
 _MATMUL = re.compile(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)")
 _VIEW = re.compile(r"shape '\[(.*?)\]' is invalid for input of size (\d+)")
@@ -1352,15 +1610,17 @@ def _facts(facts: dict | None) -> dict:
 def near_miss(name: str, facts: dict | None) -> tuple[str, dict] | None:
     """A top-level definition that is probably the handout's `name` under another name."""
     facts = _facts(facts)
-    kind = "classes" if name in CLASSES else "functions"
+    classes, aliases, params = _classes(), _aliases(), _params()
+    kind = "classes" if name in classes else "functions"
     found = facts.get(kind, {})
-    candidates = [n for n in found if n != name and n not in SIGNATURES]
+    signatures = _signatures()
+    candidates = [n for n in found if n != name and n not in signatures]
     for other in candidates:
         if other.lower().replace("_", "") == name.lower().replace("_", ""):
             return other, found[other]
     for other in candidates:
-        if other in ALIASES.get(name, ()) or other.lower() in (
-            a.lower() for a in ALIASES.get(name, ())
+        if other in aliases.get(name, ()) or other.lower() in (
+            a.lower() for a in aliases.get(name, ())
         ):
             return other, found[other]
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
@@ -1368,9 +1628,9 @@ def near_miss(name: str, facts: dict | None) -> tuple[str, dict] | None:
         return close[0], found[close[0]]
     for other in candidates:  # a class built like the handout's, under another name
         if (
-            name in CLASSES
-            and PARAMS[name]
-            and found[other].get("init_params") == list(PARAMS[name])
+            name in classes
+            and params.get(name)
+            and found[other].get("init_params") == list(params[name])
         ):
             return other, found[other]
     return None
@@ -1428,7 +1688,7 @@ def _missing(name: str, facts: dict) -> str:
         other, where = miss
         return (
             f"提交中没有找到 {name} 的定义；找到了 {other}{_at(where)}。讲义中的名字是 {name}，"
-            f"评分按讲义的名字查找 {SIGNATURES.get(name, name)}：请把 {other} 改名为 {name} "
+            f"评分按讲义的名字查找 {_signatures().get(name, name)}：请把 {other} 改名为 {name} "
             f"(found {other}; the handout's name is {name})。"
         )
     return f"提交中没有找到 {name} 的定义 ({name} is not defined in the submission)。"
@@ -1474,16 +1734,9 @@ def _matmul(message: str, name: str | None) -> str | None:
     if not match:
         return None
     got, want = int(match.group(2)), int(match.group(3))
-    if name == "VGG" and want == 2048:
-        return vgg_classifier(want)
-    if got == 28 and want % 28 == 0:
-        line = FLATTEN.get(name, "x = x.view(x.size(0), -1)")
-        return (
-            f"{name or 'forward'} 没有先把输入展平：图像 (N, 1, 28, 28) 直接进了 nn.Linear，它只作用在最后一维 "
-            f"(28) 上。输入必须先变为 (N, {want})，在 forward 开头写 {line}（讲义写法）"
-            f"(flatten the input (N, 1, 28, 28) to (N, {want}) before the first Linear)。"
-        )
-    return _flatten_size(name, f"全连接层需要每个样本 {want} 个输入特征，展平后却是 {got} 个", want)
+    return _hook("matmul", name, got, want) or _flatten_size(
+        name, f"全连接层需要每个样本 {want} 个输入特征，展平后却是 {got} 个", want
+    )
 
 
 def _view(message: str, name: str | None) -> str | None:
@@ -1496,40 +1749,10 @@ def _view(message: str, name: str | None) -> str | None:
 
 
 def _flatten_size(name: str | None, what: str, want: int | None) -> str:
-    if name == "CNN":
-        return (
-            f"CNN 展平的尺寸不对：{what}。第二次池化后特征图为 (N, n_feature, 4, 4)，展平应得到 "
-            f"(N, n_feature*4*4)（n_feature=6 时为 96），与 fc1 = nn.Linear(n_feature*4*4, 50) 一致："
-            f"写 {FLATTEN['CNN']}（讲义写法，不要写死 16 或其它数字）"
-            f"(flatten to (N, n_feature*4*4), as fc1 expects)。"
-        )
-    if name == "LeNet5":
-        return (
-            f"LeNet5 展平的尺寸不对：{what}。pool2 之后为 (N, 16, 5, 5)，展平后应为 (N, 400)："
-            f"写 {FLATTEN['LeNet5']}，fc1 = nn.Linear(16*5*5, 120) (flatten to (N, 400))。"
-        )
-    if name == "VGG":
-        return (
-            f"VGG 展平的尺寸不对：{what}。{VGG_FEATURES}：写 {FLATTEN['VGG']}，classifier = nn.Linear(512, 10)"
-            f"(the features are 512×1×1: flatten to (N, 512))。"
-        )
-    if name == "FC2Layer":
-        return (
-            f"FC2Layer 展平的尺寸不对：{what}。输入 (N, 1, 28, 28) 应变为 (N, input_size)，即 (N, 784)："
-            f"写 {FLATTEN['FC2Layer']}（讲义写法）(flatten to (N, input_size))。"
-        )
-    return (
+    return _hook("flatten_size", name, what, want) or (
         f"{what}：展平后的特征数要等于下一个 nn.Linear 的 in_features"
         + (f"（{want}）" if want else "")
         + " (the flattened size must match the Linear's in_features)。"
-    )
-
-
-def vgg_classifier(in_features: int) -> str:
-    return (
-        f"这是课程旧版讲义中的已知错误：classifier = nn.Linear({in_features}, 10)。{VGG_FEATURES}，"
-        f"所以应为 self.classifier = nn.Linear(512, 10)（见当前讲义）"
-        f"(known mistake of the earlier handout: the features are 512×1×1, use nn.Linear(512, 10))。"
     )
 
 
@@ -1570,14 +1793,11 @@ def _not_defined(
         return None
     missing_name = match.group(1)
     facts = _facts(facts)
-    if missing_name == "cfg":
-        return (
-            "这是课程旧版讲义中的已知错误：VGG.__init__ 里写了 self._make_layers(cfg)，但没有名为 cfg 的变量；"
-            "cfg 是属性 self.cfg。应写 self.features = self._make_layers(self.cfg) "
-            "(known mistake of the earlier handout: pass self.cfg)。"
-        )
+    hint = _hook("not_defined", missing_name, facts)
+    if hint:
+        return hint
     nested = facts.get("nested", {}).get(missing_name)
-    if nested and missing_name in SIGNATURES:
+    if nested and missing_name in _signatures():
         return missing(missing_name, facts)
     places = []
     if missing_name in facts.get("skipped", {}):
@@ -1616,19 +1836,20 @@ def _signature(kind: str | None, message: str, name: str | None, facts: dict | N
         return None
     owner, function = match.group(1), match.group(2)
     facts = _facts(facts)
-    if function == "__init__" and (owner or name) in CLASSES:
+    classes, signatures = _classes(), _signatures()
+    if function == "__init__" and (owner or name) in classes:
         cls = owner or name
         info = facts.get("classes", {}).get(cls, {})
         yours = f"{cls}({', '.join(info['init_params'])})" if "init_params" in info else None
         return (
-            f"构造函数的参数与讲义不同：讲义是 {SIGNATURES[cls]}"
+            f"构造函数的参数与讲义不同：讲义是 {signatures[cls]}"
             + (
                 f"，你的是 {yours}{_at({'origin': info.get('origin'), 'line': info.get('init_line')})}"
                 if yours
                 else ""
             )
-            + f"。评分程序按讲义的签名构造模型，请写成 def __init__({', '.join(('self',) + PARAMS[cls])}) "
-            f"(the constructor must take the handout's arguments: {SIGNATURES[cls]})。"
+            + f"。评分程序按讲义的签名构造模型，请写成 def __init__({', '.join(('self',) + tuple(_params()[cls]))}) "
+            f"(the constructor must take the handout's arguments: {signatures[cls]})。"
         )
     if function == "forward":
         cls = owner or name
@@ -1643,13 +1864,13 @@ def _signature(kind: str | None, message: str, name: str | None, facts: dict | N
             + (f"；你的是 {yours}" if yours else "")
             + " (forward must take the input x only)。"
         )
-    if function in SIGNATURES and function not in CLASSES:
+    if function in signatures and function not in classes:
         info = facts.get("functions", {}).get(function, {})
         yours = f"{function}({', '.join(info['params'])})" if "params" in info else None
         return (
-            f"{function} 的参数与讲义不同：讲义是 {SIGNATURES[function]}"
+            f"{function} 的参数与讲义不同：讲义是 {signatures[function]}"
             + (f"，你的是 {yours}{_at(info)}" if yours else "")
-            + f" (the handout's signature is {SIGNATURES[function]})。"
+            + f" (the handout's signature is {signatures[function]})。"
         )
     return None
 
@@ -1716,21 +1937,9 @@ def wrong_return(name: str | None, got, expected, computed) -> str | None:
 
 # -- built models --------------------------------------------------------------------------------------
 def parameters(name: str | None, params) -> str | None:
-    """A known mistake visible in the parameter shapes of a built model ([name, shape, ...] rows)."""
-    if name != "VGG":
-        return None
-    for row in params or []:
-        shape = list(row[1])
-        if len(shape) == 2 and shape[0] == 10 and shape[1] != 512:
-            return (
-                vgg_classifier(shape[1])
-                if shape[1] == 2048
-                else (
-                    f"classifier = nn.Linear({shape[1]}, 10)：{VGG_FEATURES}，应为 nn.Linear(512, 10) "
-                    f"(the features are 512×1×1: use nn.Linear(512, 10))。"
-                )
-            )
-    return None
+    """A known mistake visible in the parameter shapes of a built model ([name, shape, ...] rows):
+    the assignment's `parameters` hook; nothing generic."""
+    return _hook("parameters", name, params)
 '''
 
 _SOURCES['suites.messages'] = r'''"""Student-facing text: what went wrong, in the student's terms (Chinese, short English gloss).
@@ -1758,7 +1967,7 @@ def call_text(name: str, args=()) -> str:
 
 
 def failure(error: dict, doing: str, name: str | None = None, facts: dict | None = None) -> str:
-    """A sandbox failure (reply.error) as one message. doing: e.g. 'LeNet5() 的 forward'; name: the
+    """A sandbox failure (reply.error) as one message. doing: e.g. 'Model() 的 forward'; name: the
     definition being built or run; facts: extract/facts.py's, for hints (suites/hints.py)."""
     kind = error.get("kind")
     unit = error.get("unit")
@@ -1850,18 +2059,6 @@ def not_a_tensor(name: str, got: str | None, facts: dict | None = None) -> str:
     return with_hint(
         f"{name}.forward 返回的是 {got}，应为 torch.Tensor。", hints.not_a_tensor(name, got, facts)
     )
-
-
-STAGE_HINTS = {
-    "conv1": "是否按讲义设置了 padding=2？",
-    "pool1": "池化应为 MaxPool2d(kernel_size=2, stride=2)。",
-    "conv2": "conv2 应为 Conv2d(6, 16, kernel_size=5)，不加 padding。",
-    "pool2": "池化应为 MaxPool2d(kernel_size=2, stride=2)。",
-    "flatten": "展平后应为 16*5*5 = 400：view(-1, 16*5*5) 或 flatten(1)。",
-    "fc1": "fc1 应为 Linear(400, 120)。",
-    "fc2": "fc2 应为 Linear(120, 84)。",
-    "fc3": "fc3 应为 Linear(84, 10)。",
-}
 
 
 def stage_mismatch(label: str, module: str, got, expected, hint: str = "") -> str:
@@ -2137,7 +2334,7 @@ class Submission:
         """Train these (check, perm_fn) pairs with the grading seed ahead of their tests, several at
         once, each in its own child; the tests then find the results ready.
 
-        CPU: packed onto the cores. Each trains with its own threads (one for a small MNIST model)
+        CPU: packed onto the cores. Each trains with its own threads (one for a small model)
         and its own time limit, as many at once as the grader's threads allow, longest first.
         GPU (room for them all): all at once, sharing the CPU threads; each may then take as long as
         all of them one after another, so that sharing never fails a check that would pass alone."""
@@ -2165,10 +2362,9 @@ class Submission:
     def training_check(self, check: str) -> tuple[str, tuple, TrainSpec]:
         """(constructor name, its arguments, spec at this run's precision) of a training check."""
         from _week2_checks_engine.training import precision
-        from _week2_checks_engine.training.specs import TRAINING_CHECKS
 
-        ctor, args, spec = TRAINING_CHECKS[self.config.device_kind][check]
-        return ctor, args, precision.apply(spec, self.config.precision)
+        declared = self.config.spec.checks(self.config.device_kind)[check]
+        return declared.model, declared.args, precision.apply(declared.spec, self.config.precision)
 
     def time_limit(self, check: str) -> float:
         """CPU seconds a training check may use: a multiple of what the reference used on this
@@ -2269,3 +2465,6 @@ def _array_digest(value) -> str:
 
 _GRADER_ONLY['training.loop'] = "op_train only (the grader's training loop); the self-check never trains"
 _GRADER_ONLY['training.specs'] = 'op_train only (TrainSpec.from_dict); the self-check never trains'
+
+_PUBLIC = ('assignments.week2.public.test_public',)
+_HINTS = 'assignments.week2.hints'
