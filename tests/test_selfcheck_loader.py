@@ -8,6 +8,7 @@ The notebooks' self-check itself, through the shipped file, is tested in test_no
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -30,7 +31,6 @@ def loader(monkeypatch):
     package = "_test_selfcheck_loader_pkg"
     monkeypatch.setattr(selfcheck_loader, "_PACKAGE", package)
     monkeypatch.setattr(selfcheck_loader, "_SOURCES", {})
-    monkeypatch.setattr(selfcheck_loader, "_GRADER_ONLY", {})
     monkeypatch.setattr(selfcheck_loader, "_PUBLIC", ())
     monkeypatch.setattr(selfcheck_loader, "_HINTS", None)
     before = list(sys.meta_path)
@@ -73,23 +73,17 @@ def test_a_module_the_file_does_not_carry_is_not_found(loader):
     assert loader._engine("suites.checks").X == 1
 
 
-def test_a_grader_only_module_is_a_stub_that_raises_when_used(loader):
-    loader._GRADER_ONLY["training.specs"] = "op_train only"
+def test_an_uncarried_module_imported_by_a_carried_one_is_not_found_either(loader):
+    """No stand-ins: the loader has no grader-only stubs, so a shipped module that imported the
+    grader's training modules at module level could not be imported at all."""
+    assert not hasattr(loader, "_GRADER_ONLY") and not hasattr(loader, "_GraderOnly")
     loader._SOURCES["sandbox.ops"] = (
         "from _test_selfcheck_loader_pkg.training.specs import TrainSpec\n"
-        "from _test_selfcheck_loader_pkg.training import specs\n"
     )
-    ops = loader._engine("sandbox.ops")  # importing is fine...
-    assert (
-        repr(ops.TrainSpec) == "<unavailable _test_selfcheck_loader_pkg.training.specs.TrainSpec>"
-    )
-    with pytest.raises(RuntimeError, match="not part of week2_checks.py"):  # ...a use raises
-        ops.TrainSpec.from_dict({})
-    with pytest.raises(RuntimeError, match="not part of week2_checks.py"):
-        ops.TrainSpec()
-    assert not hasattr(ops.specs, "__wrapped__")  # dunder lookups stay plain AttributeErrors
+    with pytest.raises(ModuleNotFoundError, match="training"):
+        loader._engine("sandbox.ops")
     with pytest.raises(ModuleNotFoundError):
-        loader._engine("training.loop")  # only what is declared
+        loader._engine("training.specs")
 
 
 def test_check_runs_the_entry_point_and_never_raises(loader, capsys):
@@ -211,7 +205,6 @@ ENTRY_TEXT = """\
 
 @pytest.fixture
 def fake(tmp_path, monkeypatch):
-    monkeypatch.setattr(selfcheck_file, "GRADER_ONLY", {})
     monkeypatch.setattr(
         selfcheck_file,
         "assignment_modules",
@@ -280,25 +273,18 @@ def test_imports_inside_functions_or_for_type_checking_are_not_shipped_and_not_r
         "suites.errors",
         "suites.submission",
     }
-    assert generator.grader_only() == {}
     text = generator.render()
-    assert "_GRADER_ONLY[" not in text and "_Unavailable" not in text
+    assert "_GRADER_ONLY" not in text and "_Unavailable" not in text
 
 
-def test_a_declared_grader_only_import_is_shipped_as_a_stub_and_a_stale_declaration_refused(
-    fake, monkeypatch
-):
+def test_no_module_level_import_of_an_uncopied_module_can_be_declared_away(fake):
+    """There are no grader-only declarations any more: every such import is refused."""
+    assert not hasattr(selfcheck_file, "GRADER_ONLY") and not hasattr(selfcheck_file, "grader_only")
     generator = fake("from autograder.training import precision\n\n\nclass Submission:\n    pass\n")
-    monkeypatch.setattr(
-        selfcheck_file,
-        "GRADER_ONLY",
-        {"suites.submission": {"training.precision": "training only"}},
-    )
-    assert generator.grader_only() == {"training.precision": "training only"}
-    assert "_GRADER_ONLY['training.precision'] = 'training only'\n" in generator.render()
-    fake("class Submission:\n    pass\n")
-    with pytest.raises(ValueError, match="suites.submission no longer needs training.precision"):
-        generator.modules()
+    with pytest.raises(
+        selfcheck_file.UnshippableImport, match="training.precision at module level"
+    ):
+        generator.render()
 
 
 def test_a_copied_module_that_imports_a_hidden_suite_is_refused(fake):
@@ -381,14 +367,9 @@ def test_the_real_assignment_is_named_by_its_declaration():
 
 
 def test_the_real_engine_ships_a_closed_set():
-    """The shipped modules import, at module level, only each other, but for sandbox/ops.py's two
-    declared training imports; the copied set's submission.py imports the grader's side where used."""
-    declared = selfcheck_file.GRADER_ONLY
-    assert set(declared) == {"sandbox.ops"} and set(declared["sandbox.ops"]) == {
-        "training.loop",
-        "training.specs",
-    }
-    assert selfcheck_file.grader_only() == declared["sandbox.ops"]
+    """The shipped modules import, at module level, only each other: there are no exceptions
+    (sandbox/ops.py imports the training loop inside op_train; the copied set's submission.py
+    imports the grader's side where used)."""
     copied = selfcheck_file.modules()
     for name in copied:
         if name == "_pytest_markers":
@@ -399,13 +380,25 @@ def test_the_real_engine_ships_a_closed_set():
             for i in selfcheck_file._imports(tree)
             if i.at_import and i.module not in copied
         }
-        assert outside <= set(selfcheck_file.GRADER_ONLY.get(name, {})), name
+        assert outside == set(), name
     text = SHIPPED.read_text(encoding="utf-8")
     assert "_Unavailable" not in text and "module.__getattr__ = lambda" not in text
+    assert "_GRADER_ONLY" not in text and "_GraderOnly" not in text
 
 
-def test_without_the_declaration_the_real_build_names_the_chain(monkeypatch):
-    monkeypatch.setattr(selfcheck_file, "GRADER_ONLY", {})
+def test_a_module_level_training_import_in_the_real_ops_is_refused_naming_the_chain(
+    tmp_path, monkeypatch
+):
+    package = tmp_path / "autograder"
+    shutil.copytree(
+        selfcheck_file.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    ops = package / "sandbox" / "ops.py"
+    ops.write_text(
+        "from autograder.training import loop\n" + ops.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(selfcheck_file, "PACKAGE_DIR", package)
     with pytest.raises(
         selfcheck_file.UnshippableImport,
         match=r"autograder\.public\.selfcheck -> autograder\.sandbox\.ops -> autograder\.training\.",
@@ -414,7 +407,7 @@ def test_without_the_declaration_the_real_build_names_the_chain(monkeypatch):
 
 
 def test_the_shipped_file_finds_no_engine_module_it_does_not_carry(tmp_path):
-    """In the shipped file: what is not carried is not found; the grader-only stubs raise when used."""
+    """In the shipped file: what is not carried is not found; training (op_train) raises when used."""
     script = textwrap.dedent("""
         import sys
         sys.modules["autograder"] = None
@@ -434,8 +427,8 @@ def test_the_shipped_file_finds_no_engine_module_it_does_not_carry(tmp_path):
         assert package.__path__ == [] and not hasattr(package, "ASSIGNMENT"), vars(package)
         ops = week2_checks._engine("sandbox.ops")
         try:
-            ops.TrainSpec.from_dict({})
-        except RuntimeError as exc:
+            ops.Ops({}, {}, "cpu").op_train("LeNet5", (), {}, 0)
+        except ModuleNotFoundError as exc:
             print("raised:", exc)
         """)
     run = subprocess.run(
@@ -446,7 +439,4 @@ def test_the_shipped_file_finds_no_engine_module_it_does_not_carry(tmp_path):
         cwd=tmp_path,
     )
     assert run.returncode == 0, run.stderr[-3000:]
-    assert (
-        "raised: _week2_checks_engine.training.specs.TrainSpec is not part of week2_checks.py"
-        in run.stdout
-    )
+    assert "raised: No module named '_week2_checks_engine.training'" in run.stdout

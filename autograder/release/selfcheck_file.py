@@ -13,8 +13,8 @@ loader registers the assignment's public suite and hints module with the entry p
 The shipped set is closed: `modules()` refuses a copied module that imports, at module level, an
 engine module that is not copied, and names the chain of imports that led there. Imports inside
 functions (the grader's training path) and under `if TYPE_CHECKING:` never run in the self-check and
-are not followed unless they name a copied module; the few module-level exceptions are declared in
-GRADER_ONLY, each with its reason. The vendoring rules are stated in selfcheck_loader.py's docstring.
+are not followed unless they name a copied module; there are no exceptions (no stand-ins for
+uncopied modules). The vendoring rules are stated in selfcheck_loader.py's docstring.
 
 The hidden suites are never copied: the build refuses a dependency on anything under a `hidden`
 folder (any assignment's hidden suites). Nor is the assignment's package itself: its __init__
@@ -50,16 +50,6 @@ NEVER = ("suites.plugin", "suites.runner")
 """Never copied, even if something imports them: pytest's own machinery."""
 HIDDEN = "hidden"
 """Nothing under a folder of this name is ever copied, wherever it is: any assignment's hidden suites."""
-
-GRADER_ONLY = {
-    "sandbox.ops": {
-        "training.loop": "op_train only (the grader's training loop); the self-check never trains",
-        "training.specs": "op_train only (TrainSpec.from_dict); the self-check never trains",
-    },
-}
-"""Copied module -> {engine module it imports at module level but that is not copied: why}. Each is
-shipped as a stub whose names raise when used. sandbox/ops.py's are there until the train op leaves
-it (CODE_REVIEW 4.1 #3); everything else must be copied or imported inside the function using it."""
 
 
 @dataclass(frozen=True)
@@ -221,10 +211,10 @@ def rename_imports(text: str, origin: str) -> str:
     return out
 
 
-def _walk() -> tuple[dict[str, str], dict[str, str]]:
-    """(relative module name -> renamed text, for the roots (the entry point, the assignment's hints
-    module and public suite) and every engine module they need; grader-only module -> why), refusing
-    any other import the copied set cannot satisfy."""
+def modules() -> dict[str, str]:
+    """Relative module name -> renamed text, for the roots (the entry point, the assignment's hints
+    module and public suite) and every engine module they need; refuses any other import that the
+    copied set cannot satisfy."""
     shipped = assignment_modules()
     roots = [ENTRY, *([shipped.hints] if shipped.hints else []), *shipped.public]
     for root in roots:
@@ -232,7 +222,7 @@ def _walk() -> tuple[dict[str, str], dict[str, str]]:
             raise ValueError(
                 f"{FILE_NAME} would ship autograder.{root}, which must never be shipped to students"
             )
-    todo, texts, chains, grader_only = roots[::-1], {}, {root: (root,) for root in roots}, {}
+    todo, texts, chains = roots[::-1], {}, {root: (root,) for root in roots}
     while todo:
         name = todo.pop()
         if name in texts:
@@ -240,39 +230,19 @@ def _walk() -> tuple[dict[str, str], dict[str, str]]:
         path = module_path(name)
         text = path.read_text(encoding="utf-8")
         texts[name] = rename_imports(text, str(path))
-        declared = GRADER_ONLY.get(name, {})
         for imp in _imports(ast.parse(text)):
             if _is_copied(imp.module, shipped.package):
                 chains.setdefault(imp.module, chains[name] + (imp.module,))
                 todo.append(imp.module)
-            elif imp.module in declared:
-                grader_only[imp.module] = declared[imp.module]
             elif imp.at_import:
                 chain = " -> ".join(f"autograder.{n}" for n in chains[name] + (imp.module,))
                 raise UnshippableImport(
                     f"{FILE_NAME} cannot ship autograder.{name}: {path.name}:{imp.line} imports "
                     f"autograder.{imp.module} at module level, which the file does not carry (import chain: "
-                    f"{chain}). Import it inside the function that uses it (or under `if TYPE_CHECKING:`), "
-                    f"or declare it in selfcheck_file.GRADER_ONLY with the reason."
+                    f"{chain}). Import it inside the function that uses it (or under `if TYPE_CHECKING:`)."
                 )
-    for name, declared in GRADER_ONLY.items():
-        stale = [dep for dep in declared if dep not in grader_only or name not in texts]
-        if stale:
-            raise ValueError(
-                f"selfcheck_file.GRADER_ONLY: autograder.{name} no longer needs {', '.join(stale)}"
-            )
     texts["_pytest_markers"] = STANDIN.read_text(encoding="utf-8")
-    return dict(sorted(texts.items())), dict(sorted(grader_only.items()))
-
-
-def modules() -> dict[str, str]:
-    """Relative module name -> renamed text, for the entry point and every engine module it needs."""
-    return _walk()[0]
-
-
-def grader_only() -> dict[str, str]:
-    """The engine modules shipped as stubs (GRADER_ONLY, those the copied set imports): name -> why."""
-    return _walk()[1]
+    return dict(sorted(texts.items()))
 
 
 def loader() -> str:
@@ -309,14 +279,7 @@ def render() -> str:
         "生成文件，请勿修改 (generated by `python -m autograder notebooks` from the grading engine; do not edit).\n"
         '"""\n'
     )
-    texts, stubs = _walk()
-    embedded = [f"\n_SOURCES[{name!r}] = {_literal(text, name)}\n" for name, text in texts.items()]
-    stubbed = [f"_GRADER_ONLY[{name!r}] = {why!r}\n" for name, why in stubs.items()]
-    return (
-        header
-        + loader()
-        + "".join(embedded)
-        + ("\n" if stubbed else "")
-        + "".join(stubbed)
-        + registration()
-    )
+    embedded = [
+        f"\n_SOURCES[{name!r}] = {_literal(text, name)}\n" for name, text in modules().items()
+    ]
+    return header + loader() + "".join(embedded) + registration()

@@ -13,7 +13,7 @@ to the same folder, /content). Needs torch and numpy only. In a notebook cell:
 
 This module is shipped as it is, at the top of week2_checks.py (selfcheck_file.render), with one
 change: the token `__PACKAGE__` below becomes the private package's name (`_week2_checks_engine`).
-The file then fills in `_SOURCES` (and `_GRADER_ONLY`), names the assignment's public suite and
+The file then fills in `_SOURCES`, names the assignment's public suite and
 hints module (`_PUBLIC`, `_HINTS`), and a notebook calls `check(part)`: the entry point is imported,
 given the suite and the hints module (its `use`), and run.
 
@@ -26,8 +26,8 @@ The vendoring rules, which selfcheck_file.py enforces when it builds the file:
   stand-in (pytest_standin.py). Any other use of `autograder` or `pytest` is refused.
 * An engine module that is not shipped may be imported only inside a function (the grader's
   training path, which the self-check never calls), or under `if TYPE_CHECKING:`. An import of one
-  at module level is refused, naming the module and the chain of imports that led to it, unless
-  it is declared in selfcheck_file.GRADER_ONLY (then it is a stub that raises when used).
+  at module level is refused, naming the module and the chain of imports that led to it; the
+  file has no stand-ins: here such an import is a ModuleNotFoundError.
 * Nothing under a `hidden` folder (any assignment's hidden suites) and none of pytest's own
   machinery (suites.plugin, suites.runner) is ever shipped; nor is the assignment's package itself
   (its __init__ imports the grader's side), only its modules that the shipped ones need.
@@ -45,49 +45,24 @@ _PACKAGE = "_week2_checks_engine"
 _ENTRY = "public.selfcheck"
 _SOURCES = {}
 """Module name (relative to the private package) -> source text; filled in below."""
-_GRADER_ONLY = {}
-"""Module name (relative) -> why it is not shipped: an engine module a shipped module imports at
-module level but uses only on the grader's training path (selfcheck_file.GRADER_ONLY)."""
 _PUBLIC = ()
 """The assignment's public suite modules (relative names), in order; set below."""
 _HINTS = None
 """The assignment's hints module (relative name), None where it has none; set below."""
 
 
-class _GraderOnly:
-    """A name of a grader-only module (_GRADER_ONLY): the self-check never uses it, a use raises."""
-
-    def __init__(self, name):
-        self._name = name
-
-    def _fail(self, *args, **kwargs):
-        raise RuntimeError(
-            f"{self._name} is not part of week2_checks.py (data-free self-check only)"
-        )
-
-    __call__ = __getitem__ = __iter__ = __len__ = _fail
-
-    def __getattr__(self, attr):
-        if attr.startswith("__"):
-            raise AttributeError(attr)
-        self._fail()
-
-    def __repr__(self):
-        return f"<unavailable {self._name}>"
-
-
 def _is_package(name):
-    return not name or any(key.startswith(name + ".") for key in (*_SOURCES, *_GRADER_ONLY))
+    return not name or any(key.startswith(name + ".") for key in _SOURCES)
 
 
 class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Finds the private package's modules in _SOURCES (and _GRADER_ONLY); nothing else of it."""
+    """Finds the private package's modules in _SOURCES; nothing else of it."""
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname != _PACKAGE and not fullname.startswith(_PACKAGE + "."):
             return None
         name = fullname[len(_PACKAGE) + 1 :]
-        if name in _SOURCES or name in _GRADER_ONLY:
+        if name in _SOURCES:
             return importlib.util.spec_from_loader(fullname, self, is_package=False)
         if _is_package(name):
             return importlib.util.spec_from_loader(fullname, self, is_package=True)
@@ -104,14 +79,6 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
             module.__file__ = filename
             exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
-        elif name in _GRADER_ONLY:
-
-            def stub(attr, prefix=module.__name__):
-                if attr.startswith("__"):
-                    raise AttributeError(attr)
-                return _GraderOnly(f"{prefix}.{attr}")
-
-            module.__getattr__ = stub
         else:
             module.__path__ = []
 
@@ -774,13 +741,14 @@ nothing that is measured here.
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode
 
-from _week2_checks_engine.training import loop
-from _week2_checks_engine.training.specs import TrainSpec
+if TYPE_CHECKING:
+    from _week2_checks_engine.training import loop
 
 _isinstance, _len, _float, _bool, _int, _type, _getattr = (
     builtins.isinstance,
@@ -1018,6 +986,12 @@ class Ops:
 
     def op_train(self, name: str, args, spec: dict, seed: int, perm_fn: str | None = None):
         """Train a freshly built model with the grader's loop; return predictions and the loss curve."""
+        # Imported here, not with the module: the notebooks' self-check ships this module but never
+        # trains. In the sandbox the supervisor has imported the loop before any child exists, so
+        # this finds it loaded, with its torch references captured before any submission code ran.
+        from _week2_checks_engine.training import loop
+        from _week2_checks_engine.training.specs import TrainSpec
+
         spec = TrainSpec.from_dict(spec)
         data = self.device_data.get(spec.dataset)
         if data is None:
@@ -2462,9 +2436,6 @@ def _array_digest(value) -> str:
         return f"array:{value.dtype}:{value.shape}:{hashlib.sha256(value.tobytes()).hexdigest()}"
     return str(value)
 '''
-
-_GRADER_ONLY['training.loop'] = "op_train only (the grader's training loop); the self-check never trains"
-_GRADER_ONLY['training.specs'] = 'op_train only (TrainSpec.from_dict); the self-check never trains'
 
 _PUBLIC = ('assignments.week2.public.test_public',)
 _HINTS = 'assignments.week2.hints'
