@@ -36,7 +36,8 @@ class Part:
 
     name: str
     points: float
-    """Its hidden tests' points add up to this (checked when the suites are read)."""
+    """Its tests' points add up to this, in the hidden suites and the public ones (checked when
+    the suites are collected: a grader error otherwise; and when the notebooks are built)."""
     notebook: str
     """The released notebook (file stem) whose test cells grade it."""
     solution: str

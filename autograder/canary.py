@@ -21,7 +21,8 @@ from pathlib import Path
 from autograder import machine
 from autograder.calibrate.table import table_path
 from autograder.config import GradingConfig
-from autograder.suites.runner import SetupProblem, grade_submission, prepare_data, setup
+from autograder.suites.run_settings import RunSettings, SetupProblem, resolve
+from autograder.suites.runner import grade_submission
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 NAME = "canary-reference"
@@ -133,14 +134,15 @@ def _covers(entry: dict, config: GradingConfig) -> bool:
     )
 
 
-def ensure(config: GradingConfig, *, say=print) -> tuple[GradingConfig, CanaryReport]:
-    """The run's config, set up (runner.setup: precision resolved) and with this machine's speed
-    profile, once the reference got full marks with it. The data sets are decoded here, once,
-    before any student is graded.
+def ensure(config: GradingConfig, *, say=print) -> tuple[RunSettings, CanaryReport]:
+    """The run's settings, resolved once (run_settings.resolve: precision, table, data sets) and
+    with this machine's speed profile, once the reference got full marks with them. The data sets
+    are decoded here, once, before any student is graded.
 
     Raises CanaryFailed (which checks failed, and what to do) or SetupProblem (a setup fault, or
     the canary could not run: no reference solution, or the grader failed on it)."""
-    config = setup(config)
+    run = resolve(config)
+    config = run.config
     reference = config.spec.solutions_dir
     if not reference.is_dir():
         raise SetupProblem(
@@ -150,14 +152,13 @@ def ensure(config: GradingConfig, *, say=print) -> tuple[GradingConfig, CanaryRe
     profile_key = fingerprint(config)
     memo_path = Path(config.cache_dir) / "machine" / f"{machine.digest(profile_key)}.json"
     memo = _read(memo_path) or {"fingerprint": profile_key, "speed": {}, "canaries": {}}
-    _, data_prints, _, data_errors = prepare_data(config)
-    key = machine.digest(settings(config, data_prints))
+    key = machine.digest(settings(config, run.data.prints))
     speed = memo["speed"]
     missing = [c for c in _checks(config) if c not in speed]
     entry = memo["canaries"].get(key)
     if entry and _covers(entry, config) and not missing:
         return (
-            config.with_(reference_seconds=dict(speed)),
+            run.with_config(reference_seconds=dict(speed)),
             CanaryReport(
                 False, str(memo_path), 0.0, entry["score"], entry["max_score"], dict(speed)
             ),
@@ -170,7 +171,7 @@ def ensure(config: GradingConfig, *, say=print) -> tuple[GradingConfig, CanaryRe
     # Without a profile the reference trains for real (a cached result has no timing; what it
     # trains is still cached for the gradings that follow) and under generous limits; with one,
     # under exactly the limits the students will get.
-    trial = config.with_(
+    trial = run.with_config(
         reference_seconds=dict(speed),
         result_cache_reads=config.result_cache_reads and not missing,
         extra_masks=(),
@@ -181,9 +182,8 @@ def ensure(config: GradingConfig, *, say=print) -> tuple[GradingConfig, CanaryRe
             f"the canary (the reference solution, graded first) hit a grader error, so nobody was "
             f"graded:\n{result.grader_error}"
         )
-    unavailable = tuple(
-        data_errors.values()
-    )  # missing data fails those checks for everyone, as the results say
+    # Missing data fails those checks for everyone, as the results say.
+    unavailable = tuple(run.data.errors.values())
     failed = [
         t
         for t in result.tests
@@ -209,7 +209,7 @@ def ensure(config: GradingConfig, *, say=print) -> tuple[GradingConfig, CanaryRe
     }
     _write(memo_path, memo)
     return (
-        config.with_(reference_seconds=dict(speed)),
+        run.with_config(reference_seconds=dict(speed)),
         CanaryReport(
             True, str(memo_path), result.seconds, result.score, result.max_score, dict(speed)
         ),

@@ -80,8 +80,8 @@ def _grade(path: Path, parts: tuple[str, ...]):
         config.seed,
     )
     if key not in _graded:
-        config, _ = canary.ensure(config, say=lambda text: None)  # memoised: once per machine
-        _graded[key] = grade_submission(path, path.stem, config)
+        settings, _ = canary.ensure(config, say=lambda text: None)  # memoised: once per machine
+        _graded[key] = grade_submission(path, path.stem, settings)
     return _graded[key]
 
 

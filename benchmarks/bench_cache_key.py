@@ -374,6 +374,7 @@ def grade_both(
     """Grade paths in both runs, alternating; on_student(summary so far) after each student."""
     from autograder.config import GradingConfig
     from autograder.sandbox import client
+    from autograder.suites.run_settings import resolve
     from autograder.suites.runner import grade_submission
 
     normalised = client.code_key
@@ -396,7 +397,10 @@ def grade_both(
     config = GradingConfig(
         data_dir=data_dir, cache_dir=work / "cache", parts=tuple(parts), **lenient
     )
-    grade_submission(ROOT / "solutions", "warmup", dataclasses.replace(config, training=False))
+    grade_submission(
+        ROOT / "solutions", "warmup", resolve(dataclasses.replace(config, training=False))
+    )
+    settings = resolve(config)
     results = work / "cache" / "results"
     shutil.rmtree(results, ignore_errors=True)  # cold: no training result of any key
     runs = {
@@ -407,7 +411,7 @@ def grade_both(
             client.code_key = modes[mode]
             before = len(list(results.rglob("*.json")))
             started = time.perf_counter()
-            result = grade_submission(path, path.stem, config)
+            result = grade_submission(path, path.stem, settings)
             seconds = time.perf_counter() - started
             run = runs[mode]
             run["seconds"].append(round(seconds, 2))

@@ -202,13 +202,13 @@ def find():
 def test_a_kept_supervisor_serves_the_next_submission_with_nothing_of_the_last(tmp_path):
     """A batch keeps one supervisor per grader process (torch and the data load once); the next
     submission's children must not find files, globals or modules a child of the last one left."""
-    from autograder.sandbox.client import WarmSupervisors
+    from autograder.sandbox.warm import WarmSupervisor
 
     for name, code in (("a", LEAVES_TRACES), ("b", FINDS_TRACES)):
         (tmp_path / name).mkdir()
         (tmp_path / name / "sub.py").write_text(code)
     warm, policy, data = (
-        WarmSupervisors(),
+        WarmSupervisor(),
         isolation.Policy(threads=1),
         {"mnist": None, "cifar10": None},
     )
@@ -231,4 +231,4 @@ def test_a_kept_supervisor_serves_the_next_submission_with_nothing_of_the_last(t
     finally:
         warm.close()
     with Sandbox(extract_submission(tmp_path / "b"), policy, data, {}, training=False) as c:
-        assert c._sup.proc.pid != first  # without a WarmSupervisors every submission starts its own
+        assert c._sup.proc.pid != first  # without a WarmSupervisor every submission starts its own

@@ -22,8 +22,8 @@ import torch
 from autograder import canary, machine
 from autograder.calibrate.table import NotCalibrated, calibrated_precisions, load, table_path
 from autograder.config import GradingConfig
-from autograder.suites import runner
-from autograder.suites.runner import SetupProblem
+from autograder.suites import run_settings
+from autograder.suites.run_settings import SetupProblem
 from autograder.training import precision
 from autograder.verbs.calibrate import build_table
 from tests.helpers import ROOT, WEEK2, read_results, run_cli
@@ -152,9 +152,11 @@ def test_emulated_bf16_is_for_calibration_only(monkeypatch):
     assert precision.resolve("bf16", "cpu", ("fp32",), emulated=True) == "bf16"
     assert precision.resolve("auto", "cpu", ("fp32", "bf16"), emulated=True) == "fp32"
     with pytest.raises(SetupProblem, match="no native bf16"):
-        runner.setup(GradingConfig(precision="bf16", training=False))
+        run_settings.setup(GradingConfig(precision="bf16", training=False))
     assert (
-        runner.setup(GradingConfig(precision="bf16", training=False), emulated_bf16=True).precision
+        run_settings.setup(
+            GradingConfig(precision="bf16", training=False), emulated_bf16=True
+        ).precision
         == "bf16"
     )
     run = {

@@ -20,7 +20,6 @@ from autograder.sandbox.result_cache import ResultCache, runtime_version
 from autograder.sandbox.warm import (
     SupervisorProcess,
     WarmSupervisor,
-    WarmSupervisors,
     launch_key,
     supervisor_launch,
 )
@@ -33,7 +32,6 @@ __all__ = [
     "ResultCache",
     "Sandbox",
     "WarmSupervisor",
-    "WarmSupervisors",
 ]
 
 

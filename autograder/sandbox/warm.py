@@ -109,7 +109,3 @@ class WarmSupervisor:
         if self._idle is not None:
             self._idle.stop()
             self._idle = None
-
-
-WarmSupervisors = WarmSupervisor
-"""The former name, still imported by verbs/grade.py."""

@@ -111,14 +111,22 @@ class GradingPlugin:
 
     def pytest_collection_modifyitems(self, session, config, items):
         kept = []
+        totals = dict.fromkeys(self.spec.part_names, 0.0)
         for item in items:
             try:
                 item.stash[_META] = meta = evaluate_meta(item, self.default_visibility, self.spec)
             except ValueError as exc:
                 self.grader_errors.append(str(exc))
                 continue
+            totals[meta.part] += meta.points
             if meta.part in self.parts and (self.training or not meta.training):
                 kept.append(item)
+        self.grader_errors += [
+            f"suite error: the tests of {part} are worth {totals[part]:g} points, but the "
+            f"assignment declares {self.spec.part(part).points:g}"
+            for part in self.spec.part_names
+            if totals[part] != float(self.spec.part(part).points)
+        ]
         kept.sort(key=lambda it: self.spec.run_order.index(it.stash[_META].part))
         self.order = [it.name for it in kept]
         if (

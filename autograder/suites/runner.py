@@ -15,19 +15,17 @@ from pathlib import Path
 
 import pytest
 
-import autograder.calibrate.table as calibration_table
 from autograder import machine
-from autograder.calibrate.table import NotCalibrated
 from autograder.config import GradingConfig
-from autograder.data import DataNotFound, load_arrays
 from autograder.extract import extract_submission
 from autograder.results.model import SubmissionResult
 from autograder.results.redact import redact
-from autograder.sandbox.client import GraderError, ResultCache, Sandbox, WarmSupervisors
+from autograder.sandbox.client import ResultCache, Sandbox
 from autograder.sandbox.isolation import Policy
+from autograder.sandbox.warm import WarmSupervisor
 from autograder.suites.plugin import GradingPlugin
+from autograder.suites.run_settings import RunSettings
 from autograder.suites.submission import Submission
-from autograder.training import precision
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_VISIBILITY = {"hidden": "after_due_date", "public": "visible"}
@@ -66,66 +64,15 @@ def sandbox_policy(config: GradingConfig, masks) -> Policy:
     )
 
 
-class SetupProblem(ValueError):
-    """A setup fault shared by every submission (no CUDA, no calibration table, a precision this
-    machine cannot run, a canary that fails): said once, before anyone is graded."""
-
-
-def setup(config: GradingConfig, *, emulated_bf16: bool = False) -> GradingConfig:
-    """Check the run's setup and resolve its precision ('auto' -> 'fp32' or 'bf16'). Raises SetupProblem.
-    emulated_bf16 (calibration only) lets an explicit bf16 run where the CPU only emulates it."""
-    if config.device.startswith("cuda"):
-        import torch
-
-        if not torch.cuda.is_available():
-            raise SetupProblem(
-                f"--device {config.device}: no CUDA device is visible to torch {torch.__version__} here"
-            )
-    try:
-        config = config.with_(
-            precision=precision.resolve(
-                config.precision,
-                config.device,
-                calibration_table.calibrated_precisions(
-                    config.device_kind, config.spec.calibration_dir
-                ),
-                emulated=emulated_bf16,
-            )
-        )
-    except precision.PrecisionUnavailable as exc:
-        raise SetupProblem(str(exc)) from None
-    if config.training:
-        try:
-            calibration_table.load(
-                config.device_kind, config.precision, config.spec.calibration_dir
-            )
-        except NotCalibrated as exc:
-            raise SetupProblem(str(exc)) from None
-    return config
-
-
-def prepare_data(config: GradingConfig):
-    """(public folders, fingerprints, test labels, 'data not found' messages) per data set."""
-    dirs, prints, labels, errors = {}, {}, {}, {}
-    for name in config.spec.datasets():
-        try:
-            arrays = load_arrays(name, data_dir=config.data_dir, cache_dir=config.cache_dir)
-        except DataNotFound as exc:
-            dirs[name], errors[name] = None, str(exc)
-            continue
-        dirs[name], prints[name], labels[name] = (
-            str(arrays.public_dir),
-            arrays.fingerprint,
-            arrays.load("test_y"),
-        )
-    return dirs, prints, labels, errors
-
-
 def pytest_args(suite_dir: Path, parts) -> list[str]:
     # no:unraisableexception: at the end of a session that plugin runs gc.collect() five times over
     # everything torch has loaded (~0.9 s per submission), to report exceptions no check can see.
+    # --noconftest: the suites need no conftest.py (the plugin gives the fixtures), and with `-c
+    # devnull` pytest would otherwise import every conftest.py from the suite's folder up to /dev's
+    # parent, e.g. a test-suite's own when an assignment lives inside one.
     return [
         str(suite_dir),
+        "--noconftest",
         "-c",
         os.devnull,
         "--rootdir",
@@ -146,24 +93,16 @@ def pytest_args(suite_dir: Path, parts) -> list[str]:
 
 
 def grade_submission(
-    path: Path, name: str, config: GradingConfig, *, warm: WarmSupervisors | None = None
+    path: Path, name: str, settings: RunSettings, *, warm: WarmSupervisor | None = None
 ) -> SubmissionResult:
-    """Grade one submission. Raises GraderError only for the grader's own failures.
-    warm: where a grader process that grades submissions in turn keeps its supervisor between them."""
+    """Grade one submission with a run's resolved settings (run_settings.resolve, or the canary's).
+    Raises GraderError only for the grader's own failures. warm: where a grader process that grades
+    submissions in turn keeps its supervisor between them."""
     started = time.perf_counter()
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     sys.dont_write_bytecode = True
-    try:
-        config = setup(config)
-    except SetupProblem as exc:
-        raise GraderError(str(exc)) from None
+    config, data = settings.config, settings.data
     extracted = extract_submission(path)
-    dirs, prints, labels, data_errors = prepare_data(config)
-    calibration = (
-        calibration_table.load(config.device_kind, config.precision, config.spec.calibration_dir)
-        if config.training
-        else None
-    )
     policy = sandbox_policy(config, private_paths(config))
     cache = (
         ResultCache(config.cache_dir / "results", read=config.result_cache_reads)
@@ -173,8 +112,8 @@ def grade_submission(
     with Sandbox(
         extracted,
         policy,
-        dirs,
-        prints,
+        data.dirs,
+        data.prints,
         device=config.device,
         load_timeout=min(config.load_timeout, config.timeout),
         wall_factor=config.starved_wall_factor,
@@ -182,7 +121,7 @@ def grade_submission(
         training=config.training,
         warm=warm,
     ) as sandbox:
-        submission = Submission(sandbox, config, calibration, labels, data_errors)
+        submission = Submission(sandbox, config, settings.calibration, data.labels, data.errors)
         plugin = GradingPlugin(
             submission,
             spec=config.spec,
@@ -215,7 +154,7 @@ def grade_submission(
         pytest.ExitCode.USAGE_ERROR,
     ):
         grader_error = f"pytest exited with {code!r}:\n{log.getvalue()[-3000:]}"
-    notes = [redact(n) for n in extracted.notes] + list(data_errors.values())
+    notes = [redact(n) for n in extracted.notes] + list(data.errors.values())
     return SubmissionResult(
         submission=name,
         tests=tuple(plugin.ordered_results()),

@@ -29,7 +29,8 @@ from autograder.calibrate.thresholds import (
 from autograder.config import GradingConfig
 from autograder.extract import extract_submission
 from autograder.sandbox.client import ResultCache, Sandbox
-from autograder.suites.runner import prepare_data, sandbox_policy, setup
+from autograder.suites.run_settings import prepare_data, setup
+from autograder.suites.runner import sandbox_policy
 from autograder.training import precision
 from autograder.training.subsets import test_indices
 
@@ -47,9 +48,10 @@ def measure(
     With budget_s, stops before a seed that would end past the budget (judged by the slowest seed
     so far), so a time-boxed run (a borrowed GPU) still returns every seed it finished."""
     started, slowest = time.monotonic(), 0.0
-    dirs, prints, labels, errors = prepare_data(config)
-    if errors:
-        raise SystemExit("calibration needs every data set: " + "; ".join(errors.values()))
+    data = prepare_data(config)
+    dirs, prints, labels = data.dirs, data.prints, data.labels
+    if data.errors:
+        raise SystemExit("calibration needs every data set: " + "; ".join(data.errors.values()))
     extracted = extract_submission(solutions or config.spec.solutions_dir)
     policy = sandbox_policy(config, masks=())
     checks = {
@@ -141,7 +143,8 @@ def measure_broken(
     quiet: bool = False,
 ) -> dict:
     """check -> {variant label: [accuracy per seed]} for the broken variants of those checks."""
-    dirs, prints, labels, _ = prepare_data(config)
+    data = prepare_data(config)
+    dirs, prints, labels = data.dirs, data.prints, data.labels
     out: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="ag-broken-") as tmp:
         for check in checks:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from autograder.config import GradingConfig
 from autograder.sandbox.client import GraderError
-from autograder.suites.runner import grade_submission, setup
+from autograder.suites.run_settings import resolve
+from autograder.suites.runner import grade_submission
 
 
 def report(result) -> str:
@@ -34,9 +35,9 @@ def main(*, path: Path, config: GradingConfig = GradingConfig(), quiet: bool = F
     config = config.with_(
         suite="public", extra_masks=tuple(config.extra_masks) + (str(Path(path).resolve()),)
     )
-    setup(config)  # a setup fault (SetupProblem, a ValueError) stops here with one error line
+    settings = resolve(config)  # a setup fault (SetupProblem, a ValueError) stops here, one line
     try:
-        result = grade_submission(Path(path), Path(path).stem or "submission", config)
+        result = grade_submission(Path(path), Path(path).stem or "submission", settings)
     except GraderError as exc:
         print(f"error: the checker itself failed (not your code's fault):\n{exc}", file=sys.stderr)
         return 2

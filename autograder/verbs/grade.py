@@ -20,6 +20,7 @@ from autograder.config import GradingConfig
 from autograder.reports import table
 from autograder.reports.outputs import write_outputs
 from autograder.results.model import SubmissionResult
+from autograder.suites.run_settings import RunSettings
 from autograder.verbs import EXIT_GRADER_ERROR, EXIT_OK
 
 
@@ -52,24 +53,25 @@ def shard_of(entries: list, shard: tuple[int, int] | None) -> list:
 _WARM = None  # a worker's supervisor, kept from one submission to the next
 
 
-def _start_worker(config: GradingConfig) -> None:
+def _start_worker(settings: RunSettings) -> None:
     """Runs first in each worker: its supervisor starts (torch) while the worker imports the grader."""
     global _WARM
-    from autograder.sandbox.client import WarmSupervisors
+    from autograder.sandbox.warm import WarmSupervisor
 
-    _WARM = WarmSupervisors()
-    _WARM.prestart(config.threads)
+    _WARM = WarmSupervisor()
+    _WARM.prestart(settings.config.threads)
 
 
-def _grade_one(name: str, path: str, config: GradingConfig) -> tuple[str, dict | str]:
+def _grade_one(name: str, path: str, settings: RunSettings) -> tuple[str, dict | str]:
     """Runs in a worker process. ('ok', result dict) or ('grader_error', text)."""
     global _WARM
-    from autograder.sandbox.client import GraderError, WarmSupervisors
+    from autograder.sandbox.client import GraderError
+    from autograder.sandbox.warm import WarmSupervisor
     from autograder.suites.runner import grade_submission
 
-    _WARM = _WARM or WarmSupervisors()
+    _WARM = _WARM or WarmSupervisor()
     try:
-        return "ok", grade_submission(Path(path), name, config, warm=_WARM).to_dict()
+        return "ok", grade_submission(Path(path), name, settings, warm=_WARM).to_dict()
     except GraderError as exc:
         return "grader_error", str(exc)
     except Exception:
@@ -105,12 +107,13 @@ def main(
         raise ValueError(f"no such submission: {', '.join(missing)}")
     # A fault shared by every submission (SetupProblem, CanaryFailed) is said once and nobody is
     # graded; the data are decoded here, once, not in every worker.
-    config, canary_report = canary.ensure(config, say=(lambda text: None) if quiet else print)
+    settings, canary_report = canary.ensure(config, say=(lambda text: None) if quiet else print)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     entries = shard_of(submission_entries(submissions), shard)
     masks = (str(out.resolve()), *(str(Path(p).resolve()) for _, p in entries))
-    config = config.with_(extra_masks=tuple(config.extra_masks) + masks)
+    settings = settings.with_config(extra_masks=tuple(settings.config.extra_masks) + masks)
+    config = settings.config
     results: dict[str, SubmissionResult] = {}
     errors: dict[str, str] = {}
     context = multiprocessing.get_context("spawn")
@@ -119,11 +122,13 @@ def main(
             max_workers=max(1, config.jobs),
             mp_context=context,
             initializer=_start_worker,
-            initargs=(config,),
+            initargs=(settings,),
         ) as pool,
         tqdm(total=len(entries), desc="grading", unit="submission", disable=quiet) as bar,
     ):
-        futures = {pool.submit(_grade_one, name, str(path), config): name for name, path in entries}
+        futures = {
+            pool.submit(_grade_one, name, str(path), settings): name for name, path in entries
+        }
         waiting = [name for name, _ in entries]  # the pool starts them in this order
         bar.set_postfix_str(", ".join(waiting[: config.jobs]))
         for future in as_completed(futures):

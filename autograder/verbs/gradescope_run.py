@@ -54,11 +54,14 @@ def grade(submission: Path, config: GradingConfig) -> SubmissionResult:
     """The hidden suites over the submission; grader failures become a result that says so."""
     from autograder import canary
     from autograder.sandbox.client import GraderError
-    from autograder.suites.runner import SetupProblem, grade_submission
+    from autograder.suites.run_settings import SetupProblem
+    from autograder.suites.runner import grade_submission
 
     try:
-        config, _ = canary.ensure(config)  # memoised in the cache: setup.sh runs it once per image
-        return grade_submission(submission, NAME, config)
+        settings, _ = canary.ensure(
+            config
+        )  # memoised in the cache: setup.sh runs it once per image
+        return grade_submission(submission, NAME, settings)
     except SetupProblem as exc:
         error = str(exc)
     except GraderError as exc:
@@ -88,7 +91,7 @@ def write_results(result: SubmissionResult, path: Path) -> None:
 def canary_only(config: GradingConfig | None = None) -> int:
     """Run (or find memoised) the canary as a graded run would: 0 passed, 2 failed."""
     from autograder import canary
-    from autograder.suites.runner import SetupProblem
+    from autograder.suites.run_settings import SetupProblem
 
     fit_threads_to_quota()
     try:
