@@ -23,6 +23,7 @@ from autograder.assignment import load
 from autograder.reports.outputs import write_outputs
 from autograder.results.model import SubmissionResult
 from autograder.results.model import TestResult as CheckResult  # not collected as a test class
+from autograder.results.run_summary import RunSummary
 from autograder.verbs.merge import MergeError
 from autograder.verbs.merge import main as merge_main
 from tests.helpers import ROOT, run_cli
@@ -86,18 +87,23 @@ def result(
 
 
 def shard_dir(
-    folder: Path, results: list[SubmissionResult], shard=None, seed=0, torch="2.14.1"
+    folder: Path,
+    results: list[SubmissionResult],
+    shard=None,
+    seed=0,
+    torch="2.14.1",
+    assignment="week2",
 ) -> Path:
-    info = {
-        "seed": seed,
-        "device": "cpu",
-        "jobs": 1,
-        "threads": 2,
-        "shard": list(shard) if shard else None,
-        "submissions": [r.submission for r in results],
-        "environment": {"torch": torch},
-        "grader_errors": {},
-    }
+    info = RunSummary(
+        assignment=assignment,
+        seed=seed,
+        device="cpu",
+        jobs=1,
+        threads=2,
+        shard=tuple(shard) if shard else None,
+        submissions=tuple(r.submission for r in results),
+        environment={"torch": torch},
+    )
     write_outputs(results, folder, info, load(), feedback=False)
     return folder
 
@@ -177,6 +183,13 @@ def test_disjoint_shards_merge_into_one_table(tmp_path):
                 ),
             ],
             "different checks",
+        ),
+        (
+            lambda t: [
+                shard_dir(t / "a", [result("alice")], (1, 2)),
+                shard_dir(t / "b", [result("bob")], (2, 2), assignment="tests/tiny_assignment"),
+            ],
+            "different assignments",
         ),
         (lambda t: [shard_dir(t / "a", [result("alice")], (1, 2)), t / "empty"], "no summary.json"),
         (lambda t: [shard_dir(t / "a", [result("alice")], (1, 1)), t / "a"], "given twice"),

@@ -14,12 +14,13 @@ from autograder.reports import table
 from autograder.reports.feedback import write_class_summary, write_feedback
 from autograder.reports.gradescope import to_gradescope
 from autograder.results.model import SubmissionResult
+from autograder.results.run_summary import RunSummary
 
 
 def write_outputs(
     results: list[SubmissionResult],
     out: Path,
-    run_info: dict,
+    run_info: RunSummary,
     spec: Assignment,
     *,
     feedback: bool = True,
@@ -42,6 +43,6 @@ def write_outputs(
         if feedback:
             write_feedback(result, folder, calib, spec)
     table.write_csv(results, out / "grades.csv")
-    (out / "summary.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=1))
+    (out / "summary.json").write_text(json.dumps(run_info.to_dict(), ensure_ascii=False, indent=1))
     if feedback and results:
         write_class_summary(results, out, spec)

@@ -20,6 +20,7 @@ from autograder.config import GradingConfig
 from autograder.reports import table
 from autograder.reports.outputs import write_outputs
 from autograder.results.model import SubmissionResult
+from autograder.results.run_summary import RunSummary
 from autograder.suites.run_settings import RunSettings
 from autograder.verbs import EXIT_GRADER_ERROR, EXIT_OK
 
@@ -158,22 +159,22 @@ def main(
         if config.training
         else None
     )
-    run_info = {
-        "assignment": config.assignment,
-        "seed": config.seed,
-        "device": config.device,
-        "spec_kind": config.device_kind,
-        "precision": config.precision,
-        "machine": machine.describe(),
-        "canary": canary_report.to_dict(),
-        "thresholds": str(thresholds) if thresholds else None,
-        "jobs": config.jobs,
-        "threads": config.threads,
-        "shard": list(shard) if shard else None,
-        "submissions": [n for n, _ in entries],
-        "environment": environment,
-        "grader_errors": errors,
-    }
+    run_info = RunSummary(
+        assignment=config.assignment,
+        seed=config.seed,
+        device=config.device,
+        spec_kind=config.device_kind,
+        precision=config.precision,
+        machine=machine.describe(),
+        canary=canary_report.to_dict(),
+        thresholds=str(thresholds) if thresholds else None,
+        jobs=config.jobs,
+        threads=config.threads,
+        shard=tuple(shard) if shard else None,
+        submissions=tuple(n for n, _ in entries),
+        environment=environment,
+        grader_errors=errors,
+    )
     write_outputs(
         ordered,
         out,

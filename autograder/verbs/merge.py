@@ -20,6 +20,7 @@ from autograder.config import GradingConfig
 from autograder.reports import table
 from autograder.reports.outputs import write_outputs
 from autograder.results.model import SubmissionResult
+from autograder.results.run_summary import RunSummary
 from autograder.verbs import EXIT_GRADER_ERROR, EXIT_OK
 
 
@@ -30,12 +31,12 @@ class MergeError(ValueError):
 @dataclass(frozen=True)
 class Shard:
     folder: Path
-    summary: dict
+    summary: RunSummary
     results: tuple[SubmissionResult, ...]
 
     @property
     def index(self) -> tuple[int, int] | None:
-        shard = self.summary.get("shard")
+        shard = self.summary.shard
         return (int(shard[0]), int(shard[1])) if shard else None
 
 
@@ -47,16 +48,16 @@ def read_shard(folder: Path) -> Shard:
             f"{folder}: no summary.json, so not a finished `grade` output (did this shard's job fail?)"
         )
     try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        summary = RunSummary.from_dict(json.loads(summary_path.read_text(encoding="utf-8")))
         results = []
-        for name in summary["submissions"]:
+        for name in summary.submissions:
             path = folder / name / "result.full.json"
             if not path.is_file():
                 raise MergeError(
                     f"{folder}: summary.json lists {name!r} but {path} is missing (incomplete shard)"
                 )
             results.append(SubmissionResult.from_dict(json.loads(path.read_text(encoding="utf-8"))))
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise MergeError(
             f"{folder}: unreadable grade output ({type(exc).__name__}: {exc})"
         ) from None
@@ -76,13 +77,14 @@ def _same(shards: list[Shard], what: str, value) -> None:
 
 def check(shards: list[Shard]) -> None:
     """Raise MergeError unless the shards are the disjoint, complete slices of one grading run."""
-    _same(shards, "seeds", lambda s: s.summary.get("seed"))
-    _same(shards, "devices", lambda s: s.summary.get("device"))
-    _same(shards, "torch versions", lambda s: s.summary.get("environment", {}).get("torch"))
+    _same(shards, "assignments", lambda s: s.summary.assignment)
+    _same(shards, "seeds", lambda s: s.summary.seed)
+    _same(shards, "devices", lambda s: s.summary.device)
+    _same(shards, "torch versions", lambda s: s.summary.environment.get("torch"))
     _same(
         shards,
         "precisions (thresholds differ: grade every shard with the same --precision)",
-        lambda s: s.summary.get("precision"),
+        lambda s: s.summary.precision,
     )
     owners: dict[str, Path] = {}
     for shard in shards:
@@ -133,39 +135,32 @@ def main(*, shards: list[Path], out: Path, feedback: bool = True, quiet: bool = 
     results = sorted((r for s in loaded for r in s.results), key=lambda r: r.submission)
     first = loaded[0].summary
     errors = {r.submission: r.grader_error for r in results if r.grader_error}
-    device_kind = (
-        first.get("spec_kind")
-        or GradingConfig(device=str(first.get("device") or "cpu")).device_kind
-    )
-    spec = assignment.load(first.get("assignment"))
-    run_info = {
-        "assignment": first.get("assignment"),
-        "seed": first.get("seed"),
-        "device": first.get("device"),
-        "spec_kind": device_kind,
-        "precision": first.get("precision"),
-        "machines": [
-            json.loads(m) for m in sorted({json.dumps(s.summary.get("machine")) for s in loaded})
-        ],
-        "thresholds": first.get("thresholds"),
-        "jobs": first.get("jobs"),
-        "threads": first.get("threads"),
-        "shard": None,
-        "submissions": [r.submission for r in results],
-        "environment": next(
-            (s.summary["environment"] for s in loaded if s.summary.get("environment")), {}
-        ),
-        "grader_errors": errors,
-        "merged_from": [
+    device_kind = first.spec_kind or GradingConfig(device=str(first.device or "cpu")).device_kind
+    spec = assignment.load(first.assignment)
+    run_info = RunSummary(
+        assignment=first.assignment,
+        seed=first.seed,
+        device=first.device,
+        spec_kind=device_kind,
+        precision=first.precision,
+        machines=[json.loads(m) for m in sorted({json.dumps(s.summary.machine) for s in loaded})],
+        thresholds=first.thresholds,
+        jobs=first.jobs,
+        threads=first.threads,
+        shard=None,
+        submissions=tuple(r.submission for r in results),
+        environment=next((s.summary.environment for s in loaded if s.summary.environment), {}),
+        grader_errors=errors,
+        merged_from=[
             {
                 "folder": str(s.folder),
-                "shard": s.summary.get("shard"),
-                "submissions": s.summary["submissions"],
-                "threads": s.summary.get("threads"),
+                "shard": list(s.summary.shard) if s.summary.shard else None,
+                "submissions": list(s.summary.submissions),
+                "threads": s.summary.threads,
             }
             for s in loaded
         ],
-    }
+    )
     out.mkdir(parents=True, exist_ok=True)
     write_outputs(
         results,
@@ -174,7 +169,7 @@ def main(*, shards: list[Path], out: Path, feedback: bool = True, quiet: bool = 
         spec,
         feedback=feedback,
         device_kind=device_kind,
-        precision=first.get("precision"),
+        precision=first.precision,
     )
     if not quiet:
         print(table.format_table(results))
