@@ -15,7 +15,7 @@ import datetime
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import machine
@@ -104,19 +104,68 @@ def settings(config: GradingConfig, data_prints: dict) -> dict:
     }
 
 
-def _read(path: Path) -> dict | None:
-    try:
-        memo = json.loads(path.read_text())
-        return memo if isinstance(memo, dict) and isinstance(memo.get("canaries"), dict) else None
-    except (OSError, ValueError):
-        return None  # missing or torn: measure again
+@dataclass(frozen=True)
+class Verdict:
+    """The canary's verdict for one set of settings (an entry of the memo's "canaries")."""
+
+    parts: tuple[str, ...]
+    training: bool
+    passed: bool
+    score: float
+    max_score: float
+    seconds: float
+    created: str
+
+    def covers(self, config: GradingConfig) -> bool:
+        """Does this verdict stand for a run of config (its parts, with or without training)?"""
+        return (
+            self.passed
+            and set(config.parts) <= set(self.parts)
+            and (self.training or not config.training)
+        )
+
+    def to_dict(self) -> dict:
+        return {**self.__dict__, "parts": list(self.parts)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Verdict:
+        return cls(**{**data, "parts": tuple(data["parts"])})
 
 
-def _write(path: Path, memo: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(memo, indent=1, sort_keys=True))
-    os.replace(tmp, path)
+@dataclass
+class Memo:
+    """What the canary keeps per machine (a file in the cache's machine/ folder): the machine's
+    fingerprint, its speed profile (CPU seconds per training check) and the verdicts by settings."""
+
+    fingerprint: dict
+    speed: dict = field(default_factory=dict)
+    canaries: dict[str, Verdict] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "fingerprint": self.fingerprint,
+            "speed": self.speed,
+            "canaries": {k: v.to_dict() for k, v in self.canaries.items()},
+        }
+
+    @classmethod
+    def read(cls, path: Path) -> Memo | None:
+        """The memo at path; None where it is missing, torn or of another layout (measure again)."""
+        try:
+            raw = json.loads(path.read_text())
+            return cls(
+                raw["fingerprint"],
+                dict(raw["speed"]),
+                {k: Verdict.from_dict(v) for k, v in raw["canaries"].items()},
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=1, sort_keys=True))
+        os.replace(tmp, path)
 
 
 def _checks(config: GradingConfig) -> list[str]:
@@ -124,14 +173,6 @@ def _checks(config: GradingConfig) -> list[str]:
     if not config.training:
         return []
     return config.spec.checks_of(config.parts, config.device_kind)
-
-
-def _covers(entry: dict, config: GradingConfig) -> bool:
-    return (
-        entry.get("passed")
-        and set(config.parts) <= set(entry["parts"])
-        and (entry["training"] or not config.training)
-    )
 
 
 def ensure(config: GradingConfig, *, say=print) -> tuple[RunSettings, CanaryReport]:
@@ -151,17 +192,15 @@ def ensure(config: GradingConfig, *, say=print) -> tuple[RunSettings, CanaryRepo
         )
     profile_key = fingerprint(config)
     memo_path = Path(config.cache_dir) / "machine" / f"{machine.digest(profile_key)}.json"
-    memo = _read(memo_path) or {"fingerprint": profile_key, "speed": {}, "canaries": {}}
+    memo = Memo.read(memo_path) or Memo(profile_key)
     key = machine.digest(settings(config, run.data.prints))
-    speed = memo["speed"]
+    speed = memo.speed
     missing = [c for c in _checks(config) if c not in speed]
-    entry = memo["canaries"].get(key)
-    if entry and _covers(entry, config) and not missing:
+    entry = memo.canaries.get(key)
+    if entry and entry.covers(config) and not missing:
         return (
             run.with_config(reference_seconds=dict(speed)),
-            CanaryReport(
-                False, str(memo_path), 0.0, entry["score"], entry["max_score"], dict(speed)
-            ),
+            CanaryReport(False, str(memo_path), 0.0, entry.score, entry.max_score, dict(speed)),
         )
 
     say(
@@ -198,16 +237,16 @@ def ensure(config: GradingConfig, *, say=print) -> tuple[RunSettings, CanaryRepo
             if k in _checks(config)
         }
     )
-    memo["canaries"][key] = {
-        "parts": list(config.parts),
-        "training": config.training,
-        "passed": True,
-        "score": result.score,
-        "max_score": result.max_score,
-        "seconds": result.seconds,
-        "created": datetime.datetime.now().isoformat(timespec="seconds"),
-    }
-    _write(memo_path, memo)
+    memo.canaries[key] = Verdict(
+        parts=tuple(config.parts),
+        training=config.training,
+        passed=True,
+        score=result.score,
+        max_score=result.max_score,
+        seconds=result.seconds,
+        created=datetime.datetime.now().isoformat(timespec="seconds"),
+    )
+    memo.write(memo_path)
     return (
         run.with_config(reference_seconds=dict(speed)),
         CanaryReport(
