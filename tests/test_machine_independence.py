@@ -20,12 +20,12 @@ import pytest
 import torch
 
 from autograder import canary, machine
+from autograder.calibrate.build import build_table
 from autograder.calibrate.table import NotCalibrated, calibrated_precisions, load, table_path
 from autograder.config import GradingConfig
 from autograder.suites import run_settings
 from autograder.suites.run_settings import SetupProblem
 from autograder.training import precision
-from autograder.verbs.calibrate import build_table
 from tests.helpers import ROOT, WEEK2, read_results, run_cli
 
 NATIVE_BF16 = precision.native_bf16("cpu")

@@ -4,8 +4,8 @@ import re
 import pytest
 
 from autograder.calibrate import table, thresholds
+from autograder.calibrate.build import build_table
 from autograder.config import GradingConfig
-from autograder.verbs.calibrate import build_table
 from tests.helpers import WEEK2, committed_table_files
 
 
