@@ -130,7 +130,7 @@ def test_the_sandbox_reports_a_cgroup_kill_as_a_memory_limit(tmp_path):
         extract_submission(tmp_path), policy, {"mnist": None, "cifar10": None}, {}
     ) as sandbox:
         reply = sandbox.run(["hog"], "call", {"name": "hog"}, timeout=60)
-        assert not reply.ok and reply.error["kind"] == "died" and reply.error.get("memory_limit")
+        assert not reply.ok and reply.error.kind == "died" and reply.error.memory_limit
         assert "超出内存上限" in messages.failure(reply.error, "调用 hog() ")
         assert (
             sandbox.run(["fine"], "call", {"name": "fine"}, timeout=60).result["value"]["number"]

@@ -16,6 +16,7 @@ from autograder.assignments.week2 import hints as week2_hints
 from autograder.extract import Unit
 from autograder.extract.facts import definition_facts
 from autograder.extract.units import Extracted
+from autograder.sandbox.errors import SandboxError
 from autograder.suites import hints, messages
 from tests.corpus_mistakes.manifest import (
     ALL_FAIL,
@@ -241,7 +242,7 @@ def test_unknown_errors_get_no_hint_and_the_old_text():
     assert hints.for_exception("ValueError", "something else", "CNN", None) is None
     assert hints.for_exception("NameError", "name 'np2' is not defined", "CNN", {}) is None
     text = messages.failure(
-        {"kind": "exception", "type": "ValueError", "message": "boom"}, "构造 CNN() ", "CNN", {}
+        SandboxError("exception", "op", type="ValueError", message="boom"), "构造 CNN() ", "CNN", {}
     )
     assert text == "构造 CNN() 时出错: ValueError: boom"
 

@@ -79,6 +79,7 @@ def test_shipped_file_is_generated_from_the_engine_and_released_as_is():
         "assignments.week2.hints",
         "assignments.week2.public.test_public",
         "public.selfcheck",
+        "sandbox.errors",
         "sandbox.ops",
         "suites.analysis",
         "suites.checks",

@@ -86,9 +86,7 @@ def test_a_busy_loop_times_out_on_its_cpu_seconds(sandbox):
     ) as box:  # a generous backstop: on a loaded machine too, CPU time decides
         reply = box.run(["burn"], "call", {"name": "burn", "args": [60]}, timeout=1.5)
     assert (
-        reply.error["kind"] == "timeout"
-        and reply.error["measure"] == "cpu"
-        and reply.error["used"] >= 1.5
+        reply.error.kind == "timeout" and reply.error.measure == "cpu" and reply.error.used >= 1.5
     )
     assert "CPU 时间" in messages.failure(reply.error, "调用 burn")
 
@@ -98,7 +96,7 @@ def test_a_sleeping_hang_times_out_at_its_limit_even_on_a_busy_machine(sandbox):
         started = time.monotonic()
         reply = box.run(["sleeps"], "call", {"name": "sleeps"}, timeout=2)
         wall = time.monotonic() - started
-    assert reply.error["kind"] == "timeout" and reply.error["measure"] == "wall"
+    assert reply.error.kind == "timeout" and reply.error.measure == "wall"
     assert wall < 2 * 5  # it did not wait for the backstop: a sleeper was not starved
 
 
@@ -117,8 +115,8 @@ def test_a_child_starved_past_the_backstop_is_not_final_never_a_timeout(sandbox)
     with pinned_with_hogs(3), sandbox(wall_factor=2) as box:
         reply = box.run(["burn"], "call", {"name": "burn", "args": [60]}, timeout=2)
         assert (
-            reply.error["kind"] == "starved"
-            and reply.error["cpu_seconds"] < 2 <= reply.error["wall_seconds"] / 2
+            reply.error.kind == "starved"
+            and reply.error.cpu_seconds < 2 <= reply.error.wall_seconds / 2
         )
         assert not box._hung  # not remembered as a hang: a regrade runs it again
     message, detail = messages.not_final(reply.error, "训练 VGG() ")
@@ -129,7 +127,7 @@ def test_op_usage_without_proc_falls_back_to_the_wall_clock():
     usage = OpUsage(2**22 + 12345, limit=0.2, wall_factor=5)
     assert not usage.measurable and usage.overrun() is None
     time.sleep(0.25)
-    assert usage.overrun()["measure"] == "wall"
+    assert usage.overrun().measure == "wall"
 
 
 BURNS_IN_FORWARD = '''

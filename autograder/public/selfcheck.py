@@ -32,6 +32,7 @@ from types import ModuleType, SimpleNamespace
 
 import torch
 
+from autograder.sandbox.errors import SandboxError
 from autograder.sandbox.ops import MissingName, Ops
 from autograder.suites import hints, messages
 from autograder.suites.errors import CheckFailed, NotRun, SubmissionError
@@ -155,7 +156,7 @@ def _time_limit(seconds: float):
 
 class LocalSandbox:
     """`Sandbox.run` in-process: the ops of sandbox/ops.py on the notebook's namespace, their errors
-    described as the sandbox describes them (so `messages.failure` words them the same)."""
+    the sandbox's own records (SandboxError), so `messages.failure` words them the same."""
 
     def __init__(self, namespace: dict, time_limit: float | None = None):
         self.ops = Ops(namespace, {}, "cpu")
@@ -168,7 +169,7 @@ class LocalSandbox:
                     ok=False,
                     result=None,
                     output="",
-                    error={"kind": "missing", "missing": name, "phase": "load"},
+                    error=SandboxError("missing", "load", missing=name),
                 )
         printed = io.StringIO()
         seconds = min(float(timeout or self.time_limit), self.time_limit)
@@ -180,21 +181,21 @@ class LocalSandbox:
             ):
                 result = self.ops.dispatch(op, args)
         except _TimeLimit:
-            error = {"kind": "timeout", "phase": "op", "seconds": seconds}
+            error = SandboxError("timeout", "op", seconds=seconds)
         except KeyboardInterrupt:
             raise
         except MissingName as exc:
-            error = {"kind": "missing", "missing": exc.args[0], "phase": "op"}
+            error = SandboxError("missing", "op", missing=exc.args[0])
         except (
             BaseException
         ) as exc:  # SystemExit too: the student's sys.exit() is a failed check here
-            error = {
-                "kind": "exception",
-                "phase": "op",
-                "type": type(exc).__name__,
-                "message": str(exc)[:600],
-                "traceback": _student_frames(exc),
-            }
+            error = SandboxError(
+                "exception",
+                "op",
+                type=type(exc).__name__,
+                message=str(exc)[:600],
+                traceback=_student_frames(exc),
+            )
         else:
             return SimpleNamespace(
                 ok=True, result=result, error=None, output=printed.getvalue()[:MAX_OUTPUT_CHARS]

@@ -42,7 +42,7 @@ TOKEN = '"__PACKAGE__"'
 LOADER = Path(selfcheck_loader.__file__)
 STANDIN = LOADER.with_name("pytest_standin.py")
 """Shipped as the private package's `_pytest_markers`, for the copied modules' `import pytest`."""
-COPIED = ("suites.", "public.", "sandbox.ops")
+COPIED = ("suites.", "public.", "sandbox.ops", "sandbox.errors")
 """Engine modules (relative to `autograder`) copied into the file when the entry point needs them;
 so are the current assignment's modules (its package's, but for its __init__) that its public suite
 and hints module, the other roots of the file, need."""

@@ -1,8 +1,10 @@
 """Why an op gave no result: the sandbox's error record, and its wire form beside it.
 
-Built by the supervisor (usage.py, children.py, supervisor.py) and the client (client.py); read by
-`suites/messages.py`. A child never builds one: what it says about an exception is parsed by
-`SandboxError.from_child`, which keeps four strings and decides kind and phase itself.
+Built by the supervisor (usage.py, children.py, supervisor.py), the client (client.py) and the
+notebooks' in-process self-check (public/selfcheck.py, which ships this module); read by
+`suites/messages.py` and `suites/hints.py`. A child never builds one: what it says about an
+exception is parsed by `SandboxError.from_child`, which keeps four strings and decides kind and
+phase itself.
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
-
-from autograder.sandbox.protocol import ProtocolError
 
 Kind = Literal["exception", "timeout", "died", "missing", "starved"]
 Phase = Literal["load", "op"]
@@ -64,6 +64,10 @@ class SandboxError:
     @classmethod
     def from_wire(cls, obj: Any) -> SandboxError:
         """Parse a wire record; raises ProtocolError for anything that is not one."""
+        # Imported here: the self-check file ships this module but not the wire protocol, which
+        # only the sandbox's processes speak.
+        from autograder.sandbox.protocol import ProtocolError
+
         if (
             not isinstance(obj, dict)
             or obj.get("kind") not in _KINDS
@@ -102,14 +106,6 @@ class SandboxError:
             traceback=_text(obj.get("traceback")),
             missing=_text(obj.get("missing")),
         )
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """The wire form's `dict.get`, for readers still written against it (the in-process
-        self-check, `public/selfcheck.py`, describes its errors as dicts)."""
-        return self.to_wire().get(key, default)
-
-    def __getitem__(self, key: str) -> Any:
-        return self.to_wire()[key]
 
 
 def _number(value: Any) -> float | None:

@@ -41,6 +41,10 @@ from __future__ import annotations
 import difflib
 import re
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from autograder.sandbox.errors import SandboxError
 
 _UNSET = object()
 _chosen: object = _UNSET
@@ -227,9 +231,11 @@ def for_exception(
     return None
 
 
-def for_error(error: dict, name: str | None = None, facts: dict | None = None) -> str | None:
-    """for_exception on a sandbox error dict (type, message)."""
-    return for_exception(error.get("type"), error.get("message"), name, facts)
+def for_error(
+    error: SandboxError, name: str | None = None, facts: dict | None = None
+) -> str | None:
+    """for_exception on a sandbox error (its type and message)."""
+    return for_exception(error.type, error.message, name, facts)
 
 
 def for_error_text(

@@ -5,7 +5,12 @@ Code names, shapes and numbers stay exactly as in the handout.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from autograder.suites import hints
+
+if TYPE_CHECKING:
+    from autograder.sandbox.errors import SandboxError
 
 HINT = "提示 (hint)："
 
@@ -22,54 +27,53 @@ def call_text(name: str, args=()) -> str:
     return f"{name}({', '.join(map(str, args))})"
 
 
-def failure(error: dict, doing: str, name: str | None = None, facts: dict | None = None) -> str:
+def failure(
+    error: SandboxError, doing: str, name: str | None = None, facts: dict | None = None
+) -> str:
     """A sandbox failure (reply.error) as one message. doing: e.g. 'Model() 的 forward'; name: the
     definition being built or run; facts: extract/facts.py's, for hints (suites/hints.py)."""
-    kind = error.get("kind")
-    unit = error.get("unit")
-    where = f"（{unit}）" if unit else ""
-    if kind == "missing":
-        return hints.missing(error["missing"], facts)
-    if kind == "timeout":
-        seconds = error.get("seconds")
-        if error.get("phase") == "load":
+    where = f"（{error.unit}）" if error.unit else ""
+    match error.kind:
+        case "missing":
+            return hints.missing(error.missing, facts)
+        case "timeout" if error.phase == "load":
             text = (
-                f"定义代码时超出时间限制 {seconds:g} 秒{where}：类或函数定义处可能有死循环 "
+                f"定义代码时超出时间限制 {error.seconds:g} 秒{where}：类或函数定义处可能有死循环 "
                 f"(time limit exceeded while defining the code)。"
             )
-        else:
-            used = "CPU 时间" if error.get("measure") == "cpu" else ""
+        case "timeout":
+            used = "CPU 时间" if error.measure == "cpu" else ""
             text = (
-                f"{doing}超出时间限制（{used}{seconds:g} 秒）：可能有死循环，或计算量远超讲义的网络 "
+                f"{doing}超出时间限制（{used}{error.seconds:g} 秒）：可能有死循环，或计算量远超讲义的网络 "
                 f"(time limit exceeded{': CPU time' if used else ''})。"
             )
-    elif kind == "died" and error.get("memory_limit"):
-        text = (
-            f"{doing}时超出内存上限，进程被系统终止{where}：是否一次申请了过多内存？"
-            f"(memory limit exceeded: the process was killed)。"
-        )
-    elif kind == "died":
-        text = (
-            f"{doing}时评分进程意外结束{where}：{error.get('message', '')}。不要调用 sys.exit()/os._exit()，"
-            f"也不要申请过多内存 (the grading process ended while running your code)。"
-        )
-    elif error.get("phase") == "load":
-        text = f"定义代码时出错{where}: {error.get('type')}: {error.get('message')}"
-    else:
-        text = f"{doing}时出错: {error.get('type')}: {error.get('message')}"
-        if error.get("type") == "MemoryError":
-            text += "（超出内存限制 memory limit exceeded）"
-    hint = hints.for_error(error, name, facts) if kind not in ("timeout", "died") else None
+        case "died" if error.memory_limit:
+            text = (
+                f"{doing}时超出内存上限，进程被系统终止{where}：是否一次申请了过多内存？"
+                f"(memory limit exceeded: the process was killed)。"
+            )
+        case "died":
+            text = (
+                f"{doing}时评分进程意外结束{where}：{error.message or ''}。不要调用 sys.exit()/os._exit()，"
+                f"也不要申请过多内存 (the grading process ended while running your code)。"
+            )
+        case _ if error.phase == "load":
+            text = f"定义代码时出错{where}: {error.type}: {error.message}"
+        case _:
+            text = f"{doing}时出错: {error.type}: {error.message}"
+            if error.type == "MemoryError":
+                text += "（超出内存限制 memory limit exceeded）"
+    hint = hints.for_error(error, name, facts) if error.kind not in ("timeout", "died") else None
     if hint:
         text += "\n" + HINT + hint
-    if error.get("traceback"):
-        text += "\n" + error["traceback"].rstrip()
-    if error.get("repeated"):
+    if error.traceback:
+        text += "\n" + error.traceback.rstrip()
+    if error.repeated:
         text += "\n（这段代码此前已失败，未再次运行 / failed earlier, not run again）"
     return text
 
 
-def not_final(error: dict, doing: str) -> tuple[str, str]:
+def not_final(error: SandboxError, doing: str) -> tuple[str, str]:
     """(message for the student, detail for the instructor) when the machine was starved of CPU."""
     message = (
         f"{doing}未能完成：评分机器当时过载（CPU 被其他程序占用或受限），这不是你的代码的问题。"
@@ -77,9 +81,9 @@ def not_final(error: dict, doing: str) -> tuple[str, str]:
         f"your instructor will regrade)。"
     )
     detail = (
-        f"{doing.strip()}: starved of CPU: {error.get('wall_seconds')} s wall, {error.get('cpu_seconds')} "
-        f"CPU s used of a {error.get('seconds')} CPU s limit, waited for a CPU {100 * error.get('waited', 0):.0f}% "
-        f"of the time ({error.get('phase')} phase); not final, regrade on a machine with free cores"
+        f"{doing.strip()}: starved of CPU: {error.wall_seconds} s wall, {error.cpu_seconds} "
+        f"CPU s used of a {error.seconds} CPU s limit, waited for a CPU {100 * (error.waited or 0):.0f}% "
+        f"of the time ({error.phase} phase); not final, regrade on a machine with free cores"
     )
     return message, detail
 

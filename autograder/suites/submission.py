@@ -123,7 +123,7 @@ class Submission:
             self._memo[key] = reply
             if reply.output.strip():
                 self.output.append(reply.output)
-        if not reply.ok and reply.error.get("kind") == "starved":
+        if not reply.ok and reply.error.kind == "starved":
             raise NotFinal(*messages.not_final(reply.error, doing))
         if not reply.ok:
             raise SubmissionError(

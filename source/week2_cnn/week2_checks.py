@@ -474,6 +474,7 @@ from types import ModuleType, SimpleNamespace
 
 import torch
 
+from _week2_checks_engine.sandbox.errors import SandboxError
 from _week2_checks_engine.sandbox.ops import MissingName, Ops
 from _week2_checks_engine.suites import hints, messages
 from _week2_checks_engine.suites.errors import CheckFailed, NotRun, SubmissionError
@@ -597,7 +598,7 @@ def _time_limit(seconds: float):
 
 class LocalSandbox:
     """`Sandbox.run` in-process: the ops of sandbox/ops.py on the notebook's namespace, their errors
-    described as the sandbox describes them (so `messages.failure` words them the same)."""
+    the sandbox's own records (SandboxError), so `messages.failure` words them the same."""
 
     def __init__(self, namespace: dict, time_limit: float | None = None):
         self.ops = Ops(namespace, {}, "cpu")
@@ -610,7 +611,7 @@ class LocalSandbox:
                     ok=False,
                     result=None,
                     output="",
-                    error={"kind": "missing", "missing": name, "phase": "load"},
+                    error=SandboxError("missing", "load", missing=name),
                 )
         printed = io.StringIO()
         seconds = min(float(timeout or self.time_limit), self.time_limit)
@@ -622,21 +623,21 @@ class LocalSandbox:
             ):
                 result = self.ops.dispatch(op, args)
         except _TimeLimit:
-            error = {"kind": "timeout", "phase": "op", "seconds": seconds}
+            error = SandboxError("timeout", "op", seconds=seconds)
         except KeyboardInterrupt:
             raise
         except MissingName as exc:
-            error = {"kind": "missing", "missing": exc.args[0], "phase": "op"}
+            error = SandboxError("missing", "op", missing=exc.args[0])
         except (
             BaseException
         ) as exc:  # SystemExit too: the student's sys.exit() is a failed check here
-            error = {
-                "kind": "exception",
-                "phase": "op",
-                "type": type(exc).__name__,
-                "message": str(exc)[:600],
-                "traceback": _student_frames(exc),
-            }
+            error = SandboxError(
+                "exception",
+                "op",
+                type=type(exc).__name__,
+                message=str(exc)[:600],
+                traceback=_student_frames(exc),
+            )
         else:
             return SimpleNamespace(
                 ok=True, result=result, error=None, output=printed.getvalue()[:MAX_OUTPUT_CHARS]
@@ -728,6 +729,124 @@ def check(part: str, namespace: dict | None = None) -> bool:
         )
     print(text, file=sys.stdout if ok else sys.stderr, flush=True)
     return ok
+'''
+
+_SOURCES['sandbox.errors'] = r'''"""Why an op gave no result: the sandbox's error record, and its wire form beside it.
+
+Built by the supervisor (usage.py, children.py, supervisor.py), the client (client.py) and the
+notebooks' in-process self-check (public/selfcheck.py, which ships this module); read by
+`suites/messages.py` and `suites/hints.py`. A child never builds one: what it says about an
+exception is parsed by `SandboxError.from_child`, which keeps four strings and decides kind and
+phase itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+Kind = Literal["exception", "timeout", "died", "missing", "starved"]
+Phase = Literal["load", "op"]
+Measure = Literal["cpu", "wall"]
+_KINDS, _PHASES, _MEASURES = set(get_args(Kind)), set(get_args(Phase)), set(get_args(Measure))
+_TEXT_CAP = 10_000
+"""Characters kept of any text field read from the wire (the child caps its own far below this)."""
+
+
+@dataclass(frozen=True)
+class SandboxError:
+    """An op's failure, in the sandbox's terms (never a verdict)."""
+
+    kind: Kind
+    """exception: the code raised; timeout: over its time limit; died: the process ended;
+    missing: a name the op needs is not defined; starved: the machine, not the code (not final)."""
+    phase: Phase
+    """load: while defining the submission's code; op: while running the op."""
+    seconds: float | None = None
+    """The time limit (timeout, starved)."""
+    measure: Measure | None = None
+    """What ran over the limit (op timeouts): CPU time or the wall clock."""
+    used: float | None = None
+    """Seconds of that measure used when the op was stopped."""
+    waited: float | None = None
+    """Largest share of the wall time one thread waited for a CPU (starved, wall timeouts)."""
+    wall_seconds: float | None = None
+    cpu_seconds: float | None = None
+    memory_limit: bool = False
+    """died: the kernel killed it at the memory cgroup's limit."""
+    type: str | None = None
+    """exception: the exception's type name ('MissingName' for a name the op looked up)."""
+    message: str | None = None
+    """exception: its message; died: how the process ended."""
+    traceback: str | None = None
+    """exception: the frames in the student's code only."""
+    missing: str | None = None
+    """missing (and MissingName): the name that is not defined."""
+    unit: str | None = None
+    """Where a definition failed: 'Name (origin:line)'."""
+    repeated: bool = False
+    """This code failed before and was not run again."""
+
+    def to_wire(self) -> dict:
+        """The fields that are set (a key absent is None or False)."""
+        return {
+            k: v for k, v in dataclasses.asdict(self).items() if v is not None and v is not False
+        }
+
+    @classmethod
+    def from_wire(cls, obj: Any) -> SandboxError:
+        """Parse a wire record; raises ProtocolError for anything that is not one."""
+        # Imported here: the self-check file ships this module but not the wire protocol, which
+        # only the sandbox's processes speak.
+        from _week2_checks_engine.sandbox.protocol import ProtocolError
+
+        if (
+            not isinstance(obj, dict)
+            or obj.get("kind") not in _KINDS
+            or obj.get("phase") not in _PHASES
+        ):
+            raise ProtocolError("malformed error record")
+        measure = obj.get("measure")
+        return cls(
+            obj["kind"],
+            obj["phase"],
+            seconds=_number(obj.get("seconds")),
+            measure=measure if measure in _MEASURES else None,
+            used=_number(obj.get("used")),
+            waited=_number(obj.get("waited")),
+            wall_seconds=_number(obj.get("wall_seconds")),
+            cpu_seconds=_number(obj.get("cpu_seconds")),
+            memory_limit=obj.get("memory_limit") is True,
+            type=_text(obj.get("type")),
+            message=_text(obj.get("message")),
+            traceback=_text(obj.get("traceback")),
+            missing=_text(obj.get("missing")),
+            unit=_text(obj.get("unit")),
+            repeated=obj.get("repeated") is True,
+        )
+
+    @classmethod
+    def from_child(cls, obj: Any, phase: Phase) -> SandboxError:
+        """An exception as a child described it (untrusted: only type, message, traceback and
+        missing are read, as text; kind and phase are ours)."""
+        obj = obj if isinstance(obj, dict) else {}
+        return cls(
+            "exception",
+            phase,
+            type=_text(obj.get("type")),
+            message=_text(obj.get("message")),
+            traceback=_text(obj.get("traceback")),
+            missing=_text(obj.get("missing")),
+        )
+
+
+def _number(value: Any) -> float | None:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)[:_TEXT_CAP]
 '''
 
 _SOURCES['sandbox.ops'] = r'''"""Measurements taken inside the child. Each op returns plain data (JSON values and numpy arrays);
@@ -1502,6 +1621,10 @@ from __future__ import annotations
 import difflib
 import re
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _week2_checks_engine.sandbox.errors import SandboxError
 
 _UNSET = object()
 _chosen: object = _UNSET
@@ -1688,9 +1811,11 @@ def for_exception(
     return None
 
 
-def for_error(error: dict, name: str | None = None, facts: dict | None = None) -> str | None:
-    """for_exception on a sandbox error dict (type, message)."""
-    return for_exception(error.get("type"), error.get("message"), name, facts)
+def for_error(
+    error: SandboxError, name: str | None = None, facts: dict | None = None
+) -> str | None:
+    """for_exception on a sandbox error (its type and message)."""
+    return for_exception(error.type, error.message, name, facts)
 
 
 def for_error_text(
@@ -1923,7 +2048,12 @@ Code names, shapes and numbers stay exactly as in the handout.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from _week2_checks_engine.suites import hints
+
+if TYPE_CHECKING:
+    from _week2_checks_engine.sandbox.errors import SandboxError
 
 HINT = "提示 (hint)："
 
@@ -1940,54 +2070,53 @@ def call_text(name: str, args=()) -> str:
     return f"{name}({', '.join(map(str, args))})"
 
 
-def failure(error: dict, doing: str, name: str | None = None, facts: dict | None = None) -> str:
+def failure(
+    error: SandboxError, doing: str, name: str | None = None, facts: dict | None = None
+) -> str:
     """A sandbox failure (reply.error) as one message. doing: e.g. 'Model() 的 forward'; name: the
     definition being built or run; facts: extract/facts.py's, for hints (suites/hints.py)."""
-    kind = error.get("kind")
-    unit = error.get("unit")
-    where = f"（{unit}）" if unit else ""
-    if kind == "missing":
-        return hints.missing(error["missing"], facts)
-    if kind == "timeout":
-        seconds = error.get("seconds")
-        if error.get("phase") == "load":
+    where = f"（{error.unit}）" if error.unit else ""
+    match error.kind:
+        case "missing":
+            return hints.missing(error.missing, facts)
+        case "timeout" if error.phase == "load":
             text = (
-                f"定义代码时超出时间限制 {seconds:g} 秒{where}：类或函数定义处可能有死循环 "
+                f"定义代码时超出时间限制 {error.seconds:g} 秒{where}：类或函数定义处可能有死循环 "
                 f"(time limit exceeded while defining the code)。"
             )
-        else:
-            used = "CPU 时间" if error.get("measure") == "cpu" else ""
+        case "timeout":
+            used = "CPU 时间" if error.measure == "cpu" else ""
             text = (
-                f"{doing}超出时间限制（{used}{seconds:g} 秒）：可能有死循环，或计算量远超讲义的网络 "
+                f"{doing}超出时间限制（{used}{error.seconds:g} 秒）：可能有死循环，或计算量远超讲义的网络 "
                 f"(time limit exceeded{': CPU time' if used else ''})。"
             )
-    elif kind == "died" and error.get("memory_limit"):
-        text = (
-            f"{doing}时超出内存上限，进程被系统终止{where}：是否一次申请了过多内存？"
-            f"(memory limit exceeded: the process was killed)。"
-        )
-    elif kind == "died":
-        text = (
-            f"{doing}时评分进程意外结束{where}：{error.get('message', '')}。不要调用 sys.exit()/os._exit()，"
-            f"也不要申请过多内存 (the grading process ended while running your code)。"
-        )
-    elif error.get("phase") == "load":
-        text = f"定义代码时出错{where}: {error.get('type')}: {error.get('message')}"
-    else:
-        text = f"{doing}时出错: {error.get('type')}: {error.get('message')}"
-        if error.get("type") == "MemoryError":
-            text += "（超出内存限制 memory limit exceeded）"
-    hint = hints.for_error(error, name, facts) if kind not in ("timeout", "died") else None
+        case "died" if error.memory_limit:
+            text = (
+                f"{doing}时超出内存上限，进程被系统终止{where}：是否一次申请了过多内存？"
+                f"(memory limit exceeded: the process was killed)。"
+            )
+        case "died":
+            text = (
+                f"{doing}时评分进程意外结束{where}：{error.message or ''}。不要调用 sys.exit()/os._exit()，"
+                f"也不要申请过多内存 (the grading process ended while running your code)。"
+            )
+        case _ if error.phase == "load":
+            text = f"定义代码时出错{where}: {error.type}: {error.message}"
+        case _:
+            text = f"{doing}时出错: {error.type}: {error.message}"
+            if error.type == "MemoryError":
+                text += "（超出内存限制 memory limit exceeded）"
+    hint = hints.for_error(error, name, facts) if error.kind not in ("timeout", "died") else None
     if hint:
         text += "\n" + HINT + hint
-    if error.get("traceback"):
-        text += "\n" + error["traceback"].rstrip()
-    if error.get("repeated"):
+    if error.traceback:
+        text += "\n" + error.traceback.rstrip()
+    if error.repeated:
         text += "\n（这段代码此前已失败，未再次运行 / failed earlier, not run again）"
     return text
 
 
-def not_final(error: dict, doing: str) -> tuple[str, str]:
+def not_final(error: SandboxError, doing: str) -> tuple[str, str]:
     """(message for the student, detail for the instructor) when the machine was starved of CPU."""
     message = (
         f"{doing}未能完成：评分机器当时过载（CPU 被其他程序占用或受限），这不是你的代码的问题。"
@@ -1995,9 +2124,9 @@ def not_final(error: dict, doing: str) -> tuple[str, str]:
         f"your instructor will regrade)。"
     )
     detail = (
-        f"{doing.strip()}: starved of CPU: {error.get('wall_seconds')} s wall, {error.get('cpu_seconds')} "
-        f"CPU s used of a {error.get('seconds')} CPU s limit, waited for a CPU {100 * error.get('waited', 0):.0f}% "
-        f"of the time ({error.get('phase')} phase); not final, regrade on a machine with free cores"
+        f"{doing.strip()}: starved of CPU: {error.wall_seconds} s wall, {error.cpu_seconds} "
+        f"CPU s used of a {error.seconds} CPU s limit, waited for a CPU {100 * (error.waited or 0):.0f}% "
+        f"of the time ({error.phase} phase); not final, regrade on a machine with free cores"
     )
     return message, detail
 
@@ -2201,7 +2330,7 @@ class Submission:
             self._memo[key] = reply
             if reply.output.strip():
                 self.output.append(reply.output)
-        if not reply.ok and reply.error.get("kind") == "starved":
+        if not reply.ok and reply.error.kind == "starved":
             raise NotFinal(*messages.not_final(reply.error, doing))
         if not reply.ok:
             raise SubmissionError(
