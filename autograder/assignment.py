@@ -97,6 +97,9 @@ class Assignment:
     """Released notebooks (file stems), in order; those without a part hold only written answers."""
     shipped_files: tuple[str, ...] = ()
     """Files of solutions/ shipped as they are beside the notebooks."""
+    selfcheck: str = ""
+    """File name of the self-check module shipped beside the notebooks (their self-check cells
+    import it); empty: '<name>_checks.py'."""
     hints: ModuleType | None = None
     """The handout's names, signatures and part-specific hint texts (a standard-library-only
     module, shipped in the self-check file; suites/hints.py says what it may define)."""
@@ -141,6 +144,10 @@ class Assignment:
         for part in self.parts:
             visit(part.name, ())
         return tuple(order)
+
+    @property
+    def selfcheck_file(self) -> str:
+        return self.selfcheck or f"{self.name}_checks.py"
 
     @property
     def total_points(self) -> float:

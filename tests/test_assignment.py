@@ -14,7 +14,7 @@ import yaml
 from autograder import assignment
 from autograder.assignment import Assignment, Part
 from autograder.release import classroom_workflow, docs_tables, notebooks
-from tests.helpers import PARTS, ROOT, TOTAL, WEEK2, run_cli
+from tests.helpers import PARTS, POINTS, ROOT, TOTAL, WEEK2, run_cli
 
 ENGINE = ROOT / "autograder"
 
@@ -120,8 +120,21 @@ def test_suites_whose_points_differ_from_the_declaration_are_refused():
         WEEK2,
         parts=tuple(replace(p, points=p.points + 2) if p is lenet else p for p in WEEK2.parts),
     )
-    with pytest.raises(notebooks.PointsMismatch, match="LeNet5: declared 27, hidden tests 25"):
+    points = lenet.points
+    with pytest.raises(
+        notebooks.PointsMismatch, match=f"LeNet5: declared {points + 2:g}, hidden tests {points:g}"
+    ):
         notebooks.declared_points(changed)
+
+
+def test_narratives_name_points_through_the_declaration():
+    assert notebooks.fill_points("共 {{points:VGG}} 分", dict(POINTS), "x") == (
+        f"共 {POINTS['VGG']:g} 分"
+    )
+    with pytest.raises(ValueError, match="names no part"):
+        notebooks.fill_points("{{points:ResBlock}}", dict(POINTS), "lab4.md:3")
+    narratives = "".join(p.read_text(encoding="utf-8") for p in WEEK2.narrative_dir.glob("*.md"))
+    assert narratives.count("{{points:") == len(PARTS)  # each part's points, stated once
 
 
 def test_classroom_steps_follow_the_declared_points():

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tests.helpers import ROOT
+from tests.helpers import POINTS, ROOT
 from tests.nbgrader_class import kernel_dir
 
 SOURCE = ROOT / "source" / "week2_cnn"
@@ -107,4 +107,4 @@ def test_missing_data_fails_only_the_training_check_with_a_clear_note(tmp_path):
     )
     assert run.returncode == 0 and run.stderr == "", run.stderr
     assert "✗ LeNet5_trains_on_mnist (0/6)" in run.stdout and "data not found: mnist" in run.stdout
-    assert value(run) == 19.0  # every data-free check passes: 25 - 6
+    assert value(run) == POINTS["LeNet5"] - 6  # every data-free check passes

@@ -40,7 +40,7 @@ from tests.helpers import PARTS, ROOT, WEEK2, run_cli
 from tests.nbgrader_class import BIN, WRONG_LENET5, kernel_dir
 
 SOURCE, RELEASE = ROOT / "source" / "week2_cnn", ROOT / "release" / "week2_cnn"
-SHIPPED = RELEASE / selfcheck_file.FILE_NAME
+SHIPPED = RELEASE / selfcheck_file.file_name()
 LABS = ("lab1_lenet5", "lab2_mlp_vs_cnn", "lab3_vgg")
 PARTS_OF = {lab: [p for p in PARTS if WEEK2.notebook_of(p) == f"{lab}.ipynb"] for lab in LABS}
 
@@ -69,10 +69,10 @@ def run_check(part, namespace, capsys):
 
 
 def test_shipped_file_is_generated_from_the_engine_and_released_as_is():
-    assert (SOURCE / selfcheck_file.FILE_NAME).read_text(
+    assert (SOURCE / selfcheck_file.file_name()).read_text(
         encoding="utf-8"
     ) == selfcheck_file.render()
-    assert SHIPPED.read_bytes() == (SOURCE / selfcheck_file.FILE_NAME).read_bytes()
+    assert SHIPPED.read_bytes() == (SOURCE / selfcheck_file.file_name()).read_bytes()
     copied = selfcheck_file.modules()
     assert set(copied) == {
         "_pytest_markers",

@@ -14,7 +14,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.notebook import NOTEBOOK_OF_PART
 from autograder.release import notebooks
 from autograder.results.redact import leaks
 from tests.helpers import PARTS, POINTS, ROOT, WEEK2, run_cli
@@ -108,7 +107,7 @@ def test_one_autograded_cell_per_part_with_the_cli_points():
     assert set(graded) == set(PARTS)
     for part, (name, points, source) in graded.items():
         assert points == CLI_POINTS[part]
-        assert f"{name}.ipynb" == NOTEBOOK_OF_PART[part]
+        assert f"{name}.ipynb" == WEEK2.notebook_of(part)
         hidden = source.split("### BEGIN HIDDEN TESTS\n")[1].split("### END HIDDEN TESTS")[0]
         code = [line.split("#")[0].strip() for line in hidden.splitlines()]
         assert code == ["from autograder.notebook import grade_part", f'grade_part("{part}")']
@@ -152,7 +151,9 @@ def test_a_locked_zero_point_self_check_cell_follows_each_parts_solution_cell():
                 f"week2_checks.check('{part}', globals())" in c.source
                 and "grade_part" not in c.source
             )
-    assert {part: f"{name}.ipynb" for part, name in found.items()} == NOTEBOOK_OF_PART
+    assert {part: f"{name}.ipynb" for part, name in found.items()} == {
+        p: WEEK2.notebook_of(p) for p in PARTS
+    }
     released = [
         c
         for name in WEEK2.notebooks

@@ -1,6 +1,6 @@
 """The notebooks' self-check cells: a part's public, data-free checks, run in the student's own kernel.
 
-`check("LeNet5", globals())` runs the data-free tests of the assignment's public suite (the
+`check("<part>", globals())` runs the data-free tests of the assignment's public suite (the
 test_*.py modules of its public/ folder) for one part on the classes and functions defined in the
 notebook, with the same measurements (`sandbox/ops.py`), the
 same `Submission` methods and the same messages as `python -m autograder check`, and prints one
@@ -9,7 +9,7 @@ of the student's code (or of the checker itself) becomes a ✗ line.
 
 There is no sandbox here: the student's code runs in-process, in the kernel that already runs it.
 The release ships this module, and the engine modules it imports, as one generated file
-(`week2_checks.py`, built by `autograder/release/selfcheck_file.py`), which needs only torch and
+(e.g. `week2_checks.py`, built by `autograder/release/selfcheck_file.py`), which needs only torch and
 numpy; the hidden suites are never part of it. There the assignment's declaration cannot be read
 (its package is not shipped): the file's loader gives this module the shipped public suite and
 hints module with `use` before the first check. In the engine they are the current assignment's.
@@ -42,8 +42,8 @@ TIME_LIMIT = 60.0
 """Seconds one measurement may take (where the platform lets us interrupt it: SIGALRM, main thread)."""
 MAX_OUTPUT_CHARS = 2000
 SHOWN_LINES = 12
-_SKIPPED_PREFIXES = ("<week2_checks",) + (
-    ()
+_SKIPPED_PREFIXES = (
+    (__file__.split(":", 1)[0],)  # vendored: '<week2_checks' (selfcheck_loader's pseudo-files)
     if __file__.startswith("<")
     else (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,)
 )

@@ -15,6 +15,9 @@ Each notebook of the assignment (its `notebooks`) is described by its `narrative
     %%% answer ID POINTS        a manually graded Markdown answer (the text: a model answer)
     %%% task ID                 a read-only, 0-point task cell holding a `### BEGIN/END MARK SCHEME` rubric
 
+In Markdown cells, `{{points:PART}}` stands for PART's declared points, so the text never restates
+a number the declaration holds.
+
 Everything is deterministic (cell ids included), so `check` can demand byte equality with the
 committed notebooks. The assignment's `shipped_files` of solutions/ are shipped next to the
 notebooks, and so is the self-check file, generated from the public checks (`selfcheck_file.py`).
@@ -107,6 +110,21 @@ def declared_points(spec: Assignment | None = None) -> dict[str, float]:
     return {p.name: float(p.points) for p in spec.parts}
 
 
+_POINTS = re.compile(r"\{\{points:(\w+)\}\}")
+
+
+def fill_points(text: str, points: dict[str, float], where: str) -> str:
+    """text with each `{{points:PART}}` replaced by PART's points."""
+
+    def one(match: re.Match) -> str:
+        part = match.group(1)
+        if part not in points:
+            raise ValueError(f"{where}: {{{{points:{part}}}}} names no part ({', '.join(points)})")
+        return f"{points[part]:g}"
+
+    return _POINTS.sub(one, text)
+
+
 def definitions(path: Path, names: tuple[str, ...]) -> str:
     """The exact source text of the top-level definitions `names` of a file, in the order given."""
     text = Path(path).read_text(encoding="utf-8")
@@ -151,7 +169,7 @@ def tests_source(part: str, points: float) -> str:
 
 def check_source(part: str) -> str:
     """A self-check cell: the part's public checks in the student's kernel (no points, never raises)."""
-    module = selfcheck_file.FILE_NAME.removesuffix(".py")
+    module = selfcheck_file.file_name().removesuffix(".py")
     return (
         f"# 自查 (self-check)：运行 {part} 的公开检查，不计分、不训练，几秒钟；提示与 `python -m autograder check` 相同。\n"
         f"# 先运行上面的单元格。需要本 notebook 所在文件夹中的 {module}.py（Colab：把它上传到 /content）。\n"
@@ -184,8 +202,9 @@ def build(
         where = f"{path}:{spec.line}"
         auto_id = f"{name}-{index:02d}"
         if spec.kind == "md":
+            text = fill_points(spec.body, points, where)
             cells.append(
-                v4.new_markdown_cell(spec.body, id=auto_id, metadata=_meta(auto_id, locked=True))
+                v4.new_markdown_cell(text, id=auto_id, metadata=_meta(auto_id, locked=True))
             )
         elif spec.kind == "code":
             cells.append(
@@ -271,7 +290,7 @@ def derive(
     files.update(
         {name: (solutions / name).read_text(encoding="utf-8") for name in spec.shipped_files}
     )
-    files[selfcheck_file.FILE_NAME] = selfcheck_file.render()
+    files[selfcheck_file.file_name()] = selfcheck_file.render()
     return files
 
 
@@ -288,7 +307,7 @@ def check(solutions: Path, source: Path, spec: Assignment | None = None) -> list
         extra="not built from solutions/ or narrative/",
         origin=lambda name: (
             f"generated from the engine's public checks ({name})"
-            if name == selfcheck_file.FILE_NAME
+            if name == selfcheck_file.file_name()
             else f"built from narrative/ and solutions/ ({name})"
         ),
     )

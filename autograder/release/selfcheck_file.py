@@ -1,4 +1,5 @@
-"""Build `week2_checks.py`, the file shipped next to the notebooks for their self-check cells.
+"""Build the self-check file (its name declared by the assignment, e.g. `week2_checks.py`), shipped
+next to the notebooks for their self-check cells.
 
 It holds the engine modules that `autograder.public.selfcheck` needs (its checks and messages, the
 sandbox's measurement ops, the Submission methods) and the current assignment's public suite and
@@ -34,8 +35,18 @@ from autograder import assignment as assignments
 from autograder.release import selfcheck_loader
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-FILE_NAME = "week2_checks.py"
-PRIVATE = "_week2_checks_engine"
+
+
+def file_name() -> str:
+    """The shipped file's name, as the assignment declares it (e.g. 'week2_checks.py')."""
+    return assignments.load().selfcheck_file
+
+
+def private() -> str:
+    """The private package the shipped modules live in, e.g. '_week2_checks_engine'."""
+    return f"_{file_name().removesuffix('.py')}_engine"
+
+
 ENTRY = selfcheck_loader._ENTRY
 TOKEN = '"__PACKAGE__"'
 """The one text of selfcheck_loader.py replaced at build time: by the private package's name, quoted."""
@@ -70,7 +81,7 @@ def assignment_modules() -> AssignmentModules:
     spec = assignments.load()
     engine = Path(assignments.__file__).resolve().parent
 
-    outside = f"{FILE_NAME} ships only an assignment inside the engine package ({engine}): {spec.name} has"
+    outside = f"{file_name()} ships only an assignment inside the engine package ({engine}): {spec.name} has"
 
     def relative(path: Path) -> str:
         try:
@@ -88,7 +99,8 @@ def assignment_modules() -> AssignmentModules:
 
 
 class UnshippableImport(ValueError):
-    """A copied module imports, at module level, an engine module that week2_checks.py does not carry."""
+    """A copied module imports, at module level, an engine module that the self-check file does not
+    carry."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +125,7 @@ def _is_copied(name: str, package: str | None = None) -> bool:
     """Whether an engine module is copied (package: the assignment's, whose modules are too)."""
     if _is_never(name):
         raise ValueError(
-            f"{FILE_NAME} would need autograder.{name}, which must never be shipped to students"
+            f"{file_name()} would need autograder.{name}, which must never be shipped to students"
         )
     prefixes = COPIED + ((package + ".",) if package else ())
     return any(name == c or name.startswith(c) for c in prefixes) and module_path(name).is_file()
@@ -187,11 +199,11 @@ def rename_imports(text: str, origin: str) -> str:
             ):
                 indent = line[: len(line) - len(line.lstrip())]
                 lines[node.lineno - 1] = (
-                    f"{indent}from {PRIVATE} import _pytest_markers as pytest\n"
+                    f"{indent}from {private()} import _pytest_markers as pytest\n"
                 )
             else:
                 lines[node.lineno - 1] = _IMPORT_LINE.sub(
-                    lambda m: f"{m[1]}{m[2]}{m[3]}{PRIVATE}", line, count=1
+                    lambda m: f"{m[1]}{m[2]}{m[3]}{private()}", line, count=1
                 )
     out = "".join(lines)
     for node in ast.walk(ast.parse(out)):
@@ -220,7 +232,7 @@ def modules() -> dict[str, str]:
     for root in roots:
         if _is_never(root):
             raise ValueError(
-                f"{FILE_NAME} would ship autograder.{root}, which must never be shipped to students"
+                f"{file_name()} would ship autograder.{root}, which must never be shipped to students"
             )
     todo, texts, chains = roots[::-1], {}, {root: (root,) for root in roots}
     while todo:
@@ -237,7 +249,7 @@ def modules() -> dict[str, str]:
             elif imp.at_import:
                 chain = " -> ".join(f"autograder.{n}" for n in chains[name] + (imp.module,))
                 raise UnshippableImport(
-                    f"{FILE_NAME} cannot ship autograder.{name}: {path.name}:{imp.line} imports "
+                    f"{file_name()} cannot ship autograder.{name}: {path.name}:{imp.line} imports "
                     f"autograder.{imp.module} at module level, which the file does not carry (import chain: "
                     f"{chain}). Import it inside the function that uses it (or under `if TYPE_CHECKING:`)."
                 )
@@ -250,7 +262,7 @@ def loader() -> str:
     text = LOADER.read_text(encoding="utf-8")
     if text.count(TOKEN) != 1:
         raise ValueError(f"selfcheck_loader.py must hold {TOKEN} exactly once")
-    return text.replace(TOKEN, repr(PRIVATE).replace("'", '"'))
+    return text.replace(TOKEN, repr(private()).replace("'", '"'))
 
 
 def _literal(text: str, name: str) -> str:
@@ -268,14 +280,16 @@ def registration() -> str:
 
 
 def render() -> str:
-    """The text of week2_checks.py."""
+    """The text of the self-check file (file_name())."""
+    spec = assignments.load()
+    module = file_name().removesuffix(".py")
     header = (
-        '"""week2_checks.py：notebook 中“自查”单元格使用的公开检查（不计分，不含隐藏测试）。\n\n'
-        "Self-check for the week-2 notebooks: the public, data-free checks of the grading engine, with the\n"
-        "same hints as `python -m autograder check`. Keep this file next to the notebooks (Colab: upload it\n"
-        "to the same folder, /content). Needs torch and numpy only. In a notebook cell:\n\n"
-        "    from week2_checks import check\n"
-        '    check("LeNet5", globals())\n\n'
+        f'"""{file_name()}：notebook 中“自查”单元格使用的公开检查（不计分，不含隐藏测试）。\n\n'
+        f"Self-check for the notebooks of {spec.name}: the public, data-free checks of the grading engine,\n"
+        "with the same hints as `python -m autograder check`. Keep this file next to the notebooks (Colab:\n"
+        "upload it to the same folder, /content). Needs torch and numpy only. In a notebook cell:\n\n"
+        f"    from {module} import check\n"
+        f'    check("{spec.parts[0].name}", globals())\n\n'
         "生成文件，请勿修改 (generated by `python -m autograder notebooks` from the grading engine; do not edit).\n"
         '"""\n'
     )

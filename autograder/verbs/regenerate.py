@@ -10,8 +10,10 @@ student release (release/<name>/, by `nbgrader generate_assignment`, which reads
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from autograder.assignment import Assignment
 from autograder.release import classroom_workflow, derived, docs_tables, notebooks, stubs
@@ -19,7 +21,9 @@ from autograder.release import classroom_workflow, derived, docs_tables, noteboo
 
 def _drift(spec: Assignment) -> list[str]:
     problems = stubs.check(spec.solutions_dir, spec.stubs_dir)
-    problems += notebooks.check(spec.solutions_dir, spec.course_root / "source" / spec.name, spec)
+    if spec.notebooks:  # an assignment without notebooks has no nbgrader source or release
+        source = spec.course_root / "source" / spec.name
+        problems += notebooks.check(spec.solutions_dir, source, spec)
     workflow = classroom_workflow.path(spec)
     if workflow.parent.is_dir():
         problems += derived.drift(
@@ -37,8 +41,9 @@ def _drift(spec: Assignment) -> list[str]:
 
 def _write(spec: Assignment, *, release: bool) -> list[str]:
     written = [str(p) for p in stubs.write(spec.solutions_dir, spec.stubs_dir)]
-    source = spec.course_root / "source" / spec.name
-    written += [str(p) for p in notebooks.write(spec.solutions_dir, source, spec)]
+    if spec.notebooks:
+        source = spec.course_root / "source" / spec.name
+        written += [str(p) for p in notebooks.write(spec.solutions_dir, source, spec)]
     workflow = classroom_workflow.path(spec)
     if workflow.parent.is_dir():
         written += [
@@ -51,16 +56,29 @@ def _write(spec: Assignment, *, release: bool) -> list[str]:
         if path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             written.append(str(path))
-    if release and (spec.course_root / "nbgrader_config.py").is_file():
-        # nbgrader rebuilds the whole release folder; it is committed, so git shows what changed.
-        subprocess.run(
-            [sys.executable, "-m", "nbgrader", "generate_assignment", spec.name, "--force"],
-            cwd=spec.course_root,
-            check=True,
-            capture_output=True,
-        )
+    if release and spec.notebooks and (spec.course_root / "nbgrader_config.py").is_file():
+        _release(spec)
         written.append(str(spec.course_root / "release" / spec.name) + "/ (nbgrader)")
     return written
+
+
+class ReleaseFailed(RuntimeError):
+    """nbgrader could not build the release (the message says why and what to run)."""
+
+
+def _release(spec: Assignment) -> None:
+    """nbgrader generate_assignment, with this interpreter's scripts on PATH (nbgrader runs
+    `alembic` for its database, which an unactivated virtual environment would not provide)."""
+    scripts = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": scripts + os.pathsep + os.environ.get("PATH", "")}
+    command = [sys.executable, "-m", "nbgrader", "generate_assignment", spec.name, "--force"]
+    done = subprocess.run(command, cwd=spec.course_root, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ReleaseFailed(
+            f"nbgrader generate_assignment {spec.name} failed (exit {done.returncode}); the other "
+            f"derived files are written. Run it yourself in {spec.course_root} to see why:\n"
+            f"  {' '.join(command[2:])}\n{done.stderr.strip()[-1500:]}"
+        )
 
 
 def main(*, spec: Assignment, check: bool = False, release: bool = True) -> int:
@@ -74,6 +92,11 @@ def main(*, spec: Assignment, check: bool = False, release: bool = True) -> int:
                 f"files derived from {spec.name}'s declaration drifted; run: python -m autograder regenerate"
             )
         return 1 if problems else 0
-    for path in _write(spec, release=release):
+    try:
+        written = _write(spec, release=release)
+    except ReleaseFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
         print(f"wrote {path}")
     return 0

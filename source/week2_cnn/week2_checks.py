@@ -1,8 +1,8 @@
 """week2_checks.py：notebook 中“自查”单元格使用的公开检查（不计分，不含隐藏测试）。
 
-Self-check for the week-2 notebooks: the public, data-free checks of the grading engine, with the
-same hints as `python -m autograder check`. Keep this file next to the notebooks (Colab: upload it
-to the same folder, /content). Needs torch and numpy only. In a notebook cell:
+Self-check for the notebooks of week2_cnn: the public, data-free checks of the grading engine,
+with the same hints as `python -m autograder check`. Keep this file next to the notebooks (Colab:
+upload it to the same folder, /content). Needs torch and numpy only. In a notebook cell:
 
     from week2_checks import check
     check("LeNet5", globals())
@@ -74,13 +74,19 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def exec_module(self, module):
         name = module.__name__[len(_PACKAGE) + 1 :]
         if name in _SOURCES:
-            filename = f"<week2_checks:{name}>"
+            filename = f"<{_pseudo_file()}:{name}>"
             text = _SOURCES[name]
             linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
             module.__file__ = filename
             exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
         else:
             module.__path__ = []
+
+
+def _pseudo_file():
+    """The file the modules' code shows as theirs in tracebacks, e.g. 'week2_checks' for the
+    package '_week2_checks_engine' (the module the notebooks import)."""
+    return _PACKAGE[1:].rsplit("_engine", 1)[0]
 
 
 def _engine(module):
@@ -442,7 +448,7 @@ STAGE_HINTS = {
 
 _SOURCES['public.selfcheck'] = r'''"""The notebooks' self-check cells: a part's public, data-free checks, run in the student's own kernel.
 
-`check("LeNet5", globals())` runs the data-free tests of the assignment's public suite (the
+`check("<part>", globals())` runs the data-free tests of the assignment's public suite (the
 test_*.py modules of its public/ folder) for one part on the classes and functions defined in the
 notebook, with the same measurements (`sandbox/ops.py`), the
 same `Submission` methods and the same messages as `python -m autograder check`, and prints one
@@ -451,7 +457,7 @@ of the student's code (or of the checker itself) becomes a ✗ line.
 
 There is no sandbox here: the student's code runs in-process, in the kernel that already runs it.
 The release ships this module, and the engine modules it imports, as one generated file
-(`week2_checks.py`, built by `autograder/release/selfcheck_file.py`), which needs only torch and
+(e.g. `week2_checks.py`, built by `autograder/release/selfcheck_file.py`), which needs only torch and
 numpy; the hidden suites are never part of it. There the assignment's declaration cannot be read
 (its package is not shipped): the file's loader gives this module the shipped public suite and
 hints module with `use` before the first check. In the engine they are the current assignment's.
@@ -484,8 +490,8 @@ TIME_LIMIT = 60.0
 """Seconds one measurement may take (where the platform lets us interrupt it: SIGALRM, main thread)."""
 MAX_OUTPUT_CHARS = 2000
 SHOWN_LINES = 12
-_SKIPPED_PREFIXES = ("<week2_checks",) + (
-    ()
+_SKIPPED_PREFIXES = (
+    (__file__.split(":", 1)[0],)  # vendored: '<week2_checks' (selfcheck_loader's pseudo-files)
     if __file__.startswith("<")
     else (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,)
 )

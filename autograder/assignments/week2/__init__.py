@@ -64,6 +64,7 @@ ASSIGNMENT = Assignment(
     broken=broken.VARIANTS,
     notebooks=("lab1_lenet5", "lab2_mlp_vs_cnn", "lab3_vgg", "blog"),
     shipped_files=("course_data.py",),
+    selfcheck="week2_checks.py",
     hints=hints,
     feedback=feedback,
 )

@@ -15,9 +15,7 @@ def flatten(x):
     """
     out = None
     # ===== START OF YOUR CODE 你的代码从这里开始 (DO NOT DELETE/MODIFY THIS LINE) =====
-    raise NotImplementedError(
-        "请完成 flatten：在 START/END OF YOUR CODE 之间补全代码 (not implemented yet: complete flatten)"
-    )
+    raise NotImplementedError("请完成 flatten：在 START/END OF YOUR CODE 之间补全代码 (not implemented yet: complete flatten)")
     # ===== END OF YOUR CODE 你的代码到这里结束 (DO NOT DELETE/MODIFY THIS LINE) =====
     return out
 
@@ -34,18 +32,14 @@ class TinyNet(nn.Module):
     def __init__(self, n_hidden):
         super().__init__()
         # ===== START OF YOUR CODE 你的代码从这里开始 (DO NOT DELETE/MODIFY THIS LINE) =====
-        raise NotImplementedError(
-            "请完成 TinyNet.__init__：在 START/END OF YOUR CODE 之间补全代码 (not implemented yet: complete TinyNet.__init__)"
-        )
+        raise NotImplementedError("请完成 TinyNet.__init__：在 START/END OF YOUR CODE 之间补全代码 (not implemented yet: complete TinyNet.__init__)")
         # ===== END OF YOUR CODE 你的代码到这里结束 (DO NOT DELETE/MODIFY THIS LINE) =====
 
     def forward(self, x):
         """x: (N, 1, 28, 28) -> 对数概率 log-probabilities: (N, 10)。"""
         out = None
         # ===== START OF YOUR CODE 你的代码从这里开始 (DO NOT DELETE/MODIFY THIS LINE) =====
-        raise NotImplementedError(
-            "请完成 TinyNet.forward：在 START/END OF YOUR CODE 之间补全代码 (not implemented yet: complete TinyNet.forward)"
-        )
+        raise NotImplementedError("请完成 TinyNet.forward：在 START/END OF YOUR CODE 之间补全代码 (not implemented yet: complete TinyNet.forward)")
         # ===== END OF YOUR CODE 你的代码到这里结束 (DO NOT DELETE/MODIFY THIS LINE) =====
         return out
 
@@ -58,8 +52,6 @@ def predict(model, x):
     classes = None
     with torch.no_grad():  # 预测不需要梯度 (no gradients needed to predict)
         # ===== START OF YOUR CODE 你的代码从这里开始 (DO NOT DELETE/MODIFY THIS LINE) =====
-        raise NotImplementedError(
-            "请完成 predict：在 START/END OF YOUR CODE 之间补全代码 (not implemented yet: complete predict)"
-        )
+        raise NotImplementedError("请完成 predict：在 START/END OF YOUR CODE 之间补全代码 (not implemented yet: complete predict)")
         # ===== END OF YOUR CODE 你的代码到这里结束 (DO NOT DELETE/MODIFY THIS LINE) =====
     return classes
