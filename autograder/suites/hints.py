@@ -7,93 +7,25 @@ facts the extractor read from the code: autograder/extract/facts.py), their outp
 None where nothing specific is known. Standard library only, no torch, no grader state but the
 assignment's hints module (below): the in-notebook self-check can vendor this module as it is.
 
-What is particular to an assignment (its names, and the texts for mistakes that only its parts
-invite) is in the assignment's hints module (`Assignment.hints`, autograder/assignment.py), which
-this module reads through `_book()`: the current assignment's, unless `use(module)` chose another
-(the self-check file registers its vendored copy so). That module is standard library only (the
-self-check file ships it) and may define, each optional:
-
-* `PARAMS`: dict, a handout name -> tuple of its parameter names (a constructor's without self):
-  the definitions the grader looks for. A class with another name whose constructor takes these
-  parameters is taken for the handout's class.
-* `SIGNATURES`: dict, a handout name -> its signature as shown, e.g. 'Net(input_size, n_hidden,
-  output_size)'; derived from PARAMS where absent. A definition named here is never taken for
-  a misnamed other one.
-* `CLASSES`: tuple of the names in PARAMS that are classes (the others are functions).
-* `ALIASES`: dict, a handout name -> tuple of other names students give it (spelling variants
-  are found without it, by similarity).
-* Hooks, each returning its text or None (then this module's generic text is used):
-  - `matmul(name, got, want) -> str | None`: a Linear of the model `name` (None: unknown) got
-    `got` input features per sample but takes `want`;
-  - `flatten_size(name, what, want) -> str | None`: the model's flattened size is wrong; `what`
-    says how (already worded), `want` is the Linear's in_features where known (else None);
-  - `not_defined(missing_name, facts) -> str | None`: a NameError for `missing_name`, checked
-    before the generic explanations (facts: extract/facts.py's, {} where none);
-  - `parameters(name, params) -> str | None`: a known mistake visible in the parameter shapes of
-    the built model `name` ([name, shape, ...] rows); there is no generic text for this.
-
-An assignment without a hints module (`hints=None`) has no names and no hooks: every hint is the
-generic one.
+The assignment's names and hooks are read through hint_book.py, which lists what an
+assignment's hints module may define; the hints for missing or misnamed definitions are in
+hint_names.py. This module is the facade that the suites and messages call.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
-from types import ModuleType
 from typing import TYPE_CHECKING
+
+from autograder.suites import hint_book as book
+from autograder.suites.hint_book import use
+from autograder.suites.hint_names import missing, near_miss, star_lines
 
 if TYPE_CHECKING:
     from autograder.sandbox.errors import SandboxError
 
-_UNSET = object()
-_chosen: object = _UNSET
-"""The hints module chosen by use(), or None for none; _UNSET: the current assignment's."""
-
-
-def use(module: ModuleType | None | object = _UNSET) -> None:
-    """Read names and hooks from `module` (None: no hints module) instead of the current
-    assignment's; `use()` goes back to the current assignment's."""
-    global _chosen
-    _chosen = module
-
-
-def _book() -> ModuleType | None:
-    """The assignment's hints module (or None): the one use() chose, else the current assignment's."""
-    if _chosen is not _UNSET:
-        return _chosen
-    # Imported here: the declaration imports the assignment's grader-side modules, which the
-    # self-check file does not carry (it registers its hints module with use() instead).
-    from autograder.assignment import load
-
-    return load().hints
-
-
-def _params() -> dict:
-    return getattr(_book(), "PARAMS", None) or {}
-
-
-def _signatures() -> dict:
-    book = _book()
-    declared = getattr(book, "SIGNATURES", None)
-    if declared is not None:
-        return declared
-    return {name: f"{name}({', '.join(params)})" for name, params in _params().items()}
-
-
-def _classes() -> tuple:
-    return tuple(getattr(_book(), "CLASSES", None) or ())
-
-
-def _aliases() -> dict:
-    return getattr(_book(), "ALIASES", None) or {}
-
-
-def _hook(name: str, *args) -> str | None:
-    """The assignment's hook `name` called on args, or None where it defines none."""
-    hook = getattr(_book(), name, None)
-    return hook(*args) if callable(hook) else None
-
+__all__ = ["missing", "near_miss", "use"]
+"""Re-exported: callers see one module of hints."""
 
 _MATMUL = re.compile(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)")
 _VIEW = re.compile(r"shape '\[(.*?)\]' is invalid for input of size (\d+)")
@@ -109,106 +41,6 @@ _BEFORE_INIT = (
     "has no attribute '_forward_pre_hooks'",
     "has no attribute '_backward_pre_hooks'",
 )
-
-
-def _at(info: dict | None) -> str:
-    """'（lab2.py 第 12 行）' for a place in the submission."""
-    if not info or not info.get("origin"):
-        return ""
-    line = f" 第 {info['line']} 行" if info.get("line") else ""
-    return f"（{info['origin']}{line}）"
-
-
-def _facts(facts: dict | None) -> dict:
-    return facts or {}
-
-
-# -- names the grader looks for ----------------------------------------------------------------------
-def near_miss(name: str, facts: dict | None) -> tuple[str, dict] | None:
-    """A top-level definition that is probably the handout's `name` under another name."""
-    facts = _facts(facts)
-    classes, aliases, params = _classes(), _aliases(), _params()
-    kind = "classes" if name in classes else "functions"
-    found = facts.get(kind, {})
-    signatures = _signatures()
-    candidates = [n for n in found if n != name and n not in signatures]
-    for other in candidates:
-        if other.lower().replace("_", "") == name.lower().replace("_", ""):
-            return other, found[other]
-    for other in candidates:
-        if other in aliases.get(name, ()) or other.lower() in (
-            a.lower() for a in aliases.get(name, ())
-        ):
-            return other, found[other]
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
-    if close:
-        return close[0], found[close[0]]
-    for other in candidates:  # a class built like the handout's, under another name
-        if (
-            name in classes
-            and params.get(name)
-            and found[other].get("init_params") == list(params[name])
-        ):
-            return other, found[other]
-    return None
-
-
-def missing(name: str, facts: dict | None) -> str:
-    """The grader found no top-level `name`: say where it is, or what looks like it, and which code
-    was not read (a file or cell that could not be read or parsed may be where it is)."""
-    facts = _facts(facts)
-    text = _missing(name, facts)
-    unread = facts.get("unread") or []
-    if unread:  # on the first line: checks that depend on this one quote only that
-        text += (
-            f" 注意：有代码没有被读取或无法解析，{name} 可能就在其中 (some code was not read; {name} may be "
-            f"defined there)：{unread[0]}" + "".join(f"\n  - {note}" for note in unread[1:5])
-        )
-    stars = facts.get("star_imports") or []
-    if stars:
-        text += ("\n" if unread else " ") + _star_imports(stars)
-    return text
-
-
-def _star_lines(stars: list) -> str:
-    """'from m import *（lab1.py 第 1 行）、…' for the skipped star imports (facts["star_imports"])."""
-    return "、".join(f"from {s['module']} import *{_at(s)}" for s in stars[:3])
-
-
-def _star_imports(stars: list) -> str:
-    return (
-        f"注意：{_star_lines(stars)} 导入的模块没有随作业提交，评分时已跳过；它提供的名字都不存在。把需要的代码直接写进提交的文件 "
-        f"(star import of a module that was not handed in: skipped; its names are undefined)。"
-    )
-
-
-def _missing(name: str, facts: dict) -> str:
-    nested = facts.get("nested", {}).get(name)
-    if nested:
-        where = nested[0]
-        kind = "class" if where["kind"] == "class" else "def"
-        return (
-            f"提交中没有在顶层定义 {name}：{kind} {name} 写在了 {where['inside']} 的内部{_at(where)}，"
-            f"成了 {where['inside']}.{name}，评分程序（以及 notebook 中的其它代码）找不到它。多半是缩进错误："
-            f"把 {kind} {name} 及其方法取消缩进，移到顶层（行首不留空格）"
-            f"({name} is defined inside {where['inside']}, not at the top level: dedent it)。"
-        )
-    skipped = facts.get("skipped", {}).get(name)
-    if skipped:
-        return (
-            f"提交中没有可执行的 {name} 定义：它写在一个评分时不执行的顶层语句块中{_at(skipped)}"
-            f"（评分程序只执行顶层的 import、def、class 和简单赋值）。把 {name} 的定义移到顶层 "
-            f"({name} is defined inside a top-level statement that the grader does not run)。"
-        )
-    miss = near_miss(name, facts)
-    if miss:
-        other, where = miss
-        return (
-            f"提交中没有找到 {name} 的定义；找到了 {other}{_at(where)}。讲义中的名字是 {name}，"
-            f"评分按讲义的名字查找 {_signatures().get(name, name)}：请把 {other} 改名为 {name} "
-            f"(found {other}; the handout's name is {name})。"
-        )
-    return f"提交中没有找到 {name} 的定义 ({name} is not defined in the submission)。"
 
 
 # -- exceptions ---------------------------------------------------------------------------------------
@@ -253,7 +85,7 @@ def _matmul(message: str, name: str | None) -> str | None:
     if not match:
         return None
     got, want = int(match.group(2)), int(match.group(3))
-    return _hook("matmul", name, got, want) or _flatten_size(
+    return book.hook("matmul", name, got, want) or _flatten_size(
         name, f"全连接层需要每个样本 {want} 个输入特征，展平后却是 {got} 个", want
     )
 
@@ -268,7 +100,7 @@ def _view(message: str, name: str | None) -> str | None:
 
 
 def _flatten_size(name: str | None, what: str, want: int | None) -> str:
-    return _hook("flatten_size", name, what, want) or (
+    return book.hook("flatten_size", name, what, want) or (
         f"{what}：展平后的特征数要等于下一个 nn.Linear 的 in_features"
         + (f"（{want}）" if want else "")
         + " (the flattened size must match the Linear's in_features)。"
@@ -277,7 +109,7 @@ def _flatten_size(name: str | None, what: str, want: int | None) -> str:
 
 def _missing_parent_init(name: str | None, facts: dict | None) -> str | None:
     """The class (the one built, or one of the submission's classes) whose __init__ calls no parent __init__."""
-    classes = _facts(facts).get("classes", {})
+    classes = book.facts_of(facts).get("classes", {})
     if name in classes and classes[name].get("calls_parent_init") is False:
         return name
     if name in classes:  # a base class of the submission's may be the one
@@ -291,9 +123,9 @@ def _before_init(message: str, name: str | None, facts: dict | None) -> str | No
     if not any(s in message for s in _BEFORE_INIT):
         return None
     cls = _missing_parent_init(name, facts) or name or "这个类"
-    info = _facts(facts).get("classes", {}).get(cls, {})
+    info = book.facts_of(facts).get("classes", {}).get(cls, {})
     where = (
-        _at({"origin": info.get("origin"), "line": info.get("init_line")})
+        book.at({"origin": info.get("origin"), "line": info.get("init_line")})
         if info.get("init_line")
         else ""
     )
@@ -311,20 +143,20 @@ def _not_defined(
     if not match:
         return None
     missing_name = match.group(1)
-    facts = _facts(facts)
-    hint = _hook("not_defined", missing_name, facts)
+    facts = book.facts_of(facts)
+    hint = book.hook("not_defined", missing_name, facts)
     if hint:
         return hint
     nested = facts.get("nested", {}).get(missing_name)
-    if nested and missing_name in _signatures():
+    if nested and missing_name in book.signatures():
         return missing(missing_name, facts)
     places = []
     if missing_name in facts.get("skipped", {}):
         places.append(
-            f"{missing_name} 在一个评分时不执行的顶层语句中赋值{_at(facts['skipped'][missing_name])}"
+            f"{missing_name} 在一个评分时不执行的顶层语句中赋值{book.at(facts['skipped'][missing_name])}"
         )
     for local in facts.get("locals", {}).get(missing_name, [])[:1]:
-        places.append(f"{missing_name} 只是函数 {local['inside']} 里的局部变量{_at(local)}")
+        places.append(f"{missing_name} 只是函数 {local['inside']} 里的局部变量{book.at(local)}")
     known = "；".join(places)
     rule = "评分程序只执行顶层的 import、def、class 和简单的常量赋值，不执行 if/for/with 语句块、函数调用和训练代码"
     if missing_name == "device":
@@ -343,7 +175,7 @@ def _not_defined(
     stars = facts.get("star_imports") or []
     if stars:
         return (
-            f"{missing_name} 多半来自 {_star_lines(stars)}：该模块没有随作业提交，评分时已跳过 ({missing_name} probably came from a star import of a "
+            f"{missing_name} 多半来自 {star_lines(stars)}：该模块没有随作业提交，评分时已跳过 ({missing_name} probably came from a star import of a "
             f"module that was not handed in)。把 {missing_name} 的定义（或正确的 import）写进提交的文件。"
         )
     return None
@@ -354,8 +186,8 @@ def _signature(kind: str | None, message: str, name: str | None, facts: dict | N
     if not match:
         return None
     owner, function = match.group(1), match.group(2)
-    facts = _facts(facts)
-    classes, signatures = _classes(), _signatures()
+    facts = book.facts_of(facts)
+    classes, signatures = book.classes(), book.signatures()
     if function == "__init__" and (owner or name) in classes:
         cls = owner or name
         info = facts.get("classes", {}).get(cls, {})
@@ -363,11 +195,11 @@ def _signature(kind: str | None, message: str, name: str | None, facts: dict | N
         return (
             f"构造函数的参数与讲义不同：讲义是 {signatures[cls]}"
             + (
-                f"，你的是 {yours}{_at({'origin': info.get('origin'), 'line': info.get('init_line')})}"
+                f"，你的是 {yours}{book.at({'origin': info.get('origin'), 'line': info.get('init_line')})}"
                 if yours
                 else ""
             )
-            + f"。评分程序按讲义的签名构造模型，请写成 def __init__({', '.join(('self',) + tuple(_params()[cls]))}) "
+            + f"。评分程序按讲义的签名构造模型，请写成 def __init__({', '.join(('self',) + tuple(book.params()[cls]))}) "
             f"(the constructor must take the handout's arguments: {signatures[cls]})。"
         )
     if function == "forward":
@@ -388,7 +220,7 @@ def _signature(kind: str | None, message: str, name: str | None, facts: dict | N
         yours = f"{function}({', '.join(info['params'])})" if "params" in info else None
         return (
             f"{function} 的参数与讲义不同：讲义是 {signatures[function]}"
-            + (f"，你的是 {yours}{_at(info)}" if yours else "")
+            + (f"，你的是 {yours}{book.at(info)}" if yours else "")
             + f" (the handout's signature is {signatures[function]})。"
         )
     return None
@@ -406,9 +238,9 @@ def not_a_tensor(name: str | None, got: str | None, facts: dict | None = None) -
     """forward returned something that is not a tensor (None: a missing return)."""
     cls = name or "模型"
     if got == "NoneType":
-        info = _facts(facts).get("classes", {}).get(name, {})
+        info = book.facts_of(facts).get("classes", {}).get(name, {})
         where = (
-            _at({"origin": info.get("origin"), "line": info.get("forward_line")})
+            book.at({"origin": info.get("origin"), "line": info.get("forward_line")})
             if info.get("forward_line")
             else ""
         )
@@ -458,4 +290,4 @@ def wrong_return(name: str | None, got, expected, computed) -> str | None:
 def parameters(name: str | None, params) -> str | None:
     """A known mistake visible in the parameter shapes of a built model ([name, shape, ...] rows):
     the assignment's `parameters` hook; nothing generic."""
-    return _hook("parameters", name, params)
+    return book.hook("parameters", name, params)

@@ -1584,14 +1584,7 @@ class NotFinal(Exception):
         self.detail = detail
 '''
 
-_SOURCES['suites.hints'] = r'''"""Hints for the mistakes that real submissions contain: what the fault is, and the fix, in the
-handout's terms (Chinese, code names as in the handout, English alongside).
-
-Pure functions: their input is what the grader already has in hand (an exception's type and message
-as the sandbox reports it, a forward pass's output, the parameter shapes of a built model, and the
-facts the extractor read from the code: autograder/extract/facts.py), their output a message or
-None where nothing specific is known. Standard library only, no torch, no grader state but the
-assignment's hints module (below): the in-notebook self-check can vendor this module as it is.
+_SOURCES['suites.hint_book'] = r'''"""The assignment's hints module, as the hints read it.
 
 What is particular to an assignment (its names, and the texts for mistakes that only its parts
 invite) is in the assignment's hints module (`Assignment.hints`, autograder/assignment.py), which
@@ -1624,13 +1617,7 @@ generic one.
 
 from __future__ import annotations
 
-import difflib
-import re
 from types import ModuleType
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from _week2_checks_engine.sandbox.errors import SandboxError
 
 _UNSET = object()
 _chosen: object = _UNSET
@@ -1644,7 +1631,7 @@ def use(module: ModuleType | None | object = _UNSET) -> None:
     _chosen = module
 
 
-def _book() -> ModuleType | None:
+def current() -> ModuleType | None:
     """The assignment's hints module (or None): the one use() chose, else the current assignment's."""
     if _chosen is not _UNSET:
         return _chosen
@@ -1655,49 +1642,33 @@ def _book() -> ModuleType | None:
     return load().hints
 
 
-def _params() -> dict:
-    return getattr(_book(), "PARAMS", None) or {}
+def params() -> dict:
+    return getattr(current(), "PARAMS", None) or {}
 
 
-def _signatures() -> dict:
-    book = _book()
+def signatures() -> dict:
+    book = current()
     declared = getattr(book, "SIGNATURES", None)
     if declared is not None:
         return declared
-    return {name: f"{name}({', '.join(params)})" for name, params in _params().items()}
+    return {name: f"{name}({', '.join(args)})" for name, args in params().items()}
 
 
-def _classes() -> tuple:
-    return tuple(getattr(_book(), "CLASSES", None) or ())
+def classes() -> tuple:
+    return tuple(getattr(current(), "CLASSES", None) or ())
 
 
-def _aliases() -> dict:
-    return getattr(_book(), "ALIASES", None) or {}
+def aliases() -> dict:
+    return getattr(current(), "ALIASES", None) or {}
 
 
-def _hook(name: str, *args) -> str | None:
+def hook(name: str, *args) -> str | None:
     """The assignment's hook `name` called on args, or None where it defines none."""
-    hook = getattr(_book(), name, None)
+    hook = getattr(current(), name, None)
     return hook(*args) if callable(hook) else None
 
 
-_MATMUL = re.compile(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)")
-_VIEW = re.compile(r"shape '\[(.*?)\]' is invalid for input of size (\d+)")
-_NAME = re.compile(r"name '(\w+)' is not defined")
-_ARGS = re.compile(r"(?:(\w+)\.)?(\w+)\(\) (?:takes|missing|got) ")
-_BEFORE_INIT = (
-    "before Module.__init__() call",
-    "has no attribute '_modules'",
-    "has no attribute '_parameters'",
-    "has no attribute '_buffers'",
-    "has no attribute '_backward_hooks'",
-    "has no attribute '_forward_hooks'",
-    "has no attribute '_forward_pre_hooks'",
-    "has no attribute '_backward_pre_hooks'",
-)
-
-
-def _at(info: dict | None) -> str:
+def at(info: dict | None) -> str:
     """'（lab2.py 第 12 行）' for a place in the submission."""
     if not info or not info.get("origin"):
         return ""
@@ -1705,18 +1676,28 @@ def _at(info: dict | None) -> str:
     return f"（{info['origin']}{line}）"
 
 
-def _facts(facts: dict | None) -> dict:
+def facts_of(facts: dict | None) -> dict:
     return facts or {}
+'''
+
+_SOURCES['suites.hint_names'] = r'''"""Hints for the definitions the grader looks for and does not find: a misnamed class or
+function (by alias, spelling or constructor parameters), one defined inside another, code the
+grader did not read, star imports it could not follow. Standard library only (see hints.py)."""
+
+from __future__ import annotations
+
+import difflib
+
+from _week2_checks_engine.suites import hint_book as book
 
 
-# -- names the grader looks for ----------------------------------------------------------------------
 def near_miss(name: str, facts: dict | None) -> tuple[str, dict] | None:
     """A top-level definition that is probably the handout's `name` under another name."""
-    facts = _facts(facts)
-    classes, aliases, params = _classes(), _aliases(), _params()
+    facts = book.facts_of(facts)
+    classes, aliases, params = book.classes(), book.aliases(), book.params()
     kind = "classes" if name in classes else "functions"
     found = facts.get(kind, {})
-    signatures = _signatures()
+    signatures = book.signatures()
     candidates = [n for n in found if n != name and n not in signatures]
     for other in candidates:
         if other.lower().replace("_", "") == name.lower().replace("_", ""):
@@ -1742,7 +1723,7 @@ def near_miss(name: str, facts: dict | None) -> tuple[str, dict] | None:
 def missing(name: str, facts: dict | None) -> str:
     """The grader found no top-level `name`: say where it is, or what looks like it, and which code
     was not read (a file or cell that could not be read or parsed may be where it is)."""
-    facts = _facts(facts)
+    facts = book.facts_of(facts)
     text = _missing(name, facts)
     unread = facts.get("unread") or []
     if unread:  # on the first line: checks that depend on this one quote only that
@@ -1756,14 +1737,14 @@ def missing(name: str, facts: dict | None) -> str:
     return text
 
 
-def _star_lines(stars: list) -> str:
+def star_lines(stars: list) -> str:
     """'from m import *（lab1.py 第 1 行）、…' for the skipped star imports (facts["star_imports"])."""
-    return "、".join(f"from {s['module']} import *{_at(s)}" for s in stars[:3])
+    return "、".join(f"from {s['module']} import *{book.at(s)}" for s in stars[:3])
 
 
 def _star_imports(stars: list) -> str:
     return (
-        f"注意：{_star_lines(stars)} 导入的模块没有随作业提交，评分时已跳过；它提供的名字都不存在。把需要的代码直接写进提交的文件 "
+        f"注意：{star_lines(stars)} 导入的模块没有随作业提交，评分时已跳过；它提供的名字都不存在。把需要的代码直接写进提交的文件 "
         f"(star import of a module that was not handed in: skipped; its names are undefined)。"
     )
 
@@ -1774,7 +1755,7 @@ def _missing(name: str, facts: dict) -> str:
         where = nested[0]
         kind = "class" if where["kind"] == "class" else "def"
         return (
-            f"提交中没有在顶层定义 {name}：{kind} {name} 写在了 {where['inside']} 的内部{_at(where)}，"
+            f"提交中没有在顶层定义 {name}：{kind} {name} 写在了 {where['inside']} 的内部{book.at(where)}，"
             f"成了 {where['inside']}.{name}，评分程序（以及 notebook 中的其它代码）找不到它。多半是缩进错误："
             f"把 {kind} {name} 及其方法取消缩进，移到顶层（行首不留空格）"
             f"({name} is defined inside {where['inside']}, not at the top level: dedent it)。"
@@ -1782,7 +1763,7 @@ def _missing(name: str, facts: dict) -> str:
     skipped = facts.get("skipped", {}).get(name)
     if skipped:
         return (
-            f"提交中没有可执行的 {name} 定义：它写在一个评分时不执行的顶层语句块中{_at(skipped)}"
+            f"提交中没有可执行的 {name} 定义：它写在一个评分时不执行的顶层语句块中{book.at(skipped)}"
             f"（评分程序只执行顶层的 import、def、class 和简单赋值）。把 {name} 的定义移到顶层 "
             f"({name} is defined inside a top-level statement that the grader does not run)。"
         )
@@ -1790,11 +1771,56 @@ def _missing(name: str, facts: dict) -> str:
     if miss:
         other, where = miss
         return (
-            f"提交中没有找到 {name} 的定义；找到了 {other}{_at(where)}。讲义中的名字是 {name}，"
-            f"评分按讲义的名字查找 {_signatures().get(name, name)}：请把 {other} 改名为 {name} "
+            f"提交中没有找到 {name} 的定义；找到了 {other}{book.at(where)}。讲义中的名字是 {name}，"
+            f"评分按讲义的名字查找 {book.signatures().get(name, name)}：请把 {other} 改名为 {name} "
             f"(found {other}; the handout's name is {name})。"
         )
     return f"提交中没有找到 {name} 的定义 ({name} is not defined in the submission)。"
+'''
+
+_SOURCES['suites.hints'] = r'''"""Hints for the mistakes that real submissions contain: what the fault is, and the fix, in the
+handout's terms (Chinese, code names as in the handout, English alongside).
+
+Pure functions: their input is what the grader already has in hand (an exception's type and message
+as the sandbox reports it, a forward pass's output, the parameter shapes of a built model, and the
+facts the extractor read from the code: autograder/extract/facts.py), their output a message or
+None where nothing specific is known. Standard library only, no torch, no grader state but the
+assignment's hints module (below): the in-notebook self-check can vendor this module as it is.
+
+The assignment's names and hooks are read through hint_book.py, which lists what an
+assignment's hints module may define; the hints for missing or misnamed definitions are in
+hint_names.py. This module is the facade that the suites and messages call.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from _week2_checks_engine.suites import hint_book as book
+from _week2_checks_engine.suites.hint_book import use
+from _week2_checks_engine.suites.hint_names import missing, near_miss, star_lines
+
+if TYPE_CHECKING:
+    from _week2_checks_engine.sandbox.errors import SandboxError
+
+__all__ = ["missing", "near_miss", "use"]
+"""Re-exported: callers see one module of hints."""
+
+_MATMUL = re.compile(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)")
+_VIEW = re.compile(r"shape '\[(.*?)\]' is invalid for input of size (\d+)")
+_NAME = re.compile(r"name '(\w+)' is not defined")
+_ARGS = re.compile(r"(?:(\w+)\.)?(\w+)\(\) (?:takes|missing|got) ")
+_BEFORE_INIT = (
+    "before Module.__init__() call",
+    "has no attribute '_modules'",
+    "has no attribute '_parameters'",
+    "has no attribute '_buffers'",
+    "has no attribute '_backward_hooks'",
+    "has no attribute '_forward_hooks'",
+    "has no attribute '_forward_pre_hooks'",
+    "has no attribute '_backward_pre_hooks'",
+)
 
 
 # -- exceptions ---------------------------------------------------------------------------------------
@@ -1839,7 +1865,7 @@ def _matmul(message: str, name: str | None) -> str | None:
     if not match:
         return None
     got, want = int(match.group(2)), int(match.group(3))
-    return _hook("matmul", name, got, want) or _flatten_size(
+    return book.hook("matmul", name, got, want) or _flatten_size(
         name, f"全连接层需要每个样本 {want} 个输入特征，展平后却是 {got} 个", want
     )
 
@@ -1854,7 +1880,7 @@ def _view(message: str, name: str | None) -> str | None:
 
 
 def _flatten_size(name: str | None, what: str, want: int | None) -> str:
-    return _hook("flatten_size", name, what, want) or (
+    return book.hook("flatten_size", name, what, want) or (
         f"{what}：展平后的特征数要等于下一个 nn.Linear 的 in_features"
         + (f"（{want}）" if want else "")
         + " (the flattened size must match the Linear's in_features)。"
@@ -1863,7 +1889,7 @@ def _flatten_size(name: str | None, what: str, want: int | None) -> str:
 
 def _missing_parent_init(name: str | None, facts: dict | None) -> str | None:
     """The class (the one built, or one of the submission's classes) whose __init__ calls no parent __init__."""
-    classes = _facts(facts).get("classes", {})
+    classes = book.facts_of(facts).get("classes", {})
     if name in classes and classes[name].get("calls_parent_init") is False:
         return name
     if name in classes:  # a base class of the submission's may be the one
@@ -1877,9 +1903,9 @@ def _before_init(message: str, name: str | None, facts: dict | None) -> str | No
     if not any(s in message for s in _BEFORE_INIT):
         return None
     cls = _missing_parent_init(name, facts) or name or "这个类"
-    info = _facts(facts).get("classes", {}).get(cls, {})
+    info = book.facts_of(facts).get("classes", {}).get(cls, {})
     where = (
-        _at({"origin": info.get("origin"), "line": info.get("init_line")})
+        book.at({"origin": info.get("origin"), "line": info.get("init_line")})
         if info.get("init_line")
         else ""
     )
@@ -1897,20 +1923,20 @@ def _not_defined(
     if not match:
         return None
     missing_name = match.group(1)
-    facts = _facts(facts)
-    hint = _hook("not_defined", missing_name, facts)
+    facts = book.facts_of(facts)
+    hint = book.hook("not_defined", missing_name, facts)
     if hint:
         return hint
     nested = facts.get("nested", {}).get(missing_name)
-    if nested and missing_name in _signatures():
+    if nested and missing_name in book.signatures():
         return missing(missing_name, facts)
     places = []
     if missing_name in facts.get("skipped", {}):
         places.append(
-            f"{missing_name} 在一个评分时不执行的顶层语句中赋值{_at(facts['skipped'][missing_name])}"
+            f"{missing_name} 在一个评分时不执行的顶层语句中赋值{book.at(facts['skipped'][missing_name])}"
         )
     for local in facts.get("locals", {}).get(missing_name, [])[:1]:
-        places.append(f"{missing_name} 只是函数 {local['inside']} 里的局部变量{_at(local)}")
+        places.append(f"{missing_name} 只是函数 {local['inside']} 里的局部变量{book.at(local)}")
     known = "；".join(places)
     rule = "评分程序只执行顶层的 import、def、class 和简单的常量赋值，不执行 if/for/with 语句块、函数调用和训练代码"
     if missing_name == "device":
@@ -1929,7 +1955,7 @@ def _not_defined(
     stars = facts.get("star_imports") or []
     if stars:
         return (
-            f"{missing_name} 多半来自 {_star_lines(stars)}：该模块没有随作业提交，评分时已跳过 ({missing_name} probably came from a star import of a "
+            f"{missing_name} 多半来自 {star_lines(stars)}：该模块没有随作业提交，评分时已跳过 ({missing_name} probably came from a star import of a "
             f"module that was not handed in)。把 {missing_name} 的定义（或正确的 import）写进提交的文件。"
         )
     return None
@@ -1940,8 +1966,8 @@ def _signature(kind: str | None, message: str, name: str | None, facts: dict | N
     if not match:
         return None
     owner, function = match.group(1), match.group(2)
-    facts = _facts(facts)
-    classes, signatures = _classes(), _signatures()
+    facts = book.facts_of(facts)
+    classes, signatures = book.classes(), book.signatures()
     if function == "__init__" and (owner or name) in classes:
         cls = owner or name
         info = facts.get("classes", {}).get(cls, {})
@@ -1949,11 +1975,11 @@ def _signature(kind: str | None, message: str, name: str | None, facts: dict | N
         return (
             f"构造函数的参数与讲义不同：讲义是 {signatures[cls]}"
             + (
-                f"，你的是 {yours}{_at({'origin': info.get('origin'), 'line': info.get('init_line')})}"
+                f"，你的是 {yours}{book.at({'origin': info.get('origin'), 'line': info.get('init_line')})}"
                 if yours
                 else ""
             )
-            + f"。评分程序按讲义的签名构造模型，请写成 def __init__({', '.join(('self',) + tuple(_params()[cls]))}) "
+            + f"。评分程序按讲义的签名构造模型，请写成 def __init__({', '.join(('self',) + tuple(book.params()[cls]))}) "
             f"(the constructor must take the handout's arguments: {signatures[cls]})。"
         )
     if function == "forward":
@@ -1974,7 +2000,7 @@ def _signature(kind: str | None, message: str, name: str | None, facts: dict | N
         yours = f"{function}({', '.join(info['params'])})" if "params" in info else None
         return (
             f"{function} 的参数与讲义不同：讲义是 {signatures[function]}"
-            + (f"，你的是 {yours}{_at(info)}" if yours else "")
+            + (f"，你的是 {yours}{book.at(info)}" if yours else "")
             + f" (the handout's signature is {signatures[function]})。"
         )
     return None
@@ -1992,9 +2018,9 @@ def not_a_tensor(name: str | None, got: str | None, facts: dict | None = None) -
     """forward returned something that is not a tensor (None: a missing return)."""
     cls = name or "模型"
     if got == "NoneType":
-        info = _facts(facts).get("classes", {}).get(name, {})
+        info = book.facts_of(facts).get("classes", {}).get(name, {})
         where = (
-            _at({"origin": info.get("origin"), "line": info.get("forward_line")})
+            book.at({"origin": info.get("origin"), "line": info.get("forward_line")})
             if info.get("forward_line")
             else ""
         )
@@ -2044,7 +2070,7 @@ def wrong_return(name: str | None, got, expected, computed) -> str | None:
 def parameters(name: str | None, params) -> str | None:
     """A known mistake visible in the parameter shapes of a built model ([name, shape, ...] rows):
     the assignment's `parameters` hook; nothing generic."""
-    return _hook("parameters", name, params)
+    return book.hook("parameters", name, params)
 '''
 
 _SOURCES['suites.messages'] = r'''"""Student-facing text: what went wrong, in the student's terms (Chinese, short English gloss).
