@@ -2249,7 +2249,7 @@ import functools
 import hashlib
 import itertools
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -2257,53 +2257,17 @@ import numpy as np
 from _week2_checks_engine.suites import messages
 from _week2_checks_engine.suites.analysis import Trace
 from _week2_checks_engine.suites.errors import CheckFailed, NotFinal, SubmissionError
+from _week2_checks_engine.suites.training_runs import TrainingRuns
 
 # The grader's side: imported where used (the training methods), not shipped in week2_checks.py.
 if TYPE_CHECKING:
     from _week2_checks_engine.calibrate.table import Calibration
     from _week2_checks_engine.config import GradingConfig
-    from _week2_checks_engine.sandbox.client import OpCall, Sandbox
-    from _week2_checks_engine.training.specs import TrainSpec
-
-RETRY_SEED_STEP = 1000
-UNPROFILED_SLACK = 4
-"""Without this machine's profile, time limits allow a machine this many times slower than the
-calibration machine (the limits of `check --train` on a student's laptop)."""
-
-
-@dataclass(frozen=True)
-class TrainResult:
-    """One training run of a check."""
-
-    check: str
-    seed: int
-    accuracy: float
-    """Percent correct on the evaluated test images."""
-    losses: list
-    loss_window: int
-    train_seconds: float
-    per_class: list
-    """Percent correct per class (10 values)."""
-    cached: bool = False
+    from _week2_checks_engine.sandbox.client import Sandbox
 
 
 @dataclass
-class TrainingCheck:
-    """A training check with its retries: passed if any attempt reached the threshold."""
-
-    check: str
-    attempts: list[TrainResult]
-    threshold: float
-    reference_mean: float
-    passed: bool
-
-    @property
-    def best(self) -> TrainResult:
-        return max(self.attempts, key=lambda a: a.accuracy)
-
-
-@dataclass
-class Submission:
+class Submission(TrainingRuns):
     sandbox: Sandbox
     config: GradingConfig
     calibration: Calibration | None
@@ -2443,7 +2407,76 @@ class Submission:
             payload["call_id"] = next(self._calls)
         return self.run(names or [name], "call", payload, doing or f"调用 {name}")
 
-    # -- training -------------------------------------------------------------------------------
+
+def _array_digest(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array:{value.dtype}:{value.shape}:{hashlib.sha256(value.tobytes()).hexdigest()}"
+    return str(value)
+'''
+
+_SOURCES['suites.training_runs'] = r'''"""The training measurements of a submission (Submission's training methods): train a check in
+the sandbox with the grading seed and, where it fails, the retry seed; several checks at once ahead
+of their tests; the time limit of each; the accuracy from the predictions and the grader's labels.
+
+A mixin of suites/submission.py's Submission, which holds the state these methods read (sandbox,
+config, calibration, labels, data_errors, the memo of replies). Everything of the grader's side is
+imported where used, so the self-check file (which never trains) can ship this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from _week2_checks_engine.suites import messages
+from _week2_checks_engine.suites.errors import CheckFailed
+
+if TYPE_CHECKING:
+    from _week2_checks_engine.sandbox.client import OpCall
+    from _week2_checks_engine.training.specs import TrainSpec
+
+RETRY_SEED_STEP = 1000
+UNPROFILED_SLACK = 4
+"""Without this machine's profile, time limits allow a machine this many times slower than the
+calibration machine (the limits of `check --train` on a student's laptop)."""
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """One training run of a check."""
+
+    check: str
+    seed: int
+    accuracy: float
+    """Percent correct on the evaluated test images."""
+    losses: list
+    loss_window: int
+    train_seconds: float
+    per_class: list
+    """Percent correct per class (10 values)."""
+    cached: bool = False
+
+
+@dataclass
+class TrainingCheck:
+    """A training check with its retries: passed if any attempt reached the threshold."""
+
+    check: str
+    attempts: list[TrainResult]
+    threshold: float
+    reference_mean: float
+    passed: bool
+
+    @property
+    def best(self) -> TrainResult:
+        return max(self.attempts, key=lambda a: a.accuracy)
+
+
+class TrainingRuns:
+    """Training checks of a submission (see the module's docstring)."""
+
     def _train_request(self, check: str, seed: int, perm_fn: str | None) -> OpCall:
         """The sandbox op that trains one check, with the torch threads it trains with: its spec's,
         at most the grader's (the same whether it runs alone or beside others)."""
@@ -2590,12 +2623,6 @@ class Submission:
     def reference(self, check: str) -> float:
         """The reference's mean on a check (used where the student's own model cannot stand in)."""
         return self.calibration[check].mean
-
-
-def _array_digest(value) -> str:
-    if isinstance(value, np.ndarray):
-        return f"array:{value.dtype}:{value.shape}:{hashlib.sha256(value.tobytes()).hexdigest()}"
-    return str(value)
 '''
 
 _PUBLIC = ('assignments.week2.public.test_public',)
