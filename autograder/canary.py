@@ -46,27 +46,26 @@ class CanaryReport:
         return dict(self.__dict__)
 
 
-def grader_version() -> str:
-    """Digest of the engine's own code and tables: a change re-runs the canary."""
-    h = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
-            h.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def assignment_version(config: GradingConfig) -> str:
-    """Digest of the assignment's own files, where they are not the engine's (grader_version)."""
-    root = config.spec.root
-    if root.is_relative_to(PACKAGE_DIR):
-        return ""
+def _tree_digest(root: Path) -> str:
+    """Digest of the code and tables (.py, .json) below root, with their paths."""
     h = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
             h.update(path.relative_to(root).as_posix().encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]
+
+
+def grader_version() -> str:
+    """Digest of the engine's own code and tables (its assignments' too): a change re-runs the
+    canary."""
+    return _tree_digest(PACKAGE_DIR)
+
+
+def assignment_version(config: GradingConfig) -> str:
+    """Digest of the assignment's own files, where they are not the engine's (grader_version)."""
+    root = config.spec.root
+    return "" if root.is_relative_to(PACKAGE_DIR) else _tree_digest(root)
 
 
 def fingerprint(config: GradingConfig) -> dict:

@@ -54,6 +54,36 @@ class OpCall:
     threads: int | None = None
     """Torch threads (fewer than the policy's); None: the policy's."""
 
+    @classmethod
+    def train(
+        cls,
+        model: str,
+        args,
+        spec,
+        seed: int,
+        perm_fn: str | None,
+        *,
+        timeout: float,
+        cacheable: bool = False,
+        threads: int | None = None,
+    ) -> OpCall:
+        """The op that trains model(*args) per spec (a TrainSpec) with seed; perm_fn: the
+        submission's function that permutes the images (its child defines it too), or None."""
+        return cls(
+            [model] + ([perm_fn] if perm_fn else []),
+            "train",
+            {
+                "name": model,
+                "args": list(args),
+                "spec": spec.to_dict(),
+                "seed": seed,
+                "perm_fn": perm_fn,
+            },
+            timeout,
+            cacheable,
+            threads,
+        )
+
 
 @dataclass(frozen=True)
 class _Plan:

@@ -22,7 +22,7 @@ from autograder.calibrate.table import DEFAULT_PRECISION, table_path
 from autograder.calibrate.thresholds import K_SIGMA
 from autograder.config import GradingConfig
 from autograder.extract import extract_submission
-from autograder.sandbox.client import ResultCache, Sandbox
+from autograder.sandbox.client import OpCall, ResultCache, Sandbox
 from autograder.suites.run_settings import prepare_data, setup
 from autograder.suites.runner import sandbox_policy
 from autograder.training import precision
@@ -102,19 +102,8 @@ def _train(
     """Train one check in the sandbox: (reply, test labels, which predictions were right or None).
     The permuted checks use the submission's own transform (the assignment's `transform`)."""
     perm_fn = transform if spec.permute_pixels else None
-    reply = sandbox.run(
-        [ctor] + ([perm_fn] if perm_fn else []),
-        "train",
-        {
-            "name": ctor,
-            "args": list(args),
-            "spec": spec.to_dict(),
-            "seed": seed,
-            "perm_fn": perm_fn,
-        },
-        timeout=3600,
-        cacheable=cacheable,
-    )
+    call = OpCall.train(ctor, args, spec, seed, perm_fn, timeout=3600, cacheable=cacheable)
+    reply = sandbox.run(call.names, call.op, call.args, timeout=call.timeout, cacheable=cacheable)
     y = labels[spec.dataset][test_indices(len(labels[spec.dataset]), spec.test_subset)]
     return reply, y, (np.asarray(reply.result["predictions"]) == y if reply.ok else None)
 

@@ -2483,19 +2483,15 @@ class TrainingRuns:
         from _week2_checks_engine.sandbox.client import OpCall
 
         ctor, args, spec = self.training_check(check)
-        return OpCall(
-            [ctor] + ([perm_fn] if perm_fn else []),
-            "train",
-            {
-                "name": ctor,
-                "args": list(args),
-                "spec": spec.to_dict(),
-                "seed": seed,
-                "perm_fn": perm_fn,
-            },
-            self.time_limit(check),
-            self.config.result_cache,
-            spec.threads_on(self.config.threads),
+        return OpCall.train(
+            ctor,
+            args,
+            spec,
+            seed,
+            perm_fn,
+            timeout=self.time_limit(check),
+            cacheable=self.config.result_cache,
+            threads=spec.threads_on(self.config.threads),
         )
 
     def prefetch_training(self, plan: list[tuple[str, str | None]]) -> None:
