@@ -113,10 +113,6 @@ class Usage:
             return None
         return cls(*values)
 
-    def __getitem__(self, key: str) -> float:
-        """The wire form's `usage["cpu_seconds"]`, for readers still written against it."""
-        return self.to_wire()[key]
-
 
 @dataclass(frozen=True)
 class Reply:

@@ -77,7 +77,7 @@ def measure(
                 if (
                     reply.usage
                 ):  # a cached result carries no usage: the table then says so by omission
-                    out[name]["cpu_seconds"].append(float(reply.usage["cpu_seconds"]))
+                    out[name]["cpu_seconds"].append(float(reply.usage.cpu_seconds))
                 out[name]["losses"].append([float(v) for v in reply.result["losses"]])
                 out[name]["per_class"].append(
                     [float(100 * correct[y == c].mean()) for c in range(10)]
