@@ -124,4 +124,6 @@ class GradingConfig:
         return self.spec_kind or ("cuda" if self.device.startswith("cuda") else "cpu")
 
     def with_(self, **changes) -> GradingConfig:
+        if "assignment" in changes and "parts" not in changes:
+            changes["parts"] = ()  # another assignment: all of its parts, not this one's
         return replace(self, **changes)

@@ -13,6 +13,7 @@ import yaml
 
 from autograder import assignment
 from autograder.assignment import Assignment, Part
+from autograder.config import GradingConfig
 from autograder.release import classroom_workflow, docs_tables, notebooks
 from tests.helpers import PARTS, POINTS, ROOT, TOTAL, WEEK2, run_cli
 
@@ -189,3 +190,11 @@ def test_suites_worth_other_points_than_declared_are_a_grader_error_not_a_grade(
         in (result.stderr)
     )
     assert "Traceback" not in result.stderr and not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_a_config_for_another_assignment_grades_that_assignments_parts():
+    config = GradingConfig(parts=("LeNet5",))
+    assert config.parts == ("LeNet5",) and config.with_(seed=1).parts == ("LeNet5",)
+    tiny = config.with_(assignment=str(ROOT / "tests" / "tiny_assignment"))
+    assert tiny.parts == tiny.spec.part_names and "LeNet5" not in tiny.parts
+    assert GradingConfig().parts == PARTS  # no parts named: every part of the default assignment
