@@ -9,7 +9,7 @@ Each step writes its file into OUT at once, so a run stopped at its time limit k
                         all of them at once in parallel processes (what a concurrent grader could reach);
   thresholds_cuda.json  the CUDA calibration: full MNIST epochs, one full CIFAR-10 epoch for VGG with
                         batched augmentation, bf16 and channels_last, data resident on the GPU; as many
-                        seeds as fit in --budget-s (commit it as autograder/calibrate/thresholds_cuda.json
+                        seeds as fit in --budget-s (commit it as autograder/assignments/week2/calibration/thresholds_cuda.json
                         once it holds >= 20 seeds);
   gpu.json              all of the above, plus one whole submission (the reference) graded by the CLI with
                         --device cuda and the result cache off, with its training checks all at once

@@ -284,7 +284,9 @@ def test_a_grader_failure_is_reported_in_results(bundle, tmp_path, data_dir, cac
     root = autograder_root(bundle, tmp_path)
     for path in (ROOT / "solutions").glob("*.py"):
         shutil.copy(path, root / "submission" / path.name)
-    for table in (root / "source" / "autograder" / "calibrate").glob("thresholds_cpu*.json"):
+    tables = list((root / "source" / CALIBRATION).glob("thresholds_cpu*.json"))
+    assert tables, "the bundle's tables are where the assignment keeps them"
+    for table in tables:
         table.unlink()  # a broken bundle: no CPU table for either precision, whichever this CPU would use
     process, results = run_autograder(root, data_dir, cache_dir)
     assert process.returncode == 2

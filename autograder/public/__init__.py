@@ -1,2 +1,2 @@
-"""The public checks: what students run (`python -m autograder check`) and GitHub Classroom grades.
-The same checks and hints as the hidden suites, with fewer cases; training ones need --train."""
+"""The self-check of the notebooks (selfcheck.py): an assignment's public suite run in a student's
+kernel. The public suites themselves belong to each assignment (its public/ folder)."""
