@@ -260,7 +260,7 @@ def test_feedback_html_shows_no_hidden_test_code_or_rubric(course):
             suite_lines = [line for line in leaks(text) if line not in public]
             assert shown == [] and suite_lines == [], (student, page.name, shown, suite_lines)
         lab1 = html_text(folder / "lab1_lenet5.html")
-        assert f"LeNet5：{expected['LeNet5']:g} / 25 分" in lab1
+        assert f"LeNet5：{expected['LeNet5']:g} / {POINTS['LeNet5']:g} 分" in lab1
     wrong = html_text(course.root / "feedback" / "wrong_lenet5" / ASSIGNMENT / "lab1_lenet5.html")
     assert "✗ LeNet5_parameter_count (0/3)" in wrong and "应为 61,706" in wrong
 

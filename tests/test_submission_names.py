@@ -7,7 +7,7 @@ summary.json and the printed table of `grade`; `grade --shard` + `merge` must gi
 gives; the GitHub Classroom collection (`grade clones/*/`, folders with `.github/`) and its
 workflow's `check .` must read them; Gradescope's run must grade each of the three uploads.
 
-Cheap: data-free checks only (`--no-training`) of two parts, LeNet5 (19 points without training)
+Cheap: data-free checks only (`--no-training`) of two parts, LeNet5 (its points without training)
 and perm_pixel (12).
 """
 
@@ -25,9 +25,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.helpers import data_free_points
+
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("LeNet5", "perm_pixel")
-LENET, PERM = 19, 12  # their data-free points
+LENET, PERM = data_free_points("LeNet5"), data_free_points("perm_pixel")
 ZHANG, LI, WANG = "2021001 张三", "2021002 李四", "2021003 王五"
 EXPECTED = {ZHANG: LENET + PERM, LI: LENET, WANG: PERM}
 """张三: the reference in one .py file; 李四: a notebook with lab 1 solved only; 王五: a folder with lab 2 solved only."""
