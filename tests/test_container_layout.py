@@ -6,9 +6,9 @@ only other packages are this venv's torch & co.), and the ENTRYPOINT runs from t
 reference solution, the stubs and a submission that tries to read the reference and the hidden
 suites where the image keeps them.
 
-The gradings skip training (`--no-training`: the data-free checks, 71 of the 100 points); the
+The gradings skip training (`--no-training`: the data-free checks only); the
 canary runs in a cache of its own, so the reference is really looked up and graded where the
-container keeps it. The slow test grades with training, as a real run does: 100/100 and 0.
+container keeps it. The slow test grades with training, as a real run does: full marks and 0.
 """
 
 from __future__ import annotations
@@ -319,7 +319,7 @@ def test_submission_code_sees_neither_the_reference_nor_the_hidden_suites(no_tra
 
 
 @pytest.mark.slow
-def test_the_container_grades_reference_100_and_stubs_0(image, tmp_path, data_dir, cache_dir):
+def test_the_container_grades_reference_full_and_stubs_0(image, tmp_path, data_dir, cache_dir):
     """A real run, with training (the session's cache: models it trained are not trained again)."""
     out = tmp_path / "out"
     process = run_entrypoint(
