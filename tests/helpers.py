@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.assignment import load
+from autograder.release.notebooks import suite_tests
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK2 = load("week2")
@@ -22,39 +23,9 @@ TOTAL = WEEK2.total_points
 POINTS = {p.name: p.points for p in WEEK2.parts}
 
 
-@dataclass(frozen=True)
-class SuiteTest:
-    """A test of a suite as its source declares it (read with ast, nothing imported)."""
-
-    name: str
-    part: str
-    points: float
-    training: bool
-
-
-def suite_tests(folder: Path, spec=WEEK2) -> list[SuiteTest]:
-    """Every test of the suites in folder (its test_*.py), with the markers that count."""
-    import ast
-
-    found = []
-    for path in sorted(Path(folder).glob("test_*.py")):
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            part = spec.part_of(node.name) if isinstance(node, ast.FunctionDef) else None
-            if part is None:
-                continue
-            marks = {
-                ast.unparse(d.func).rsplit(".", 1)[-1]: d.args
-                for d in node.decorator_list
-                if isinstance(d, ast.Call)
-            }
-            points = float(marks["points"][0].value) if "points" in marks else 0.0
-            found.append(SuiteTest(node.name, part, points, "training" in marks))
-    return found
-
-
 def data_free_points(part: str, folder: Path = WEEK2.hidden_dir) -> float:
     """The points of a part's tests that need no training (what --no-training grades)."""
-    return sum(t.points for t in suite_tests(folder) if t.part == part and not t.training)
+    return sum(t.points for t in suite_tests(folder, WEEK2) if t.part == part and not t.training)
 
 
 def committed_table_files() -> list[Path]:

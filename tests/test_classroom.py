@@ -22,7 +22,6 @@ changed).
 
 from __future__ import annotations
 
-import ast
 import base64
 import json
 import os
@@ -36,7 +35,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.release import vendor
+from autograder.release import notebooks, vendor
 from autograder.results.redact import leaks
 from autograder.verbs import classroom
 from tests.helpers import PARTS, ROOT, TOTAL, WEEK2, committed_table_files, run_cli
@@ -51,18 +50,7 @@ ACTION_ENV = {"FORCE_COLOR": "true", "DOTNET_CLI_HOME": "/tmp", "DOTNET_NOLOGO":
 
 def public_part_totals() -> dict[str, float]:
     """Points per part of the public suite, read from its @pytest.mark.points(n) decorators."""
-    totals = dict.fromkeys(PARTS, 0.0)
-    tree = ast.parse((PUBLIC_SUITE).read_text(encoding="utf-8"))
-    for fn in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
-        part = next((p for p in PARTS if fn.name.startswith(f"{p}_")), None)
-        points = [
-            d.args[0].value
-            for d in fn.decorator_list
-            if isinstance(d, ast.Call) and ast.unparse(d.func) == "pytest.mark.points"
-        ]
-        if part and points:
-            totals[part] += points[0]
-    return totals
+    return notebooks.part_points(WEEK2, WEEK2.public_dir)
 
 
 def workflow() -> dict:

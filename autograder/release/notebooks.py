@@ -73,24 +73,46 @@ class PointsMismatch(ValueError):
     """The hidden suites' points of a part differ from the points its declaration gives it."""
 
 
+@dataclass(frozen=True)
+class SuiteTest:
+    """A test of a suite as its source declares it (read with ast: nothing is imported)."""
+
+    name: str
+    part: str
+    points: float
+    """Its `@pytest.mark.points(n)`."""
+    training: bool
+    """It carries `@pytest.mark.training(...)` (left out of data-free runs)."""
+
+
+def suite_tests(folder: Path, spec: Assignment | None = None) -> list[SuiteTest]:
+    """Every test (a function named '<part>_...') of the suites in folder (its test_*.py)."""
+    spec = spec or load()
+    found = []
+    for path in sorted(Path(folder).glob("test_*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            part = spec.part_of(node.name) if isinstance(node, ast.FunctionDef) else None
+            if part is None:
+                continue
+            marks = [d for d in node.decorator_list if isinstance(d, ast.Call)]
+            points = sum(
+                float(d.args[0].value)
+                for d in marks
+                if ast.unparse(d.func).endswith("mark.points")
+                and d.args
+                and isinstance(d.args[0], ast.Constant)
+            )
+            training = any(ast.unparse(d.func).endswith("mark.training") for d in marks)
+            found.append(SuiteTest(node.name, part, points, training))
+    return found
+
+
 def part_points(spec: Assignment | None = None, hidden_dir: Path | None = None) -> dict[str, float]:
-    """Part -> total points of its hidden tests (`@pytest.mark.points(n)` on functions named '<part>_...')."""
+    """Part -> total points of its tests in hidden_dir (default: the hidden suites)."""
     spec = spec or load()
     totals = {part: 0.0 for part in spec.part_names}
-    for path in sorted(Path(hidden_dir or spec.hidden_dir).glob("test_*.py")):
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if not isinstance(node, ast.FunctionDef):
-                continue
-            part = spec.part_of(node.name)
-            for dec in node.decorator_list:
-                if (
-                    part
-                    and isinstance(dec, ast.Call)
-                    and ast.unparse(dec.func).endswith("mark.points")
-                    and dec.args
-                    and isinstance(dec.args[0], ast.Constant)
-                ):
-                    totals[part] += float(dec.args[0].value)
+    for test in suite_tests(hidden_dir or spec.hidden_dir, spec):
+        totals[test.part] += test.points
     return totals
 
 
