@@ -83,7 +83,8 @@ def fingerprint(config: GradingConfig) -> dict:
 def settings(config: GradingConfig, data_prints: dict) -> dict:
     """What, besides the machine, can change the reference's verdicts."""
     table = table_path(config.device_kind, config.precision, config.spec.calibration_dir)
-    extra = {"assignment": assignment_version(config)} if assignment_version(config) else {}
+    own = assignment_version(config)
+    extra = {"assignment": own} if own else {}
     return {
         **extra,
         "seed": config.seed,

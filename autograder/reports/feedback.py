@@ -29,7 +29,8 @@ CJK_FONTS = (
 _CJK: list = []
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib's pyplot, headless, with a CJK font where one is installed."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -44,19 +45,9 @@ def _pyplot():
     return plt
 
 
-def pyplot():
-    """matplotlib's pyplot, headless, with a CJK font where one is installed."""
-    return _pyplot()
-
-
-def _t(zh: str, en: str) -> str:
+def bilingual(zh: str, en: str) -> str:
     """Chinese with English where a CJK font is installed; English alone where it is not (no boxes)."""
     return f"{zh} {en}" if _CJK and _CJK[0] else en
-
-
-def bilingual(zh: str, en: str) -> str:
-    """A plot label: Chinese with English where a CJK font is installed, else English alone."""
-    return _t(zh, en)
 
 
 def _training_titles(spec: Assignment) -> dict[str, str]:
@@ -65,7 +56,7 @@ def _training_titles(spec: Assignment) -> dict[str, str]:
 
 
 def _loss_plot(check: str, title: str, record: dict, calib: Calibration | None, path: Path) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.2))
     window = record.get("loss_window", 1)
     steps = [(i + 1) * window for i in range(len(record["losses"]))]
@@ -78,20 +69,22 @@ def _loss_plot(check: str, title: str, record: dict, calib: Calibration | None, 
             band["hi"],
             color="tab:gray",
             alpha=0.3,
-            label=_t("参考实现范围", "reference (min–max)"),
+            label=bilingual("参考实现范围", "reference (min–max)"),
         )
         ax.plot(
             ref_steps,
             band["mean"],
             color="tab:gray",
             lw=1,
-            label=_t("参考实现平均", "reference mean"),
+            label=bilingual("参考实现平均", "reference mean"),
         )
-    ax.plot(steps, record["losses"], color="tab:blue", lw=1.5, label=_t("你的模型", "your model"))
+    ax.plot(
+        steps, record["losses"], color="tab:blue", lw=1.5, label=bilingual("你的模型", "your model")
+    )
     ax.set_xlabel("step")
     ax.set_ylabel("training loss")
     ax.set_title(
-        f"{title}: {record['accuracy']:.2f}% ({_t('阈值', 'threshold')} {record['threshold']:.2f}%)"
+        f"{title}: {record['accuracy']:.2f}% ({bilingual('阈值', 'threshold')} {record['threshold']:.2f}%)"
     )
     ax.legend(fontsize=7)
     fig.tight_layout()
@@ -142,7 +135,7 @@ def write_feedback(
 
 def write_class_summary(results: list[SubmissionResult], out: Path, spec: Assignment) -> Path:
     """class_summary.md and class_histogram.png: totals and the most common failures per part."""
-    plt = _pyplot()
+    plt = pyplot()
     top_bin = int(spec.total_points) + 5
     graded = [r for r in results if not r.grader_error]
     fig, ax = plt.subplots(figsize=(6, 3.2))

@@ -6,12 +6,13 @@ import csv
 import unicodedata
 from pathlib import Path
 
+from autograder.assignment import load
 from autograder.results.model import SubmissionResult
 
 
 def columns(results: list[SubmissionResult]) -> tuple[str, ...]:
     """submission, one column per part of the assignment, total, max_score, status."""
-    parts = (results[0] if results else SubmissionResult("", (), 0, "cpu")).part_names
+    parts = results[0].part_names if results else load().part_names
     return ("submission",) + parts + ("total", "max_score", "status")
 
 

@@ -19,23 +19,29 @@ from autograder.assignment import Assignment
 from autograder.release import classroom_workflow, derived, docs_tables, notebooks, stubs
 
 
+def _generated(spec: Assignment) -> dict[Path, str]:
+    """Single files generated from the declaration: Classroom's workflow (where the course has a
+    classroom/ folder) and the Markdown files that hold generated tables."""
+    files = dict(docs_tables.documents(spec))
+    workflow = classroom_workflow.path(spec)
+    if workflow.parent.is_dir():
+        files[workflow] = classroom_workflow.render(spec)
+    return files
+
+
 def _drift(spec: Assignment) -> list[str]:
     problems = stubs.check(spec.solutions_dir, spec.stubs_dir)
     if spec.notebooks:  # an assignment without notebooks has no nbgrader source or release
         source = spec.course_root / "source" / spec.name
         problems += notebooks.check(spec.solutions_dir, source, spec)
-    workflow = classroom_workflow.path(spec)
-    if workflow.parent.is_dir():
+    for path, text in _generated(spec).items():
         problems += derived.drift(
-            {workflow.name: classroom_workflow.render(spec)},
-            workflow.parent,
+            {path.name: text},
+            path.parent,
             patterns=(),
             extra="",
-            origin=lambda name: "generated from the declaration (classroom_workflow.py)",
+            origin=lambda name: f"generated from the declaration ({name})",
         )
-    for path, text in docs_tables.documents(spec).items():
-        if path.read_text(encoding="utf-8") != text:
-            problems.append(f"{path}: a generated table differs from the declaration")
     return problems
 
 
@@ -44,18 +50,8 @@ def _write(spec: Assignment, *, release: bool) -> list[str]:
     if spec.notebooks:
         source = spec.course_root / "source" / spec.name
         written += [str(p) for p in notebooks.write(spec.solutions_dir, source, spec)]
-    workflow = classroom_workflow.path(spec)
-    if workflow.parent.is_dir():
-        written += [
-            str(p)
-            for p in derived.write(
-                {workflow.name: classroom_workflow.render(spec)}, workflow.parent
-            )
-        ]
-    for path, text in docs_tables.documents(spec).items():
-        if path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            written.append(str(path))
+    for path, text in _generated(spec).items():
+        written += [str(p) for p in derived.write({path.name: text}, path.parent)]
     if release and spec.notebooks and (spec.course_root / "nbgrader_config.py").is_file():
         _release(spec)
         written.append(str(spec.course_root / "release" / spec.name) + "/ (nbgrader)")
